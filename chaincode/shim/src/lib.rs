@@ -1,0 +1,21 @@
+//! A Hyperledger Fabric chaincode shim for Rust.
+//!
+//! A chaincode is written against the [`Stub`] trait (world-state access,
+//! transaction context, events) and implements [`Chaincode`]. The [`server`]
+//! module runs it as a chaincode-as-a-service: a gRPC server implementing
+//! `protos.Chaincode/Connect` that Fabric peers dial.
+//!
+//! The crate knows nothing about any particular contract; it is the Rust
+//! counterpart of the official `fabric-chaincode-go` shim.
+
+#![forbid(unsafe_code)]
+
+pub mod chaincode;
+pub mod composite;
+pub mod identity;
+pub mod stub;
+
+pub use chaincode::{Chaincode, InvokeError};
+pub use composite::{create_composite_key, split_composite_key};
+pub use identity::{ClientIdentity, IdentityError, key_index};
+pub use stub::{KeyModification, KeyValue, Stub, StubError};
