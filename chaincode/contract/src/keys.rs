@@ -1,0 +1,123 @@
+//! The world-state layout.
+//!
+//! | key | value |
+//! |---|---|
+//! | `hex(κ)` (64 lowercase hex digits) | the stored input-parameter bytes |
+//! | composite `medchain.reg` / `hex16(ind)` | the `reg` input-parameter bytes |
+//! | composite `medchain.case` / `hex(κ0)` / `time` / `tx id` | κ of a record of the case |
+//! | composite `medchain.txtr` / `hex(κ0)` / `hex16(ind)` | κ of that participant's response |
+//! | composite `medchain.tag` / `hex(κ0)` | SHA-256 of the case's tag (fixed by its first record) |
+//!
+//! `time` is the proposal timestamp as `seconds.nanoseconds`, zero-padded so
+//! that key order is time order; the tx id breaks ties.
+
+use medchain_shim::{StubError, create_composite_key};
+use prost_types::Timestamp;
+
+use crate::error::ContractError;
+
+/// Object type of registration keys.
+pub const REGISTRATION: &str = "medchain.reg";
+/// Object type of the per-case record index.
+pub const CASE_INDEX: &str = "medchain.case";
+/// Object type of the per-case response index.
+pub const RESPONSE_INDEX: &str = "medchain.txtr";
+/// Object type of the per-case tag fingerprint.
+pub const TAG: &str = "medchain.tag";
+
+/// The state key of a record stored under κ.
+pub fn record_state_key(kappa: &[u8]) -> String {
+    hex::encode(kappa)
+}
+
+/// The state key of a participant's registration.
+pub fn registration_key(ind: u64) -> Result<String, StubError> {
+    create_composite_key(REGISTRATION, &[&ind_hex(ind)])
+}
+
+/// The attributes that select every index entry of a case (for a partial
+/// composite key query on [`CASE_INDEX`]).
+pub fn case_index_range_attributes(kappa0: &[u8]) -> [String; 1] {
+    [hex::encode(kappa0)]
+}
+
+/// The index entry of one record of a case.
+pub fn case_index_key(
+    kappa0: &[u8],
+    timestamp: &Timestamp,
+    tx_id: &str,
+) -> Result<String, ContractError> {
+    let time = sortable_time(timestamp)?;
+    Ok(create_composite_key(
+        CASE_INDEX,
+        &[&hex::encode(kappa0), &time, tx_id],
+    )?)
+}
+
+/// The index entry of a participant's response to a case.
+pub fn response_key(kappa0: &[u8], ind: u64) -> Result<String, StubError> {
+    create_composite_key(RESPONSE_INDEX, &[&hex::encode(kappa0), &ind_hex(ind)])
+}
+
+/// The key holding the fingerprint of a case's tag.
+pub fn tag_key(kappa0: &[u8]) -> Result<String, StubError> {
+    create_composite_key(TAG, &[&hex::encode(kappa0)])
+}
+
+fn ind_hex(ind: u64) -> String {
+    format!("{ind:016x}")
+}
+
+fn sortable_time(timestamp: &Timestamp) -> Result<String, ContractError> {
+    if timestamp.seconds < 0 || !(0..1_000_000_000).contains(&timestamp.nanos) {
+        return Err(ContractError::BadCall(
+            "the proposal timestamp is out of range; sign the proposal with a correct clock".into(),
+        ));
+    }
+    Ok(format!("{:019}.{:09}", timestamp.seconds, timestamp.nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn sortable_time_orders_like_time() {
+        let a = sortable_time(&Timestamp {
+            seconds: 9,
+            nanos: 999_999_999,
+        })
+        .unwrap();
+        let b = sortable_time(&Timestamp {
+            seconds: 10,
+            nanos: 0,
+        })
+        .unwrap();
+        assert!(a < b);
+    }
+
+    #[test]
+    fn negative_time_is_rejected() {
+        assert!(
+            sortable_time(&Timestamp {
+                seconds: -1,
+                nanos: 0
+            })
+            .is_err()
+        );
+        assert!(
+            sortable_time(&Timestamp {
+                seconds: 1,
+                nanos: -1
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn registration_keys_are_fixed_width() {
+        let key = registration_key(1).unwrap();
+        assert!(key.contains("0000000000000001"));
+    }
+}
