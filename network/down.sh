@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Stops the processes network/up.sh started (by their pid files, nothing else).
+#   --purge  also deletes the work directory (crypto, ledgers, logs, profile).
+set -euo pipefail
+
+# shellcheck source=lib/all.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/all.sh"
+
+purge=false
+case "${1:-}" in
+  "") ;;
+  --purge) purge=true ;;
+  *)
+    echo "usage: network/down.sh [--purge] (unknown argument '$1')" >&2
+    exit 2
+    ;;
+esac
+
+lock_network
+# The chaincode server first, the orderer last; then anything else tracked.
+for name in "$CHAINCODE_PROCESS" "$(peer_name org2)" "$(peer_name org1)" orderer $(tracked_processes); do
+  stop_process "$name"
+done
+if $purge; then
+  remove_work_dir
+  rm -f "${WORK%/}.lock"
+  echo "Deleted $WORK."
+else
+  echo "Stopped; state kept in $WORK (network/up.sh restarts it, --purge deletes it)."
+fi

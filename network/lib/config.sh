@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Names, paths and ports of the medchain test network. Sourced by the network scripts.
+
+NETWORK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$NETWORK_DIR/.." && pwd)
+# shellcheck source=fabric.sh
+source "$NETWORK_DIR/lib/fabric.sh"
+
+# All state (crypto, ledgers, pid files, logs, profile.json) lives here.
+WORK=${MEDCHAIN_NETWORK_DIR:-"$NETWORK_DIR/.work"}
+CRYPTO_DIR="$WORK/crypto"
+CONFIG_DIR="$WORK/config"
+DATA_DIR="$WORK/data"
+RUN_DIR="$WORK/run"
+LOG_DIR="$WORK/logs"
+CHAINCODE_DIR="$WORK/chaincode"
+PROFILE="$WORK/profile.json"
+# Written once the channel is joined and the chaincode definition committed.
+DEPLOYED_MARKER="$WORK/deployed"
+# The port block the network was created with (status.sh and later up.sh runs read it).
+PORTS_FILE="$WORK/ports.env"
+
+CHANNEL=medchain
+CHAINCODE_NAME=medchain
+CHAINCODE_VERSION=1.0
+CHAINCODE_SEQUENCE=1
+CHAINCODE_LABEL="${CHAINCODE_NAME}_${CHAINCODE_VERSION}"
+CHAINCODE_POLICY="AND('Org1MSP.peer','Org2MSP.peer')"
+# Mutual TLS between the peers and the chaincode server (server-side TLS is always on).
+CHAINCODE_CLIENT_AUTH=${MEDCHAIN_CHAINCODE_CLIENT_AUTH:-true}
+
+PEER_ORGS=(org1 org2)
+READY_TIMEOUT=${MEDCHAIN_NETWORK_READY_TIMEOUT:-60}
+FABRIC_LOGGING_SPEC=${MEDCHAIN_FABRIC_LOGGING_SPEC:-info}
+
+# Sets the port variables from MEDCHAIN_NETWORK_PORT_BASE (default 7050), or
+# from the ports file of an existing work directory so every script agrees
+# with the running network.
+load_ports() {
+  local base
+  if [[ -f "$PORTS_FILE" ]]; then
+    base=$(sed -n 's/^PORT_BASE=\([0-9]*\)$/\1/p' "$PORTS_FILE")
+  else
+    base=${MEDCHAIN_NETWORK_PORT_BASE:-7050}
+  fi
+  if ! [[ "$base" =~ ^[0-9]+$ ]] || ((base < 1024 || base > 65500)); then
+    echo "MEDCHAIN_NETWORK_PORT_BASE must be a number from 1024 to 65500 (the network uses it and the next 15 ports), not '$base'." >&2
+    return 1
+  fi
+  PORT_BASE=$base
+  ORDERER_PORT=$((base + 0))
+  ORG1_PEER_PORT=$((base + 1))
+  ORG1_CHAINCODE_LISTEN_PORT=$((base + 2))
+  ORDERER_ADMIN_PORT=$((base + 3))
+  ORDERER_OPERATIONS_PORT=$((base + 4))
+  ORG1_OPERATIONS_PORT=$((base + 5))
+  CHAINCODE_SERVER_PORT=$((base + 6))
+  ORG2_PEER_PORT=$((base + 11))
+  ORG2_CHAINCODE_LISTEN_PORT=$((base + 12))
+  ORG2_OPERATIONS_PORT=$((base + 15))
+  if [[ -f "$PORTS_FILE" && -n "${MEDCHAIN_NETWORK_PORT_BASE:-}" && "$MEDCHAIN_NETWORK_PORT_BASE" != "$base" ]]; then
+    echo "note: $WORK was created with port base $base; MEDCHAIN_NETWORK_PORT_BASE=$MEDCHAIN_NETWORK_PORT_BASE is ignored until down.sh --purge." >&2
+  fi
+}
+
+save_ports() {
+  mkdir -p "$WORK"
+  echo "PORT_BASE=$PORT_BASE" >"$PORTS_FILE"
+}
+
+# Per-org lookups: org_domain org1 -> org1.example.com, etc.
+org_domain() { echo "$1.example.com"; }
+org_msp_id() { echo "Org${1#org}MSP"; }
+peer_name() { echo "peer0.$(org_domain "$1")"; }
+peer_port() { local v="${1^^}_PEER_PORT"; echo "${!v}"; }
+peer_chaincode_listen_port() { local v="${1^^}_CHAINCODE_LISTEN_PORT"; echo "${!v}"; }
+peer_operations_port() { local v="${1^^}_OPERATIONS_PORT"; echo "${!v}"; }
+org_crypto_dir() { echo "$CRYPTO_DIR/peerOrganizations/$(org_domain "$1")"; }
+peer_crypto_dir() { echo "$(org_crypto_dir "$1")/peers/$(peer_name "$1")"; }
+org_tls_ca() { local d; d=$(org_domain "$1"); echo "$(org_crypto_dir "$1")/tlsca/tlsca.$d-cert.pem"; }
+org_admin_msp() { local d; d=$(org_domain "$1"); echo "$(org_crypto_dir "$1")/users/Admin@$d/msp"; }
+
+ORDERER_NAME=orderer.example.com
+ORDERER_ORG_DIR="$CRYPTO_DIR/ordererOrganizations/example.com"
+ORDERER_CRYPTO_DIR="$ORDERER_ORG_DIR/orderers/$ORDERER_NAME"
+ORDERER_TLS_CA="$ORDERER_ORG_DIR/tlsca/tlsca.example.com-cert.pem"
+ORDERER_ADMIN_TLS_DIR="$ORDERER_ORG_DIR/users/Admin@example.com/tls"
+
+# The chaincode server's own TLS material (network/lib/chaincode_tls.sh).
+CHAINCODE_TLS_DIR="$CRYPTO_DIR/chaincode"
