@@ -1,1 +1,7 @@
-//! placeholder
+//! The medchain client SDK: the `medchain-siff-v1` cryptography that lets
+//! the participants of a medical case share one record key through a public
+//! tag on the ledger (see `docs/protocol.md`).
+
+#![forbid(unsafe_code)]
+
+pub mod crypto;
