@@ -1,0 +1,71 @@
+//! [`Network`]: one Fabric channel seen through the gateway.
+
+use std::sync::Arc;
+
+use super::checkpoint::StartPosition;
+use super::client::{Session, Timeouts};
+use super::contract::Contract;
+use super::error::GatewayError;
+use super::events::ChaincodeEventStream;
+
+/// A Fabric channel, from which contracts and event streams are obtained.
+#[derive(Clone)]
+pub struct Network {
+    session: Arc<Session>,
+    timeouts: Timeouts,
+    name: String,
+}
+
+impl Network {
+    pub(crate) fn new(session: Arc<Session>, timeouts: Timeouts, name: String) -> Self {
+        Self {
+            session,
+            timeouts,
+            name,
+        }
+    }
+
+    /// The channel name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The chaincode `chaincode_name` deployed on this channel.
+    pub fn contract(&self, chaincode_name: impl Into<String>) -> Contract {
+        Contract::new(
+            self.session.clone(),
+            self.timeouts,
+            self.name.clone(),
+            chaincode_name.into(),
+        )
+    }
+
+    /// The events emitted by committed (valid) transactions of
+    /// `chaincode_name`, in ledger order, from `start` on.
+    ///
+    /// The request is signed now; the call is made when the stream is first
+    /// polled, and a failure to connect is the stream's first item. To
+    /// resume after a restart without missing or repeating an event, save a
+    /// [`Checkpoint`](super::Checkpoint) after handling each event and start
+    /// from it.
+    pub fn chaincode_events(
+        &self,
+        chaincode_name: &str,
+        start: impl Into<StartPosition>,
+    ) -> Result<ChaincodeEventStream, GatewayError> {
+        ChaincodeEventStream::open(
+            self.session.clone(),
+            &self.name,
+            chaincode_name,
+            start.into(),
+        )
+    }
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,116 @@
+//! Signing: ECDSA over NIST P-256 with SHA-256, DER encoded, with `S`
+//! normalised to the lower half of the curve order (Fabric rejects
+//! high-S signatures as malleable).
+//!
+//! The [`Signer`] trait signs a SHA-256 digest, so a signer that keeps its
+//! key elsewhere (an HSM, a remote KMS) can be plugged in;
+//! [`PrivateKeySigner`] keeps a P-256 key in memory and zeroizes it on drop.
+
+use std::fmt;
+
+use p256::ecdsa::signature::hazmat::PrehashSigner;
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::pkcs8::DecodePrivateKey;
+use sha2::{Digest, Sha256};
+
+/// Signing failed.
+#[derive(Debug, thiserror::Error)]
+#[error("signing failed: {reason}")]
+pub struct SignError {
+    reason: String,
+}
+
+impl SignError {
+    /// A signing failure with a reason (for [`Signer`] implementations).
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Something that signs SHA-256 digests with the client identity's P-256
+/// private key.
+pub trait Signer: Send + Sync {
+    /// Signs `digest` (a SHA-256 hash) and returns the ASN.1 DER ECDSA
+    /// signature. The client normalises `S` to low-S afterwards, so an
+    /// implementation may return either form.
+    fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError>;
+}
+
+/// Hashes `message` with SHA-256, has `signer` sign the digest, and returns
+/// the DER signature with low `S`. This is how every gateway message is
+/// signed.
+pub fn sign_message(signer: &dyn Signer, message: &[u8]) -> Result<Vec<u8>, SignError> {
+    let digest: [u8; 32] = Sha256::digest(message).into();
+    let der = signer.sign_digest(&digest)?;
+    let signature = Signature::from_der(&der).map_err(|_| {
+        SignError::new("the signer returned something that is not a DER ECDSA P-256 signature")
+    })?;
+    Ok(low_s(signature).to_der().as_bytes().to_vec())
+}
+
+fn low_s(signature: Signature) -> Signature {
+    signature.normalize_s().unwrap_or(signature)
+}
+
+/// A P-256 private key held in memory. The key is zeroized when the signer
+/// is dropped and is never shown by `Debug`.
+#[derive(Clone)]
+pub struct PrivateKeySigner {
+    key: SigningKey,
+}
+
+impl PrivateKeySigner {
+    /// Wraps a P-256 signing key.
+    pub fn new(key: SigningKey) -> Self {
+        Self { key }
+    }
+
+    /// Parses a P-256 private key from PEM: PKCS#8 (`PRIVATE KEY`, as
+    /// cryptogen and fabric-ca-client write it) or SEC1 (`EC PRIVATE KEY`).
+    /// The error never includes the key material.
+    pub fn from_pem(pem: &str) -> Result<Self, InvalidKey> {
+        let pem = pem.trim();
+        if let Ok(key) = SigningKey::from_pkcs8_pem(pem) {
+            return Ok(Self { key });
+        }
+        if let Ok(secret) = p256::SecretKey::from_sec1_pem(pem) {
+            return Ok(Self {
+                key: SigningKey::from(secret),
+            });
+        }
+        Err(InvalidKey)
+    }
+
+    /// The public half of the key.
+    pub fn public_key(&self) -> p256::PublicKey {
+        p256::PublicKey::from(self.key.verifying_key())
+    }
+
+    /// The ECDSA verifying key.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        self.key.verifying_key()
+    }
+}
+
+impl Signer for PrivateKeySigner {
+    fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+        let signature: Signature = self
+            .key
+            .sign_prehash(digest)
+            .map_err(|e| SignError::new(e.to_string()))?;
+        Ok(low_s(signature).to_der().as_bytes().to_vec())
+    }
+}
+
+impl fmt::Debug for PrivateKeySigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKeySigner").finish_non_exhaustive()
+    }
+}
+
+/// The PEM text is not a P-256 private key in PKCS#8 or SEC1 form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a P-256 private key in PKCS#8 (PRIVATE KEY) or SEC1 (EC PRIVATE KEY) PEM form")]
+pub struct InvalidKey;
