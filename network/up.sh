@@ -51,11 +51,13 @@ if [[ -f "$DEPLOYED_MARKER" ]]; then
   fi
   step "Starting the stopped processes of the existing network (ledgers kept)"
   start_nodes
+  wait_ready orderer "$READY_TIMEOUT" orderer_has_leader
   for org in "${PEER_ORGS[@]}"; do
     wait_ready "$(peer_name "$org")" "$READY_TIMEOUT" peer_has_channel "$org"
   done
   step "Waiting for service discovery to list both orgs' endorsers"
   wait_endorsers_discovered
+  step "Starting the chaincode server unless it runs (package id $(cat "$PACKAGE_ID_FILE"))"
   start_chaincode_server
   step "Network up"
   print_status

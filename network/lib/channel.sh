@@ -6,6 +6,7 @@ GENESIS_BLOCK_NAME="$CHANNEL.block"
 
 create_genesis_block() {
   mkdir -p "$CONFIG_DIR"
+  # shellcheck disable=SC2016 # envsubst takes the variable names literally
   CRYPTO_DIR=$CRYPTO_DIR ORDERER_PORT=$ORDERER_PORT ORG1_PEER_PORT=$ORG1_PEER_PORT ORG2_PEER_PORT=$ORG2_PEER_PORT \
     envsubst '${CRYPTO_DIR} ${ORDERER_PORT} ${ORG1_PEER_PORT} ${ORG2_PEER_PORT}' \
     <"$NETWORK_DIR/configtx.yaml" >"$CONFIG_DIR/configtx.yaml"
