@@ -148,7 +148,8 @@ impl PeerEndpoint {
     }
 
     /// Returns a channel that connects on first use (and reconnects after a
-    /// failure); connection errors surface on the calls.
+    /// failure); connection errors surface on the calls. Must be called
+    /// from within a tokio runtime.
     pub fn connect_lazy(&self) -> Result<Channel, ConnectError> {
         Ok(self.endpoint()?.connect_lazy())
     }
