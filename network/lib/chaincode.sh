@@ -142,7 +142,7 @@ start_chaincode_server() {
   chaincode_env
   start_process "$CHAINCODE_PROCESS" CHAINCODE_ENV "$binary"
   wait_ready "$CHAINCODE_PROCESS" "$READY_TIMEOUT" chaincode_tls_ready || {
-    echo "$binary must keep running and serve gRPC over TLS on \$CHAINCODE_SERVER_ADDRESS with the environment: ${CHAINCODE_ENV[*]}" >&2
+    echo "$binary must keep running and serve Fabric's chaincode gRPC service over TLS at CHAINCODE_SERVER_ADDRESS; it was started with: ${CHAINCODE_ENV[*]}" >&2
     return 1
   }
   wait_ready "$CHAINCODE_PROCESS" "$READY_TIMEOUT" chaincode_answers

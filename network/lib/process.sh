@@ -4,6 +4,14 @@
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
 
+# True while PID exists and has not exited. An exited process whose parent
+# (here usually init, once up.sh has returned) has not reaped it yet is a
+# zombie: gone for our purposes.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [[ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" != Z ]]
+}
+
 # Prints the pid of process NAME if its pid file names a live process that is
 # still the executable it started (guards against a recycled pid).
 running_pid() {
@@ -12,7 +20,7 @@ running_pid() {
   [[ -f "$file" ]] || return 1
   read -r pid exe <"$file" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   [[ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] || return 1
   echo "$pid"
 }
@@ -44,10 +52,10 @@ stop_process() {
     kill -TERM "$pid" 2>/dev/null || true
     local i
     for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       echo "$name (pid $pid) did not stop within 15s; sending SIGKILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -99,9 +107,16 @@ wait_ready() {
 
 # Fails with the tail of the log when process NAME is not running.
 require_running() {
-  local name=$1
+  local name=$1 pid status
   if ! is_running "$name"; then
-    echo "$name exited; last lines of $LOG_DIR/$name.log:" >&2
+    status=""
+    if read -r pid _ <"$(pid_file "$name")" 2>/dev/null; then
+      # Our own child: its exit status is still available to wait.
+      local rc=0
+      wait "$pid" 2>/dev/null || rc=$?
+      ((rc == 127)) || status=" with status $rc"
+    fi
+    echo "$name exited$status; last lines of $LOG_DIR/$name.log:" >&2
     tail -n 20 "$LOG_DIR/$name.log" >&2 || true
     return 1
   fi
