@@ -6,3 +6,7 @@
 
 pub mod crypto;
 pub mod gateway;
+pub mod ledger;
+mod private_file;
+pub mod wallet;
+pub mod workflow;

@@ -1,0 +1,127 @@
+//! Transaction simulation over the embedded ledger's committed state, with
+//! Fabric's semantics: reads see committed state only (not the transaction's
+//! own writes), writes are collected in a write set that is committed only
+//! if the contract succeeds, and one chaincode event is kept.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use medchain_shim::{ClientIdentity, KeyModification, KeyValue, Stub, StubError};
+use prost_types::Timestamp;
+
+use super::replica::Replica;
+
+/// The stub the contract sees while the embedded ledger simulates a
+/// transaction.
+pub struct SimulationStub<'a> {
+    replica: &'a Replica,
+    args: Vec<Vec<u8>>,
+    tx_id: String,
+    channel_id: String,
+    timestamp: Timestamp,
+    creator: ClientIdentity,
+    transient: BTreeMap<String, Vec<u8>>,
+    writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
+    event: Mutex<Option<(String, Vec<u8>)>>,
+}
+
+/// What a successful simulation produced.
+pub struct SimulationResult {
+    /// The write set, in key order (`None` deletes).
+    pub writes: BTreeMap<String, Option<Vec<u8>>>,
+    /// The chaincode event, if one was set.
+    pub event: Option<(String, Vec<u8>)>,
+}
+
+impl<'a> SimulationStub<'a> {
+    /// A stub for one transaction.
+    pub fn new(
+        replica: &'a Replica,
+        args: Vec<Vec<u8>>,
+        tx_id: String,
+        channel_id: String,
+        timestamp: Timestamp,
+        creator: ClientIdentity,
+    ) -> Self {
+        Self {
+            replica,
+            args,
+            tx_id,
+            channel_id,
+            timestamp,
+            creator,
+            transient: BTreeMap::new(),
+            writes: Mutex::new(BTreeMap::new()),
+            event: Mutex::new(None),
+        }
+    }
+
+    /// Consumes the stub and returns its write set and event.
+    pub fn finish(self) -> SimulationResult {
+        SimulationResult {
+            writes: self.writes.into_inner().unwrap_or_else(|p| p.into_inner()),
+            event: self.event.into_inner().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    fn record_write(&self, key: &str, value: Option<Vec<u8>>) -> Result<(), StubError> {
+        if key.is_empty() {
+            return Err(StubError::InvalidKey("the key is empty".into()));
+        }
+        self.writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned(), value);
+        Ok(())
+    }
+}
+
+impl Stub for SimulationStub<'_> {
+    fn args(&self) -> &[Vec<u8>] {
+        &self.args
+    }
+
+    fn tx_id(&self) -> &str {
+        &self.tx_id
+    }
+
+    fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+
+    fn tx_timestamp(&self) -> Option<Timestamp> {
+        Some(self.timestamp)
+    }
+
+    fn creator(&self) -> &ClientIdentity {
+        &self.creator
+    }
+
+    fn transient(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.transient
+    }
+
+    fn set_event(&self, name: &str, payload: Vec<u8>) {
+        *self.event.lock().unwrap_or_else(|p| p.into_inner()) = Some((name.to_owned(), payload));
+    }
+
+    async fn get_state(&self, key: &str) -> Result<Option<Vec<u8>>, StubError> {
+        Ok(self.replica.get(key).map(<[u8]>::to_vec))
+    }
+
+    async fn put_state(&self, key: &str, value: &[u8]) -> Result<(), StubError> {
+        self.record_write(key, Some(value.to_vec()))
+    }
+
+    async fn del_state(&self, key: &str) -> Result<(), StubError> {
+        self.record_write(key, None)
+    }
+
+    async fn get_state_by_range(&self, start: &str, end: &str) -> Result<Vec<KeyValue>, StubError> {
+        Ok(self.replica.range(start, end))
+    }
+
+    async fn get_history_for_key(&self, key: &str) -> Result<Vec<KeyModification>, StubError> {
+        Ok(self.replica.history(key))
+    }
+}

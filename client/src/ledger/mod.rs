@@ -1,0 +1,181 @@
+//! The ledger the workflow runs on, seen through the contract's four
+//! functions: a Fabric network through the gateway, or the in-process
+//! [`embedded`] development ledger. Both run the same contract with the same
+//! validation and deliver the same chaincode events.
+
+pub mod embedded;
+
+use futures::stream::{BoxStream, StreamExt};
+use medchain_contract::function;
+use medchain_protos::medchain::v1::{CaseRecords, InputParameter};
+use medchain_shim::ClientIdentity;
+use prost::Message;
+
+use crate::gateway::{
+    ChaincodeEvent, Checkpoint, Contract, GatewayError, Network, StartPosition, SubmitResult,
+};
+use embedded::{EmbeddedError, EmbeddedLedger};
+
+/// Why a ledger call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The embedded ledger failed or rejected the call.
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    /// The Fabric gateway failed or the chaincode rejected the call.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// The ledger answered with bytes that do not decode.
+    #[error("the ledger returned a malformed {0}")]
+    Malformed(&'static str),
+}
+
+impl LedgerError {
+    /// Whether the contract looked for something that does not exist
+    /// (`not found: …`).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Self::Embedded(EmbeddedError::Rejected(
+                medchain_contract::ContractError::NotFound(_),
+            )) => true,
+            Self::Gateway(e) => e.to_string().contains("not found: "),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Embedded(EmbeddedLedger),
+    Fabric {
+        network: Network,
+        contract: Contract,
+    },
+}
+
+/// A connection to the ledger as one identity. Cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    backend: Backend,
+    identity: ClientIdentity,
+}
+
+impl Ledger {
+    /// Works on an embedded ledger as `identity`.
+    pub fn embedded(ledger: EmbeddedLedger, identity: ClientIdentity) -> Self {
+        Self {
+            backend: Backend::Embedded(ledger),
+            identity,
+        }
+    }
+
+    /// Works on a Fabric network through a gateway connection; `identity`
+    /// must be the gateway's signing identity.
+    pub fn fabric(network: Network, chaincode: &str, identity: ClientIdentity) -> Self {
+        let contract = network.contract(chaincode);
+        Self {
+            backend: Backend::Fabric { network, contract },
+            identity,
+        }
+    }
+
+    /// The identity that signs this connection's transactions.
+    pub fn identity(&self) -> &ClientIdentity {
+        &self.identity
+    }
+
+    /// The participant index of this connection's identity.
+    pub fn ind(&self) -> u64 {
+        self.identity.ind()
+    }
+
+    /// Submits `Store(input)` and waits for the commit; returns κ.
+    pub async fn store(&self, input: &InputParameter) -> Result<SubmitResult, LedgerError> {
+        self.submit(function::STORE, &input.encode_to_vec()).await
+    }
+
+    /// `Get(κ)`: the stored input parameter.
+    pub async fn get(&self, kappa: &[u8]) -> Result<InputParameter, LedgerError> {
+        let bytes = self.evaluate(function::GET, kappa).await?;
+        InputParameter::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("record"))
+    }
+
+    /// `GetCase(κ0)`: every record of a case.
+    pub async fn get_case(&self, kappa0: &[u8]) -> Result<CaseRecords, LedgerError> {
+        let bytes = self.evaluate(function::GET_CASE, kappa0).await?;
+        CaseRecords::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("case"))
+    }
+
+    /// `GetParticipant(ind)`: a registration, or `None` when `ind` is not
+    /// registered.
+    pub async fn get_participant(&self, ind: u64) -> Result<Option<InputParameter>, LedgerError> {
+        match self
+            .evaluate(function::GET_PARTICIPANT, &ind.to_be_bytes())
+            .await
+        {
+            Ok(bytes) => InputParameter::decode(bytes.as_slice())
+                .map(Some)
+                .map_err(|_| LedgerError::Malformed("registration")),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Submits a transaction and waits for its commit.
+    pub async fn submit(
+        &self,
+        function: &str,
+        argument: &[u8],
+    ) -> Result<SubmitResult, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => Ok(ledger
+                .submit(
+                    &self.identity,
+                    vec![function.as_bytes().to_vec(), argument.to_vec()],
+                )
+                .await?),
+            Backend::Fabric { contract, .. } => Ok(contract.submit(function, &[argument]).await?),
+        }
+    }
+
+    /// Evaluates a query.
+    pub async fn evaluate(&self, function: &str, argument: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => Ok(ledger
+                .evaluate(
+                    &self.identity,
+                    vec![function.as_bytes().to_vec(), argument.to_vec()],
+                )
+                .await?),
+            Backend::Fabric { contract, .. } => {
+                Ok(contract.evaluate(function, &[argument]).await?)
+            }
+        }
+    }
+
+    /// The chaincode events after `checkpoint` (from the first block when
+    /// `None`), in commit order, forever.
+    pub fn events(
+        &self,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<BoxStream<'static, Result<ChaincodeEvent, LedgerError>>, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => {
+                // One transaction per block: resume after the checkpoint's
+                // transaction, or at its block when it names none.
+                let from = checkpoint.map_or(0, |c| {
+                    c.block_number() + u64::from(c.transaction_id().is_some())
+                });
+                Ok(ledger
+                    .events(from)
+                    .map(|e| e.map_err(LedgerError::from))
+                    .boxed())
+            }
+            Backend::Fabric { network, contract } => {
+                let start = StartPosition::resume(checkpoint, StartPosition::Block(0));
+                let stream = network.chaincode_events(contract.chaincode_name(), start)?;
+                Ok(stream.map(|e| e.map_err(LedgerError::from)).boxed())
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The workflow's errors: one sentence each, saying what is wrong and what
+//! to do.
+
+use crate::crypto::CryptoError;
+use crate::ledger::LedgerError;
+use crate::wallet::WalletError;
+
+/// Why a workflow step failed. Nothing already stored is lost by a failed
+/// step: the ledger is write-once and the wallet is rewritten atomically.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// The ledger failed or rejected the transaction.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A cryptographic step failed (e.g. a wrong password).
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The wallet could not be read or written.
+    #[error(transparent)]
+    Wallet(#[from] WalletError),
+    /// The case does not exist on the ledger.
+    #[error("there is no case {0} on the ledger; check the case id")]
+    UnknownCase(String),
+    /// The user is not a participant of the case.
+    #[error("you are not a participant of case {0}")]
+    NotParticipant(String),
+    /// A step was taken before the steps it depends on.
+    #[error("{0}")]
+    OutOfOrder(String),
+    /// The input is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,215 @@
+//! The patient's selection: who may see the case. The patient's client
+//! exports it (a JSON file, a QR code as PNG or on the terminal); the
+//! doctor's client imports it to open the case (paper: "the patient's
+//! selection result forms a QR code with the patient's public key, which is
+//! provided to the doctor").
+
+use std::path::Path;
+
+use medchain_protos::medchain::v1::Role;
+use medchain_protos::medchain::v1::input_parameter::Record;
+use serde::{Deserialize, Serialize};
+
+use super::WorkflowError;
+use crate::crypto::point::{decode_uncompressed_key, encode_uncompressed_key};
+use crate::ledger::Ledger;
+
+/// The format tag of a selection file.
+pub const SELECTION_FORMAT: &str = "medchain-selection-v1";
+
+/// The participants a patient chose for a case. Keys are hex SEC1
+/// uncompressed P-256 points; indices are 16 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// Always [`SELECTION_FORMAT`].
+    pub format: String,
+    /// vk_p.
+    pub patient_key: String,
+    /// [vk_r]: family members or legal agents.
+    #[serde(default)]
+    pub family_keys: Vec<String>,
+    /// ind_d.
+    pub doctor: String,
+    /// [ind_m].
+    #[serde(default)]
+    pub pharmacists: Vec<String>,
+    /// [ind_a].
+    #[serde(default)]
+    pub insurers: Vec<String>,
+    /// [ind_i].
+    #[serde(default)]
+    pub lawyer_experts: Vec<String>,
+}
+
+/// A selection decoded into keys and indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedSelection {
+    /// vk_p, 65 bytes.
+    pub patient_key: Vec<u8>,
+    /// [vk_r], 65 bytes each.
+    pub family_keys: Vec<Vec<u8>>,
+    /// ind_d.
+    pub doctor: u64,
+    /// [ind_m].
+    pub pharmacists: Vec<u64>,
+    /// [ind_a].
+    pub insurers: Vec<u64>,
+    /// [ind_i].
+    pub lawyer_experts: Vec<u64>,
+}
+
+/// Formats an index as 16 hex digits, the form the CLI shows.
+pub fn format_ind(ind: u64) -> String {
+    format!("{ind:016x}")
+}
+
+/// Parses an index given as 16 hex digits.
+pub fn parse_ind(text: &str) -> Result<u64, WorkflowError> {
+    let text = text.trim();
+    if text.len() != 16 {
+        return Err(WorkflowError::Invalid(format!(
+            "{text:?} is not a participant index; an index is 16 hex digits, as `medchain whoami` prints it"
+        )));
+    }
+    u64::from_str_radix(text, 16).map_err(|_| {
+        WorkflowError::Invalid(format!(
+            "{text:?} is not a participant index; an index is 16 hex digits, as `medchain whoami` prints it"
+        ))
+    })
+}
+
+/// Parses a public key given as 130 hex digits (SEC1 uncompressed).
+pub fn parse_public_key(text: &str) -> Result<Vec<u8>, WorkflowError> {
+    let bytes = hex::decode(text.trim()).map_err(|_| {
+        WorkflowError::Invalid(format!(
+            "{text:?} is not a public key; give the 130 hex digits `medchain whoami` prints"
+        ))
+    })?;
+    let key = decode_uncompressed_key(&bytes, "the public key")?;
+    Ok(encode_uncompressed_key(&key).to_vec())
+}
+
+impl Selection {
+    /// A selection for `patient_key` (65 bytes).
+    pub fn new(patient_key: &[u8], doctor: u64) -> Self {
+        Self {
+            format: SELECTION_FORMAT.to_owned(),
+            patient_key: hex::encode(patient_key),
+            family_keys: Vec::new(),
+            doctor: format_ind(doctor),
+            pharmacists: Vec::new(),
+            insurers: Vec::new(),
+            lawyer_experts: Vec::new(),
+        }
+    }
+
+    /// Decodes and checks every key and index.
+    pub fn parse(&self) -> Result<ParsedSelection, WorkflowError> {
+        if self.format != SELECTION_FORMAT {
+            return Err(WorkflowError::Invalid(format!(
+                "the selection has format {:?}, expected {SELECTION_FORMAT:?}; ask the patient to export it again",
+                self.format
+            )));
+        }
+        let inds = |list: &[String]| {
+            list.iter()
+                .map(|s| parse_ind(s))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(ParsedSelection {
+            patient_key: parse_public_key(&self.patient_key)?,
+            family_keys: self
+                .family_keys
+                .iter()
+                .map(|k| parse_public_key(k))
+                .collect::<Result<_, _>>()?,
+            doctor: parse_ind(&self.doctor)?,
+            pharmacists: inds(&self.pharmacists)?,
+            insurers: inds(&self.insurers)?,
+            lawyer_experts: inds(&self.lawyer_experts)?,
+        })
+    }
+
+    /// The compact JSON text carried by the file and the QR code.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a selection from its JSON text.
+    pub fn from_json(text: &str) -> Result<Self, WorkflowError> {
+        let selection: Self = serde_json::from_str(text.trim()).map_err(|e| {
+            WorkflowError::Invalid(format!(
+                "the selection is not a medchain selection ({e}); ask the patient to export it again with `medchain select`"
+            ))
+        })?;
+        selection.parse()?;
+        Ok(selection)
+    }
+
+    /// Reads a selection from a file: the JSON file, or a PNG image of its
+    /// QR code.
+    pub fn read_file(path: &Path) -> Result<Self, WorkflowError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            WorkflowError::Invalid(format!("cannot read the selection {}: {e}", path.display()))
+        })?;
+        if bytes.starts_with(b"\x89PNG") {
+            let text = super::qr::decode_png(&bytes)
+                .map_err(|e| WorkflowError::Invalid(format!("{}: {e}", path.display())))?;
+            return Self::from_json(&text);
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            WorkflowError::Invalid(format!(
+                "{} is neither a selection file nor a PNG QR code; ask the patient to export it again",
+                path.display()
+            ))
+        })?;
+        Self::from_json(&text)
+    }
+
+    /// Checks against the ledger that every chosen pharmacist, insurer and
+    /// lawyer/expert, and the doctor, is registered with that role.
+    pub async fn verify(&self, ledger: &Ledger) -> Result<(), WorkflowError> {
+        let parsed = self.parse()?;
+        let wanted = std::iter::once((parsed.doctor, Role::Doctor))
+            .chain(parsed.pharmacists.iter().map(|&i| (i, Role::Pharmacist)))
+            .chain(parsed.insurers.iter().map(|&i| (i, Role::Insurer)))
+            .chain(
+                parsed
+                    .lawyer_experts
+                    .iter()
+                    .map(|&i| (i, Role::LawyerExpert)),
+            );
+        for (ind, role) in wanted {
+            let registered =
+                ledger
+                    .get_participant(ind)
+                    .await?
+                    .and_then(|input| match input.record {
+                        Some(Record::Reg(reg)) => Role::try_from(reg.role).ok(),
+                        _ => None,
+                    });
+            let role_name = role
+                .as_str_name()
+                .trim_start_matches("ROLE_")
+                .to_lowercase()
+                .replace('_', "-");
+            match registered {
+                Some(r) if r == role => {}
+                Some(_) => {
+                    return Err(WorkflowError::Invalid(format!(
+                        "participant {} is registered, but not as a {role_name}; check the index",
+                        format_ind(ind)
+                    )));
+                }
+                None => {
+                    return Err(WorkflowError::Invalid(format!(
+                        "no {role_name} is registered under {}; check the index or ask them to register",
+                        format_ind(ind)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,352 @@
+//! The whole diagnosis-and-treatment workflow on the embedded ledger.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use medchain::crypto::{CaseId, CryptoError, KdfParams, KdfPolicy, RecordType};
+use medchain::ledger::Ledger;
+use medchain::ledger::embedded::EmbeddedLedger;
+use medchain::wallet::{
+    BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
+    WalletProfile, WalletSecrets,
+};
+use medchain::workflow::{self, Selection, WorkflowError, format_ind};
+use medchain_protos::medchain::v1::Role;
+use medchain_shim::ClientIdentity;
+
+const FAST: KdfParams = KdfParams {
+    m_kib: 64,
+    t: 1,
+    p: 1,
+};
+const POLICY: KdfPolicy = KdfPolicy::AllowInsecureTestParameters;
+
+struct User {
+    ledger: Ledger,
+    wallet: Wallet,
+    password: String,
+}
+
+fn identity(name: &str) -> ClientIdentity {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec![name.into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap()
+}
+
+async fn user(root: &std::path::Path, ledger: &EmbeddedLedger, name: &str, role: UserRole) -> User {
+    let id = identity(name);
+    let password = format!("{name} pässwörd");
+    let profile = WalletProfile {
+        format: PROFILE_FORMAT.into(),
+        name: name.into(),
+        role,
+        identity: IdentityLocation::Embedded {
+            msp_id: "EmbeddedMSP".into(),
+            certificate_pem: id.certificate_pem().into(),
+        },
+        backend: BackendProfile::Embedded {
+            dir: root.join("ledger"),
+        },
+        checkpoint: SavedCheckpoint::default(),
+        cases: Default::default(),
+    };
+    let wallet = Wallet::create(
+        root.join(name),
+        &profile,
+        &password,
+        &WalletSecrets::default(),
+        FAST,
+    )
+    .unwrap();
+    let ledger = Ledger::embedded(ledger.clone(), id);
+    if let Some(role) = match role {
+        UserRole::Doctor => Some(Role::Doctor),
+        UserRole::Pharmacist => Some(Role::Pharmacist),
+        UserRole::Insurer => Some(Role::Insurer),
+        UserRole::LawyerExpert => Some(Role::LawyerExpert),
+        _ => None,
+    } {
+        workflow::register(&ledger, role).await.unwrap();
+    }
+    User {
+        ledger,
+        wallet: wallet.with_kdf(FAST),
+        password,
+    }
+}
+
+struct Cast {
+    patient: User,
+    family: User,
+    doctor: User,
+    pharmacist: User,
+    insurer: User,
+    lawyer: User,
+    stranger: User,
+}
+
+async fn cast(root: &std::path::Path) -> Cast {
+    let ledger = EmbeddedLedger::open(root.join("ledger")).await.unwrap();
+    Cast {
+        patient: user(root, &ledger, "patient", UserRole::Patient).await,
+        family: user(root, &ledger, "family", UserRole::Family).await,
+        doctor: user(root, &ledger, "doctor", UserRole::Doctor).await,
+        pharmacist: user(root, &ledger, "pharmacist", UserRole::Pharmacist).await,
+        insurer: user(root, &ledger, "insurer", UserRole::Insurer).await,
+        lawyer: user(root, &ledger, "lawyer", UserRole::LawyerExpert).await,
+        stranger: user(root, &ledger, "stranger", UserRole::Family).await,
+    }
+}
+
+fn selection(c: &Cast) -> Selection {
+    let mut s = Selection::new(
+        &hex::decode(workflow::public_key_hex(&c.patient.ledger)).unwrap(),
+        c.doctor.ledger.ind(),
+    );
+    s.family_keys
+        .push(workflow::public_key_hex(&c.family.ledger));
+    s.pharmacists.push(format_ind(c.pharmacist.ledger.ind()));
+    s.insurers.push(format_ind(c.insurer.ledger.ind()));
+    s.lawyer_experts.push(format_ind(c.lawyer.ledger.ind()));
+    s
+}
+
+async fn open(c: &Cast) -> CaseId {
+    let s = selection(c);
+    s.verify(&c.patient.ledger).await.unwrap();
+    workflow::open_case(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &s,
+        FAST,
+        POLICY,
+    )
+    .await
+    .unwrap()
+}
+
+async fn respond_all(c: &Cast, case: &CaseId) {
+    for u in [&c.patient, &c.family, &c.pharmacist, &c.insurer, &c.lawyer] {
+        workflow::respond(&u.ledger, &u.password, case, POLICY)
+            .await
+            .unwrap();
+    }
+}
+
+fn text(records: &[workflow::DecryptedRecord]) -> Vec<(RecordType, String)> {
+    records
+        .iter()
+        .map(|r| {
+            (
+                r.record_type,
+                String::from_utf8(r.plaintext.as_ref().unwrap().to_vec()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_complete_case_for_every_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = open(&c).await;
+    respond_all(&c, &case).await;
+    let k = workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    assert_eq!(k, 6);
+    // The ephemeral scalar is gone once the key is established.
+    assert!(
+        c.doctor
+            .wallet
+            .secrets(&c.doctor.password)
+            .unwrap()
+            .ephemeral_scalars
+            .is_empty()
+    );
+
+    for (u, t, msg) in [
+        (
+            &c.doctor,
+            RecordType::Diagnosis,
+            "influenza; rest and fluids",
+        ),
+        (
+            &c.pharmacist,
+            RecordType::Medication,
+            "oseltamivir 75 mg x10: 42.00 EUR",
+        ),
+        (&c.insurer, RecordType::Compensation, "covered: 42.00 EUR"),
+    ] {
+        workflow::add_record(
+            &u.ledger,
+            Some(&u.wallet),
+            &u.password,
+            &case,
+            t,
+            msg.as_bytes(),
+            POLICY,
+        )
+        .await
+        .unwrap();
+    }
+
+    let expected = vec![
+        (
+            RecordType::Diagnosis,
+            "influenza; rest and fluids".to_owned(),
+        ),
+        (
+            RecordType::Medication,
+            "oseltamivir 75 mg x10: 42.00 EUR".to_owned(),
+        ),
+        (RecordType::Compensation, "covered: 42.00 EUR".to_owned()),
+    ];
+    for u in [
+        &c.lawyer,
+        &c.patient,
+        &c.family,
+        &c.doctor,
+        &c.pharmacist,
+        &c.insurer,
+    ] {
+        let records = workflow::audit(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+        assert_eq!(text(&records), expected);
+    }
+
+    // A non-participant and a wrong password learn nothing.
+    for (u, password) in [
+        (&c.stranger, c.stranger.password.as_str()),
+        (&c.lawyer, "not the lawyer's password"),
+    ] {
+        let err = workflow::audit(&u.ledger, password, &case, POLICY)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, WorkflowError::Crypto(CryptoError::CannotDecrypt)),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot decrypt: wrong password or not a participant of this case"
+        );
+    }
+}
+
+#[tokio::test]
+async fn steps_out_of_order_are_refused_and_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = open(&c).await;
+    workflow::respond(&c.patient.ledger, &c.patient.password, &case, POLICY)
+        .await
+        .unwrap();
+
+    let err = workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("not everyone has answered"),
+        "{err}"
+    );
+    let err = workflow::add_record(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"x",
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not established yet"), "{err}");
+    let err = workflow::respond(&c.patient.ledger, &c.patient.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already answered"), "{err}");
+    let err = workflow::respond(&c.stranger.ledger, &c.stranger.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkflowError::NotParticipant(_)), "{err}");
+
+    let view = workflow::CaseView::load(&c.lawyer.ledger, &case)
+        .await
+        .unwrap();
+    assert_eq!(view.responses.len(), 1);
+    assert!(view.records.is_empty());
+}
+
+#[tokio::test]
+async fn weak_kdf_parameters_need_the_explicit_insecure_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let err = workflow::open_case(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &selection(&c),
+        FAST,
+        KdfPolicy::RequireMinimum,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, WorkflowError::Crypto(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_family_member_audits_after_the_patient_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = open(&c).await;
+    respond_all(&c, &case).await;
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    workflow::add_record(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"fracture",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let Cast {
+        patient, family, ..
+    } = c;
+    drop(patient); // the patient's wallet and key are no longer available
+    std::fs::remove_dir_all(dir.path().join("patient")).unwrap();
+    let records = workflow::audit(&family.ledger, &family.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&records),
+        vec![(RecordType::Diagnosis, "fracture".to_owned())]
+    );
+}
