@@ -179,15 +179,26 @@ pub(crate) async fn unary_call<T>(
     timeout: Duration,
     call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 ) -> Result<T, GatewayError> {
+    let timed_out = || GatewayError::Timeout {
+        operation,
+        transaction_id: Some(transaction_id.to_owned()),
+        timeout,
+    };
     match tokio::time::timeout(timeout, call).await {
         Ok(Ok(response)) => Ok(response.into_inner()),
+        Ok(Err(status)) if is_local_deadline(&status) => Err(timed_out()),
         Ok(Err(status)) => {
             Err(RpcError::from_status(operation, Some(transaction_id), &status).into())
         }
-        Err(_elapsed) => Err(GatewayError::Timeout {
-            operation,
-            transaction_id: Some(transaction_id.to_owned()),
-            timeout,
-        }),
+        Err(_elapsed) => Err(timed_out()),
     }
+}
+
+/// Whether tonic's transport ended the call because the request's own
+/// `grpc-timeout` passed (it reports that as `Cancelled` with the text of
+/// [`tonic::TimeoutExpired`]); the gateway itself answers an expired
+/// deadline with `DeadlineExceeded`, which stays an RPC error.
+fn is_local_deadline(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::Cancelled
+        && status.message() == tonic::TimeoutExpired(()).to_string()
 }

@@ -47,11 +47,14 @@ struct Committed {
     event: Option<ChaincodeEvent>,
 }
 
+/// A write to the key-value state.
+type Write = Option<(String, Vec<u8>)>;
+
 #[derive(Default)]
 struct Ledger {
     /// Block 0 is the genesis block, without transactions.
     blocks: Vec<Vec<Committed>>,
-    batch: Vec<(Committed, Option<(String, Vec<u8>)>)>,
+    batch: Vec<(Committed, Write)>,
     endorsed: HashMap<String, Endorsed>,
     committed: HashMap<String, (TxValidationCode, u64)>,
     state: HashMap<String, Vec<u8>>,
@@ -108,10 +111,8 @@ impl MockGateway {
         let batch = std::mem::take(&mut ledger.batch);
         let mut block = Vec::new();
         for (tx, write) in batch {
-            if tx.code == TxValidationCode::Valid {
-                if let Some((key, value)) = write {
-                    ledger.state.insert(key, value);
-                }
+            if let (TxValidationCode::Valid, Some((key, value))) = (tx.code, write) {
+                ledger.state.insert(key, value);
             }
             ledger.committed.insert(tx.tx_id.clone(), (tx.code, number));
             block.push(tx);
