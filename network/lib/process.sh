@@ -74,23 +74,9 @@ tracked_processes() {
   return 0
 }
 
-# wait_until DESCRIPTION TIMEOUT_SECONDS COMMAND [ARGS...]
-# Polls COMMAND every 0.2s until it succeeds; fails with a message after the timeout.
-wait_until() {
-  local what=$1 timeout=$2
-  shift 2
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      echo "Timed out after ${timeout}s waiting for $what." >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-}
-
 # wait_ready NAME TIMEOUT_SECONDS COMMAND [ARGS...]
-# Like wait_until, but fails at once (with the log tail) when process NAME exits.
+# Polls COMMAND every 0.2s until it succeeds. Fails after the timeout, or at
+# once (with the log tail) when process NAME exits.
 wait_ready() {
   local name=$1 timeout=$2
   shift 2
