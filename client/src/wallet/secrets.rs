@@ -170,10 +170,8 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets() {
-        let mut secrets = WalletSecrets {
-            signing_key_pem: Some("KEYMATERIAL".into()),
-            ..Default::default()
-        };
+        let mut secrets = WalletSecrets::default();
+        secrets.signing_key_pem = Some("KEYMATERIAL".into());
         secrets
             .ephemeral_scalars
             .insert("case".into(), "SCALAR".into());
