@@ -13,6 +13,9 @@
 pub mod chaincode;
 pub mod composite;
 pub mod identity;
+#[cfg(feature = "mock-peer")]
+pub mod mock_peer;
+pub mod server;
 pub mod stub;
 
 pub use chaincode::{Chaincode, InvokeError};

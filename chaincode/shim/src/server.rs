@@ -1,0 +1,42 @@
+//! The chaincode-as-a-service server: a gRPC server implementing
+//! `protos.Chaincode/Connect` that Fabric peers dial.
+//!
+//! For every stream a peer opens, the shim sends `REGISTER` (carrying the
+//! chaincode package ID), waits for `REGISTERED` and `READY`, then runs each
+//! `INIT` / `TRANSACTION` in its own task with a [`PeerStub`], answering
+//! `COMPLETED` (or `ERROR`). See the crate README for the message flow.
+//!
+//! ```no_run
+//! # use medchain_shim::{Chaincode, InvokeError, Stub};
+//! # struct MyContract;
+//! # impl Chaincode for MyContract {
+//! #     async fn invoke<S: Stub>(&self, _stub: &S) -> Result<Vec<u8>, InvokeError> { Ok(vec![]) }
+//! # }
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use medchain_shim::server::{ServerConfig, serve};
+//! let config = ServerConfig::from_env()?;
+//! serve(config, MyContract, async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await?;
+//! # Ok(()) }
+//! ```
+
+pub(crate) mod codec;
+mod config;
+pub(crate) mod messages;
+mod peer_stub;
+mod proposal;
+pub(crate) mod router;
+mod run;
+mod service;
+mod session;
+pub(crate) mod tls;
+
+pub use config::{
+    ConfigError, ENV_CHAINCODE_ID, ENV_CLIENT_CA_CERT, ENV_CORE_CHAINCODE_ID_NAME,
+    ENV_SERVER_ADDRESS, ENV_TLS_CERT, ENV_TLS_KEY, ServerConfig,
+};
+pub use peer_stub::PeerStub;
+pub use run::{ServeError, serve, serve_on_listener};
+pub use tls::TlsConfig;
