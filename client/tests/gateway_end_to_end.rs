@@ -7,7 +7,7 @@ mod gateway_support;
 
 use std::time::Duration;
 
-use gateway_support::mock_gateway::endorsement_failure;
+use gateway_support::mock_chaincode::endorsement_failure;
 use gateway_support::pki::TestCa;
 use gateway_support::{Org, connected};
 use medchain::gateway::{Credentials, Gateway, GatewayError, Operation, PeerEndpoint, Timeouts};

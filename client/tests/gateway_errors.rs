@@ -6,7 +6,7 @@ mod gateway_support;
 
 use std::time::Duration;
 
-use gateway_support::mock_gateway::{RpcStatus, endorsement_failure};
+use gateway_support::mock_chaincode::{RpcStatus, endorsement_failure};
 use medchain::gateway::{
     CommitStatus, ErrorDetail, GatewayError, Operation, RpcError, error_details,
     validation_code_name,

@@ -43,6 +43,10 @@ impl Contract {
         }
     }
 
+    pub(crate) fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
     /// The channel the chaincode is deployed on.
     pub fn channel_name(&self) -> &str {
         &self.channel_name
@@ -68,13 +72,7 @@ impl Contract {
     /// transient data or endorsing organisations, and the step-by-step
     /// endorse → submit → commit status flow.
     pub fn new_proposal(&self, function: impl Into<String>) -> ProposalBuilder {
-        ProposalBuilder::new(
-            self.session.clone(),
-            self.timeouts,
-            self.channel_name.clone(),
-            self.chaincode_name.clone(),
-            function.into(),
-        )
+        ProposalBuilder::new(self.clone(), function.into())
     }
 
     /// Runs `function(args)` on a peer without committing anything and

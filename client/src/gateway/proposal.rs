@@ -26,6 +26,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use super::client::{Session, Timeouts, request_with_timeout, unary_call};
+use super::contract::Contract;
 use super::error::{GatewayError, Operation};
 use super::transaction::Transaction;
 
@@ -36,10 +37,7 @@ pub const NONCE_LENGTH: usize = 24;
 /// [`Contract::new_proposal`](super::Contract::new_proposal).
 #[must_use = "a proposal builder does nothing until `build` is called"]
 pub struct ProposalBuilder {
-    session: Arc<Session>,
-    timeouts: Timeouts,
-    channel_name: String,
-    chaincode_name: String,
+    contract: Contract,
     function: String,
     args: Vec<Vec<u8>>,
     transient: HashMap<String, Vec<u8>>,
@@ -47,18 +45,9 @@ pub struct ProposalBuilder {
 }
 
 impl ProposalBuilder {
-    pub(crate) fn new(
-        session: Arc<Session>,
-        timeouts: Timeouts,
-        channel_name: String,
-        chaincode_name: String,
-        function: String,
-    ) -> Self {
+    pub(crate) fn new(contract: Contract, function: String) -> Self {
         Self {
-            session,
-            timeouts,
-            channel_name,
-            chaincode_name,
+            contract,
             function,
             args: Vec::new(),
             transient: HashMap::new(),
@@ -99,9 +88,11 @@ impl ProposalBuilder {
 
     /// Builds and signs the proposal.
     pub fn build(self) -> Result<Proposal, GatewayError> {
+        let channel_name = self.contract.channel_name().to_owned();
+        let chaincode_name = self.contract.chaincode_name().to_owned();
         for (value, what) in [
-            (&self.channel_name, "channel name"),
-            (&self.chaincode_name, "chaincode name"),
+            (&channel_name, "channel name"),
+            (&chaincode_name, "chaincode name"),
             (&self.function, "transaction function name"),
         ] {
             if value.trim().is_empty() {
@@ -110,17 +101,18 @@ impl ProposalBuilder {
                 )));
             }
         }
-        let identity = self.session.identity();
+        let session = self.contract.session();
+        let identity = session.identity();
         let nonce = new_nonce();
         let tx_id = transaction_id(&nonce, identity.creator());
         let chaincode_id = ChaincodeId {
-            name: self.chaincode_name.clone(),
+            name: chaincode_name,
             ..ChaincodeId::default()
         };
 
         let channel_header = ChannelHeader {
             r#type: HeaderType::EndorserTransaction as i32,
-            channel_id: self.channel_name.clone(),
+            channel_id: channel_name.clone(),
             tx_id: tx_id.clone(),
             timestamp: Some(prost_types::Timestamp::from(SystemTime::now())),
             epoch: 0,
@@ -164,12 +156,12 @@ impl ProposalBuilder {
             extension: Vec::new(),
         }
         .encode_to_vec();
-        let signature = self.session.sign(&proposal_bytes)?;
+        let signature = session.sign(&proposal_bytes)?;
 
         Ok(Proposal {
-            session: self.session,
-            timeouts: self.timeouts,
-            channel_name: self.channel_name,
+            session: session.clone(),
+            timeouts: self.contract.timeouts(),
+            channel_name,
             tx_id,
             signed_proposal: SignedProposal {
                 proposal_bytes,

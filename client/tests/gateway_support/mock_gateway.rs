@@ -12,21 +12,18 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use medchain_protos::common::{Envelope, Payload};
+use medchain_protos::common::Envelope;
 use medchain_protos::gateway::gateway_server::{Gateway, GatewayServer};
 use medchain_protos::gateway::*;
 use medchain_protos::orderer::seek_position;
-use medchain_protos::protos::{
-    ChaincodeAction, ChaincodeActionPayload, ChaincodeEndorsedAction, ChaincodeEvent,
-    ChaincodeProposalPayload, ProposalResponsePayload, Response, SignedProposal,
-    Transaction as TxMessage, TransactionAction, TxValidationCode,
-};
+use medchain_protos::protos::{ChaincodeEvent, Response, SignedProposal, TxValidationCode};
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
-use tonic::{Code, Request, Status};
+use tonic::{Request, Status};
 
-use super::protocol::{decode_proposal, expected_tx_id, verify_by_creator};
+use super::mock_chaincode::{Checked, Outcome, prepare, run_chaincode};
+use super::mock_checks::{check_proposal, check_signature};
 
 pub const CHANNEL: &str = "medchain";
 pub const CHAINCODE: &str = "medchain";
@@ -154,66 +151,28 @@ impl MockGateway {
         address
     }
 
-    /// The Fabric checks on a signed proposal; returns the decoded
-    /// function, arguments, transient map, header and creator.
-    fn check_proposal(
+    /// Checks a proposal, records the organisations asked for, and runs
+    /// the chaincode.
+    async fn simulate(
         &self,
         signed: Option<&SignedProposal>,
         channel_id: &str,
         transaction_id: &str,
-    ) -> Result<Checked, Status> {
-        let signed = signed.ok_or_else(|| Status::invalid_argument("no proposal"))?;
-        let decoded = decode_proposal(signed).map_err(Status::invalid_argument)?;
-        let ch = &decoded.channel_header;
-        let denied = |m: &str| Err(Status::permission_denied(m.to_string()));
-        if ch.r#type != 3 {
-            return denied("channel header type is not ENDORSER_TRANSACTION");
-        }
-        if ch.channel_id != CHANNEL || channel_id != CHANNEL {
-            return Err(Status::not_found(format!(
-                "channel {} not found",
-                ch.channel_id
-            )));
-        }
-        if ch.timestamp.is_none() {
-            return denied("no timestamp");
-        }
-        let nonce = &decoded.signature_header.nonce;
-        if nonce.len() != 24 {
-            return denied("nonce is not 24 bytes");
-        }
-        let tx_id = expected_tx_id(nonce, &decoded.signature_header.creator);
-        if ch.tx_id != tx_id || transaction_id != tx_id {
-            return denied("transaction id does not follow hex(SHA-256(nonce || creator))");
-        }
-        let header_chaincode = decoded
-            .extension
-            .chaincode_id
-            .clone()
-            .unwrap_or_default()
-            .name;
-        if header_chaincode != decoded.chaincode_name() || header_chaincode != CHAINCODE {
-            return denied("chaincode name mismatch");
-        }
-        self.check_signature(
-            &decoded.signature_header.creator,
-            &signed.proposal_bytes,
-            &signed.signature,
+        organizations: Vec<String>,
+    ) -> Result<(Checked, Outcome), Status> {
+        let call = check_proposal(
+            &self.inner.accepted_certificates,
+            signed,
+            channel_id,
+            transaction_id,
         )?;
-        let args = decoded.args();
-        let (function, args) = args
-            .split_first()
-            .ok_or_else(|| Status::invalid_argument("no function"))?;
-        Ok(Checked {
-            function: String::from_utf8_lossy(function).into_owned(),
-            args: args.to_vec(),
-            transient: decoded.payload.transient_map.clone(),
-            header: decoded.proposal.header.clone(),
-            signature_header: decoded.header.signature_header.clone(),
-            creator: decoded.signature_header.creator.clone(),
-            msp_id: decoded.creator.mspid.clone(),
-            tx_id,
-        })
+        if call.function == "slow" {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+        let mut ledger = self.inner.ledger.lock().unwrap();
+        ledger.target_organizations.push(organizations);
+        let outcome = run_chaincode(&ledger.state, &call)?;
+        Ok((call, outcome))
     }
 
     fn check_signature(
@@ -222,174 +181,13 @@ impl MockGateway {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Status> {
-        let identity = verify_by_creator(creator, message, signature)
-            .map_err(|e| Status::permission_denied(format!("access denied: {e}")))?;
-        let pem = String::from_utf8_lossy(&identity.id_bytes);
-        if identity.mspid != "Org1MSP"
-            || !self
-                .inner
-                .accepted_certificates
-                .iter()
-                .any(|c| c.trim() == pem.trim())
-        {
-            return Err(Status::permission_denied("access denied: unknown identity"));
-        }
-        Ok(())
+        check_signature(
+            &self.inner.accepted_certificates,
+            creator,
+            message,
+            signature,
+        )
     }
-}
-
-struct Checked {
-    function: String,
-    args: Vec<Vec<u8>>,
-    transient: HashMap<String, Vec<u8>>,
-    header: Vec<u8>,
-    signature_header: Vec<u8>,
-    creator: Vec<u8>,
-    msp_id: String,
-    tx_id: String,
-}
-
-struct Outcome {
-    payload: Vec<u8>,
-    code: TxValidationCode,
-    event: Option<(String, Vec<u8>)>,
-    write: Option<(String, Vec<u8>)>,
-}
-
-pub fn endorsement_failure() -> Vec<ErrorDetail> {
-    vec![
-        ErrorDetail {
-            address: "peer0.org1.example.com:7051".into(),
-            msp_id: "Org1MSP".into(),
-            message: "chaincode response 500, record is locked".into(),
-        },
-        ErrorDetail {
-            address: "peer0.org2.example.com:9051".into(),
-            msp_id: "Org2MSP".into(),
-            message: "connection refused".into(),
-        },
-    ]
-}
-
-/// `google.rpc.Status` as the gateway encodes it into the status details.
-#[derive(Clone, PartialEq, Message)]
-pub struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    pub code: i32,
-    #[prost(string, tag = "2")]
-    pub message: String,
-    #[prost(message, repeated, tag = "3")]
-    pub details: Vec<prost_types::Any>,
-}
-
-pub fn status_with_details(code: Code, message: &str, details: &[ErrorDetail]) -> Status {
-    let rpc = RpcStatus {
-        code: code as i32,
-        message: message.into(),
-        details: details
-            .iter()
-            .map(|d| prost_types::Any {
-                type_url: "type.googleapis.com/gateway.ErrorDetail".into(),
-                value: d.encode_to_vec(),
-            })
-            .collect(),
-    };
-    Status::with_details(code, message, rpc.encode_to_vec().into())
-}
-
-/// The key-value "chaincode".
-fn run_chaincode(ledger: &Ledger, call: &Checked) -> Result<Outcome, Status> {
-    let arg = |i: usize| call.args.get(i).cloned().unwrap_or_default();
-    let key = String::from_utf8_lossy(&arg(0)).into_owned();
-    let valid = |payload| Outcome {
-        payload,
-        code: TxValidationCode::Valid,
-        event: None,
-        write: None,
-    };
-    match call.function.as_str() {
-        "put" => Ok(Outcome {
-            event: Some(("put".into(), key.clone().into_bytes())),
-            write: Some((key, arg(1))),
-            ..valid(arg(1))
-        }),
-        "get" => ledger.state.get(&key).cloned().map(valid).ok_or_else(|| {
-            let detail = ErrorDetail {
-                address: "peer0.org1.example.com:7051".into(),
-                msp_id: "Org1MSP".into(),
-                message: format!("chaincode response 500, no record {key}"),
-            };
-            status_with_details(
-                Code::Unknown,
-                "evaluate call to endorser returned error",
-                &[detail],
-            )
-        }),
-        "conflict" => Ok(Outcome {
-            code: TxValidationCode::MvccReadConflict,
-            event: Some(("conflict".into(), Vec::new())),
-            ..valid(Vec::new())
-        }),
-        "policy" => Ok(Outcome {
-            code: TxValidationCode::EndorsementPolicyFailure,
-            ..valid(Vec::new())
-        }),
-        "fail" => Err(status_with_details(
-            Code::Aborted,
-            "failed to collect enough transaction endorsements, see attached details for more info",
-            &endorsement_failure(),
-        )),
-        "transient" => Ok(valid(call.transient.get(&key).cloned().unwrap_or_default())),
-        "whoami" => Ok(valid(call.msp_id.clone().into_bytes())),
-        "slow" => Ok(valid(Vec::new())),
-        other => Err(Status::unknown(format!(
-            "chaincode response 500, unknown function {other}"
-        ))),
-    }
-}
-
-/// The prepared envelope, built as the gateway's prepareTransaction does.
-fn prepare(call: &Checked, outcome: &Outcome) -> Vec<u8> {
-    let event = outcome
-        .event
-        .as_ref()
-        .map(|(name, payload)| ChaincodeEvent {
-            chaincode_id: CHAINCODE.into(),
-            tx_id: call.tx_id.clone(),
-            event_name: name.clone(),
-            payload: payload.clone(),
-        });
-    let action = ChaincodeAction {
-        response: Some(Response {
-            status: 200,
-            message: String::new(),
-            payload: outcome.payload.clone(),
-        }),
-        events: event.map(|e| e.encode_to_vec()).unwrap_or_default(),
-        ..ChaincodeAction::default()
-    };
-    let response_payload = ProposalResponsePayload {
-        proposal_hash: call.header.clone(),
-        extension: action.encode_to_vec(),
-    };
-    let action_payload = ChaincodeActionPayload {
-        chaincode_proposal_payload: ChaincodeProposalPayload::default().encode_to_vec(),
-        action: Some(ChaincodeEndorsedAction {
-            proposal_response_payload: response_payload.encode_to_vec(),
-            endorsements: Vec::new(),
-        }),
-    };
-    let transaction = TxMessage {
-        actions: vec![TransactionAction {
-            header: call.signature_header.clone(),
-            payload: action_payload.encode_to_vec(),
-        }],
-    };
-    Payload {
-        header: Some(medchain_protos::common::Header::decode(call.header.as_slice()).unwrap()),
-        data: transaction.encode_to_vec(),
-    }
-    .encode_to_vec()
 }
 
 #[tonic::async_trait]
@@ -399,19 +197,14 @@ impl Gateway for MockGateway {
         request: Request<EvaluateRequest>,
     ) -> Result<tonic::Response<EvaluateResponse>, Status> {
         let request = request.into_inner();
-        let call = self.check_proposal(
-            request.proposed_transaction.as_ref(),
-            &request.channel_id,
-            &request.transaction_id,
-        )?;
-        if call.function == "slow" {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-        }
-        let mut ledger = self.inner.ledger.lock().unwrap();
-        ledger
-            .target_organizations
-            .push(request.target_organizations.clone());
-        let outcome = run_chaincode(&ledger, &call)?;
+        let (_, outcome) = self
+            .simulate(
+                request.proposed_transaction.as_ref(),
+                &request.channel_id,
+                &request.transaction_id,
+                request.target_organizations,
+            )
+            .await?;
         let result = Response {
             status: 200,
             message: String::new(),
@@ -427,16 +220,14 @@ impl Gateway for MockGateway {
         request: Request<EndorseRequest>,
     ) -> Result<tonic::Response<EndorseResponse>, Status> {
         let request = request.into_inner();
-        let call = self.check_proposal(
-            request.proposed_transaction.as_ref(),
-            &request.channel_id,
-            &request.transaction_id,
-        )?;
-        let mut ledger = self.inner.ledger.lock().unwrap();
-        ledger
-            .target_organizations
-            .push(request.endorsing_organizations.clone());
-        let outcome = run_chaincode(&ledger, &call)?;
+        let (call, outcome) = self
+            .simulate(
+                request.proposed_transaction.as_ref(),
+                &request.channel_id,
+                &request.transaction_id,
+                request.endorsing_organizations,
+            )
+            .await?;
         let payload = prepare(&call, &outcome);
         let event = outcome.event.map(|(event_name, payload)| ChaincodeEvent {
             chaincode_id: CHAINCODE.into(),
@@ -451,6 +242,7 @@ impl Gateway for MockGateway {
             event,
             write: outcome.write,
         };
+        let mut ledger = self.inner.ledger.lock().unwrap();
         ledger.endorsed.insert(call.tx_id, endorsed);
         let envelope = Envelope {
             payload,

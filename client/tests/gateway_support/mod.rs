@@ -2,6 +2,8 @@
 //! protocol readers, and an in-process mock Fabric Gateway.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod mock_chaincode;
+pub mod mock_checks;
 pub mod mock_gateway;
 pub mod pki;
 pub mod protocol;
