@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Installs the Hyperledger Fabric v3.1.5 binaries (peer, orderer, discover, configtxgen,
-# osnadmin, cryptogen) with the machine's Go toolchain into a cache outside the
-# repository. A second run finds them there and returns in well under a second.
+# Installs the Hyperledger Fabric v3.1.5 binaries (peer, orderer, discover,
+# configtxgen, osnadmin, cryptogen) with the machine's Go toolchain from the Go
+# module proxy into a cache outside the repository:
 #
-# Source of the build, in order:
-#   1. the Go module proxy: go install github.com/hyperledger/fabric/cmd/<tool>@<commit>
-#   2. a local Fabric source tree at that commit ($MEDCHAIN_FABRIC_SRC), built with
-#      its vendored dependencies (-mod=vendor), for proxies that do not serve the module.
+#   go install github.com/hyperledger/fabric/cmd/<tool>@86c1172bec37e6590c6b1ae6f847833df48d65fc
+#
+# A second run finds the binaries there and returns at once. The scripts take
+# Fabric's default core.yaml / orderer.yaml from the module's sampleconfig/ in
+# the Go module cache.
+#
+# A machine whose module proxy does not serve github.com/hyperledger/fabric
+# can use an official Fabric v3.1.5 release instead: put its bin/ and config/
+# directories in $MEDCHAIN_FABRIC_HOME (see docs/network.md).
 #
 # Env:
-#   MEDCHAIN_FABRIC_HOME  cache directory (default ~/.cache/medchain/fabric-86c1172b); binaries go to bin/
-#   MEDCHAIN_FABRIC_SRC   Fabric source tree at commit 86c1172b (default ~/.cache/medchain/src/fabric-86c1172b)
+#   MEDCHAIN_FABRIC_HOME  release/cache directory (default ~/.cache/medchain/fabric-86c1172b)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/fabric.sh
 source "$here/lib/fabric.sh"
+
+if fabric_binaries_present; then
+  if ! "$FABRIC_BIN/peer" version 2>/dev/null | grep -q "Version: v\?$FABRIC_VERSION"; then
+    echo "install-fabric.sh: $FABRIC_BIN holds a peer that is not Fabric v$FABRIC_VERSION; empty $FABRIC_HOME and run this again." >&2
+    exit 1
+  fi
+  echo "Fabric v$FABRIC_VERSION (${FABRIC_COMMIT:0:8}) already installed in $FABRIC_BIN"
+  exit 0
+fi
 
 if ! command -v go >/dev/null 2>&1; then
   echo "install-fabric.sh: the Go toolchain is not on PATH; install Go >= $FABRIC_MIN_GO (https://go.dev/dl/) and run this again." >&2
@@ -25,11 +38,6 @@ go_version=$(go env GOVERSION)
 if [[ "$(printf '%s\n%s\n' "go$FABRIC_MIN_GO" "$go_version" | sort -V | head -1)" != "go$FABRIC_MIN_GO" ]]; then
   echo "install-fabric.sh: Fabric v$FABRIC_VERSION needs Go >= $FABRIC_MIN_GO but $go_version is installed; install a newer Go (https://go.dev/dl/) and run this again." >&2
   exit 1
-fi
-
-if fabric_binaries_present; then
-  echo "Fabric v$FABRIC_VERSION (${FABRIC_COMMIT:0:8}) already installed in $FABRIC_BIN"
-  exit 0
 fi
 
 mkdir -p "$FABRIC_BIN"
@@ -42,25 +50,13 @@ pkgs=()
 for tool in "${FABRIC_TOOLS[@]}"; do
   pkgs+=("github.com/hyperledger/fabric/cmd/$tool@$FABRIC_COMMIT")
 done
-if GOBIN="$FABRIC_BIN" GOTOOLCHAIN=local go install -trimpath -ldflags "$ldflags" "${pkgs[@]}" >"$log" 2>&1; then
-  echo "Built from the Go module proxy."
-elif fabric_source_tree_valid "$FABRIC_SRC"; then
-  echo "The Go module proxy did not serve github.com/hyperledger/fabric@${FABRIC_COMMIT:0:12} ($(grep -m1 -o 'reading .*' "$log" | cut -c1-160 || true)); building from the source tree $FABRIC_SRC with its vendored modules."
-  (
-    cd "$FABRIC_SRC"
-    GOBIN="$FABRIC_BIN" GOTOOLCHAIN=local GOFLAGS=-mod=vendor go install -trimpath -ldflags "$ldflags" \
-      "${FABRIC_TOOLS[@]/#/./cmd/}"
-  ) >>"$log" 2>&1 || {
-    echo "install-fabric.sh: building Fabric from $FABRIC_SRC failed; see $log." >&2
-    exit 1
-  }
-else
+if ! GOBIN="$FABRIC_BIN" GOTOOLCHAIN=local go install -trimpath -ldflags "$ldflags" "${pkgs[@]}" >"$log" 2>&1; then
   cat >&2 <<MSG
-install-fabric.sh: go install of Fabric v$FABRIC_VERSION failed (see $log):
-$(tail -n 3 "$log")
-If your Go module proxy does not serve github.com/hyperledger/fabric at commit $FABRIC_COMMIT,
-put a Fabric source tree at that commit (tag v$FABRIC_VERSION, with its vendor/ directory) in
-$FABRIC_SRC (or point MEDCHAIN_FABRIC_SRC at one) and run this again.
+install-fabric.sh: go install of Fabric v$FABRIC_VERSION from the Go module proxy failed (full log: $log):
+$(grep -m2 -E 'reading|server response|error' "$log" || tail -n 3 "$log")
+The proxy must serve github.com/hyperledger/fabric at commit $FABRIC_COMMIT; if yours does not,
+unpack an official Fabric v$FABRIC_VERSION release so that $FABRIC_HOME holds its bin/ (${FABRIC_TOOLS[*]})
+and config/ (core.yaml, orderer.yaml) directories, or point MEDCHAIN_FABRIC_HOME at such a directory, and run this again.
 MSG
   exit 1
 fi
