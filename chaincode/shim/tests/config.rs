@@ -289,3 +289,38 @@ async fn serve_reports_a_busy_port() {
     let error = serve(config, KvChaincode, async {}).await.unwrap_err();
     assert!(matches!(error, ServeError::EmptyChaincodeId), "{error:?}");
 }
+
+/// `from_env` reads the real process environment: checked in a child
+/// process (the environment cannot be changed safely in a threaded test).
+#[test]
+fn from_env_reads_the_process_environment() {
+    const CHILD: &str = "MEDCHAIN_SHIM_FROM_ENV_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let config = ServerConfig::from_env().unwrap();
+        assert_eq!(config.address.to_string(), "127.0.0.1:7777");
+        assert_eq!(config.chaincode_id, "kv:from-env");
+        assert!(config.tls.is_none());
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "from_env_reads_the_process_environment"])
+        .env(CHILD, "1")
+        .env("CHAINCODE_SERVER_ADDRESS", "127.0.0.1:7777")
+        .env("CORE_CHAINCODE_ID_NAME", "kv:from-env")
+        .env_remove("CHAINCODE_ID")
+        .env_remove("CHAINCODE_TLS_CERT")
+        .env_remove("CHAINCODE_TLS_KEY")
+        .env_remove("CHAINCODE_CLIENT_CA_CERT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran no test: {stdout}"
+    );
+}

@@ -304,19 +304,20 @@ impl<C: Chaincode> Session<C> {
     }
 
     async fn on_finished(&mut self, finished: Result<(Id, Result<Vec<u8>, String>), JoinError>) {
-        let (id, outcome) = match finished {
-            Ok((id, outcome)) => (id, outcome),
-            Err(error) => {
-                tracing::warn!(peer = %self.peer, panicked = error.is_panic(), "a chaincode task failed");
-                (error.id(), Err(panic_text(error)))
-            }
+        let (id, outcome, crashed) = match finished {
+            Ok((id, outcome)) => (id, outcome, false),
+            Err(error) => (error.id(), Err(panic_text(error)), true),
         };
         let Some(Running { key, is_init, stub }) = self.running.remove(&id) else {
             return;
         };
         self.link.router.remove(&key);
         let event = stub.take_event();
-        tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, ok = outcome.is_ok(), "transaction finished");
+        if crashed {
+            tracing::warn!(peer = %self.peer, tx_id = %key.tx_id, "the chaincode panicked; only this transaction fails");
+        } else {
+            tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, ok = outcome.is_ok(), "transaction finished");
+        }
         let reply = match outcome {
             // As Fabric's shims: a failed Init is an ERROR message.
             Err(text) if is_init => ChaincodeMessage {
