@@ -1,0 +1,322 @@
+//! Test harness: the medical records contract served by the real shim
+//! server, driven by the mock peer (a real gRPC client, as a Fabric peer is
+//! in chaincode-as-a-service mode), and participants with real P-256
+//! certificates.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use medchain_contract::MedicalRecords;
+use medchain_protos::medchain::v1::input_parameter::Record;
+use medchain_protos::medchain::v1::{
+    CaseOpening, CaseRecord, CaseResponse, InputParameter, KdfParams, Registration, Role,
+    StoreEvent,
+};
+use medchain_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_identity};
+use medchain_shim::server::{ServerConfig, serve_on_listener};
+use medchain_shim::{ClientIdentity, key_index};
+use p256::SecretKey;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use prost::Message;
+use rand_core::OsRng;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+
+/// A participant: a certificate, its serialized identity and index.
+#[derive(Clone)]
+pub struct Person {
+    pub identity: ClientIdentity,
+    pub creator: Vec<u8>,
+}
+
+impl Person {
+    pub fn new(name: &str) -> Self {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec![name.into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let identity = ClientIdentity::from_pem("Org1MSP", &cert.pem()).unwrap();
+        let creator = serialized_identity("Org1MSP", &cert.pem());
+        Self { identity, creator }
+    }
+
+    pub fn ind(&self) -> u64 {
+        self.identity.ind()
+    }
+
+    /// vk: 65-byte uncompressed key.
+    pub fn vk(&self) -> Vec<u8> {
+        self.identity
+            .public_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+}
+
+/// A fresh 33-byte compressed ephemeral key.
+pub fn ephemeral_key() -> Vec<u8> {
+    SecretKey::random(&mut OsRng)
+        .public_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec()
+}
+
+pub fn kappa(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// The contract behind a mock peer.
+pub struct Net {
+    pub peer: MockPeer,
+}
+
+impl Net {
+    pub async fn start() -> Self {
+        Self::start_with_page_size(100).await
+    }
+
+    pub async fn start_with_page_size(page_size: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let config = ServerConfig::new(address, "medchain:test");
+        tokio::spawn(async move {
+            serve_on_listener(listener, config, MedicalRecords, std::future::pending())
+                .await
+                .unwrap();
+        });
+        let options = MockPeerOptions {
+            page_size,
+            ..MockPeerOptions::default()
+        };
+        let peer = MockPeer::connect_with(address, options).await.unwrap();
+        Self { peer }
+    }
+
+    pub async fn call(&self, who: &Person, function: &str, argument: &[u8]) -> Invocation {
+        self.peer
+            .invoke(
+                &who.creator,
+                &[function.as_bytes(), argument],
+                &BTreeMap::new(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// `Store(input)`: Ok(κ) or Err(message).
+    pub async fn store(&self, who: &Person, input: &InputParameter) -> Result<Vec<u8>, String> {
+        let result = self.call(who, "Store", &input.encode_to_vec()).await;
+        if result.response.status == 200 {
+            Ok(result.response.payload)
+        } else {
+            Err(result.response.message)
+        }
+    }
+
+    /// Stores and expects success.
+    pub async fn ok(&self, who: &Person, input: &InputParameter) -> Vec<u8> {
+        self.store(who, input)
+            .await
+            .unwrap_or_else(|e| panic!("store failed: {e}"))
+    }
+
+    /// Stores, expects a failure containing `expected`, and checks that the
+    /// world state did not change.
+    pub async fn rejected(&self, who: &Person, input: &InputParameter, expected: &str) {
+        self.rejected_bytes(who, &input.encode_to_vec(), expected)
+            .await;
+    }
+
+    pub async fn rejected_bytes(&self, who: &Person, bytes: &[u8], expected: &str) {
+        let before = self.peer.world_state();
+        let result = self.call(who, "Store", bytes).await;
+        assert_eq!(
+            result.response.status, 500,
+            "expected a rejection containing {expected:?}"
+        );
+        assert!(
+            result.response.message.contains(expected),
+            "message {:?} does not contain {expected:?}",
+            result.response.message
+        );
+        assert!(!result.committed);
+        assert!(result.event.is_none());
+        assert_eq!(
+            self.peer.world_state(),
+            before,
+            "a rejected Store wrote something"
+        );
+    }
+
+    pub async fn event(&self, who: &Person, input: &InputParameter) -> (String, StoreEvent) {
+        let result = self.call(who, "Store", &input.encode_to_vec()).await;
+        assert_eq!(result.response.status, 200, "{}", result.response.message);
+        let event = result.event.expect("a successful Store sets an event");
+        (
+            event.event_name,
+            StoreEvent::decode(event.payload.as_slice()).unwrap(),
+        )
+    }
+}
+
+pub fn reg(who: &Person, role: Role) -> InputParameter {
+    InputParameter {
+        record: Some(Record::Reg(Registration {
+            role: role as i32,
+            certificate_pem: who.identity.certificate_pem().into(),
+        })),
+    }
+}
+
+pub const KDF: KdfParams = KdfParams {
+    m_kib: 19456,
+    t: 2,
+    p: 1,
+};
+
+/// A cast with every role registered.
+pub struct Cast {
+    pub patient: Person,
+    pub family: Person,
+    pub doctor: Person,
+    pub pharmacist: Person,
+    pub insurer: Person,
+    pub lawyer: Person,
+    pub stranger: Person,
+}
+
+impl Cast {
+    pub async fn registered(net: &Net) -> Self {
+        let cast = Self {
+            patient: Person::new("patient"),
+            family: Person::new("family"),
+            doctor: Person::new("doctor"),
+            pharmacist: Person::new("pharmacist"),
+            insurer: Person::new("insurer"),
+            lawyer: Person::new("lawyer"),
+            stranger: Person::new("stranger"),
+        };
+        for (p, role) in [
+            (&cast.doctor, Role::Doctor),
+            (&cast.pharmacist, Role::Pharmacist),
+            (&cast.insurer, Role::Insurer),
+            (&cast.lawyer, Role::LawyerExpert),
+        ] {
+            net.ok(p, &reg(p, role)).await;
+        }
+        cast
+    }
+
+    pub fn opening(&self) -> CaseOpening {
+        CaseOpening {
+            patient_key: self.patient.vk(),
+            family_keys: vec![self.family.vk()],
+            lawyer_experts: vec![self.lawyer.ind()],
+            pharmacists: vec![self.pharmacist.ind()],
+            insurers: vec![self.insurer.ind()],
+            doctor: self.doctor.ind(),
+            doctor_ephemeral_key: ephemeral_key(),
+            kdf: Some(KDF),
+        }
+    }
+
+    /// Every participant in canonical order.
+    pub fn participants(&self) -> Vec<u64> {
+        [
+            &self.patient,
+            &self.family,
+            &self.doctor,
+            &self.pharmacist,
+            &self.insurer,
+            &self.lawyer,
+        ]
+        .iter()
+        .map(|p| p.ind())
+        .collect()
+    }
+
+    pub fn responders(&self) -> [&Person; 5] {
+        [
+            &self.patient,
+            &self.family,
+            &self.pharmacist,
+            &self.insurer,
+            &self.lawyer,
+        ]
+    }
+
+    pub fn others(&self, who: &Person) -> Vec<u64> {
+        self.participants()
+            .into_iter()
+            .filter(|&i| i != who.ind())
+            .collect()
+    }
+
+    /// Opens a case; returns κ0.
+    pub async fn open(&self, net: &Net) -> [u8; 32] {
+        let input = txtc(self.opening());
+        let key = net.ok(&self.doctor, &input).await;
+        assert_eq!(key, kappa(&input.encode_to_vec()));
+        key.try_into().unwrap()
+    }
+
+    /// Opens a case and has every participant answer it.
+    pub async fn answered(&self, net: &Net) -> [u8; 32] {
+        let case = self.open(net).await;
+        for p in self.responders() {
+            net.ok(p, &txtr(&case, p)).await;
+        }
+        case
+    }
+}
+
+pub fn txtc(opening: CaseOpening) -> InputParameter {
+    InputParameter {
+        record: Some(Record::Txtc(opening)),
+    }
+}
+
+pub fn response(case: &[u8], who: &Person) -> CaseResponse {
+    CaseResponse {
+        case_key: case.to_vec(),
+        responder: who.ind(),
+        ephemeral_key: ephemeral_key(),
+        sealed_secret: vec![7; 60],
+    }
+}
+
+pub fn txtr(case: &[u8], who: &Person) -> InputParameter {
+    InputParameter {
+        record: Some(Record::Txtr(response(case, who))),
+    }
+}
+
+pub const K: usize = 6;
+
+pub fn record(case: &[u8], participants: Vec<u64>) -> CaseRecord {
+    CaseRecord {
+        case_key: case.to_vec(),
+        participants,
+        tag: vec![0; 66 * K],
+        ciphertext: vec![1; 40],
+    }
+}
+
+pub fn wrap(record_type: &str, record: CaseRecord) -> InputParameter {
+    let record = match record_type {
+        "txd" => Record::Txd(record),
+        "txm" => Record::Txm(record),
+        _ => Record::Txa(record),
+    };
+    InputParameter {
+        record: Some(record),
+    }
+}
+
+pub fn uncompressed_ind(vk: &[u8]) -> u64 {
+    key_index(&p256::PublicKey::from_sec1_bytes(vk).unwrap())
+}

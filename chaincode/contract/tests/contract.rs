@@ -1,0 +1,692 @@
+//! The medical records contract through the mock peer: every function,
+//! every validation rule (with the message and "nothing written"), write
+//! once, events and receivers, paging through a large case.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::*;
+use medchain_protos::medchain::v1::input_parameter::Record;
+use medchain_protos::medchain::v1::{CaseRecords, InputParameter, KdfParams, Role};
+use prost::Message;
+
+/// A compressed encoding whose x coordinate is not a field element.
+fn off_curve() -> Vec<u8> {
+    let mut key = vec![0xff; 33];
+    key[0] = 2;
+    key
+}
+
+// ---------------------------------------------------------------- reg
+
+#[tokio::test]
+async fn registration_is_stored_under_ind_and_returned_by_get_participant() {
+    let net = Net::start().await;
+    let doctor = Person::new("doctor");
+    let (name, event) = net.event(&doctor, &reg(&doctor, Role::Doctor)).await;
+    assert_eq!(name, "reg");
+    assert_eq!(event.key, doctor.ind().to_be_bytes());
+    assert_eq!(event.receivers, vec![doctor.ind()]);
+    let stored = net
+        .call(&doctor, "GetParticipant", &doctor.ind().to_be_bytes())
+        .await;
+    assert_eq!(
+        stored.response.payload,
+        reg(&doctor, Role::Doctor).encode_to_vec()
+    );
+    // Hex arguments work too (for the peer CLI).
+    let by_hex = net
+        .call(
+            &doctor,
+            "GetParticipant",
+            format!("{:016x}", doctor.ind()).as_bytes(),
+        )
+        .await;
+    assert_eq!(by_hex.response.payload, stored.response.payload);
+}
+
+#[tokio::test]
+async fn registration_rules() {
+    let net = Net::start().await;
+    let doctor = Person::new("doctor");
+    let other = Person::new("other");
+    net.rejected(
+        &doctor,
+        &reg(&doctor, Role::Unspecified),
+        "the role must be doctor, pharmacist, insurer or lawyer-expert",
+    )
+    .await;
+    let mut unknown = reg(&doctor, Role::Doctor);
+    if let Some(Record::Reg(r)) = &mut unknown.record {
+        r.role = 42;
+    }
+    net.rejected(&doctor, &unknown, "the role must be").await;
+    net.rejected(
+        &doctor,
+        &reg(&other, Role::Doctor),
+        "the certificate is not the submitter's own",
+    )
+    .await;
+    let mut garbage = reg(&doctor, Role::Doctor);
+    if let Some(Record::Reg(r)) = &mut garbage.record {
+        r.certificate_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
+    }
+    net.rejected(&doctor, &garbage, "invalid reg").await;
+    let mut huge = reg(&doctor, Role::Doctor);
+    if let Some(Record::Reg(r)) = &mut huge.record {
+        r.certificate_pem = "x".repeat(17 * 1024);
+    }
+    net.rejected(&doctor, &huge, "larger than 16384 bytes")
+        .await;
+    net.ok(&doctor, &reg(&doctor, Role::Doctor)).await;
+    net.rejected(
+        &doctor,
+        &reg(&doctor, Role::Pharmacist),
+        "already stored: participant",
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------- input
+
+#[tokio::test]
+async fn malformed_input_parameters() {
+    let net = Net::start().await;
+    let doctor = Person::new("doctor");
+    net.rejected_bytes(
+        &doctor,
+        b"\xff\xff\xff",
+        "is not a medchain.v1.InputParameter",
+    )
+    .await;
+    net.rejected_bytes(&doctor, &[], "no record is set").await;
+    // Unknown fields / non-canonical encodings are refused: one record, one key.
+    let mut bytes = reg(&doctor, Role::Doctor).encode_to_vec();
+    bytes.extend_from_slice(&[0x78, 0x01]); // field 15, varint 1
+    net.rejected_bytes(&doctor, &bytes, "not in canonical protobuf encoding")
+        .await;
+    let oversized = vec![0u8; medchain_contract::limits::MAX_INPUT_BYTES + 1];
+    net.rejected_bytes(&doctor, &oversized, "more than the limit")
+        .await;
+}
+
+#[tokio::test]
+async fn bad_calls() {
+    let net = Net::start().await;
+    let doctor = Person::new("doctor");
+    let r = net
+        .peer
+        .invoke(&doctor.creator, &[b"Nope", b"x"], &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        r.response.message.contains("unknown function \"Nope\""),
+        "{}",
+        r.response.message
+    );
+    let r = net
+        .peer
+        .invoke(&doctor.creator, &[b"Get"], &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        r.response.message.contains("takes exactly one argument"),
+        "{}",
+        r.response.message
+    );
+    let r = net.call(&doctor, "Get", b"short").await;
+    assert!(
+        r.response
+            .message
+            .contains("must be 32 bytes or 64 hex digits"),
+        "{}",
+        r.response.message
+    );
+    let r = net.call(&doctor, "Get", &[0u8; 32]).await;
+    assert!(
+        r.response
+            .message
+            .contains("not found: no record is stored under key"),
+        "{}",
+        r.response.message
+    );
+    let r = net.call(&doctor, "GetCase", &[0u8; 32]).await;
+    assert!(
+        r.response.message.contains("not found: no case"),
+        "{}",
+        r.response.message
+    );
+    let r = net
+        .call(&doctor, "GetParticipant", &7u64.to_be_bytes())
+        .await;
+    assert!(
+        r.response
+            .message
+            .contains("not found: participant 0000000000000007 is not registered"),
+        "{}",
+        r.response.message
+    );
+}
+
+// ---------------------------------------------------------------- txtc
+
+#[tokio::test]
+async fn case_opening_is_stored_and_announced_to_every_participant() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let input = txtc(c.opening());
+    let (name, event) = net.event(&c.doctor, &input).await;
+    assert_eq!(name, "txtc");
+    assert_eq!(event.key, kappa(&input.encode_to_vec()));
+    assert_eq!(event.case_key, event.key);
+    assert_eq!(event.r#type, "txtc");
+    assert_eq!(event.receivers, c.participants());
+    let stored = net.call(&c.lawyer, "Get", &event.key).await;
+    assert_eq!(stored.response.payload, input.encode_to_vec());
+    // Hex κ works as well.
+    let stored = net
+        .call(&c.lawyer, "Get", hex::encode(&event.key).as_bytes())
+        .await;
+    assert_eq!(stored.response.payload, input.encode_to_vec());
+}
+
+#[tokio::test]
+async fn case_opening_rules() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let with = |change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseOpening)| {
+        let mut o = c.opening();
+        change(&mut o);
+        txtc(o)
+    };
+    // Only a registered doctor, for itself.
+    net.rejected(
+        &c.pharmacist,
+        &with(&|o| o.doctor = c.pharmacist.ind()),
+        "registered as pharmacist, not as doctor",
+    )
+    .await;
+    net.rejected(
+        &c.stranger,
+        &with(&|o| o.doctor = c.stranger.ind()),
+        "not registered as a doctor",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.doctor = c.lawyer.ind()),
+        "a doctor opens cases only for itself",
+    )
+    .await;
+    // Keys.
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.patient_key = vec![4; 65]),
+        "patient key: the key is not a point on the P-256 curve",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.patient_key.truncate(33)),
+        "patient key: expected a 65-byte",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.family_keys.push(vec![1, 2, 3])),
+        "family key 1",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.doctor_ephemeral_key = c.patient.vk()),
+        "doctor ephemeral key: expected a 33-byte",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.doctor_ephemeral_key = off_curve()),
+        "doctor ephemeral key: the key is not a point",
+    )
+    .await;
+    // Roles of the listed participants.
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.insurers.clear();
+            o.pharmacists.push(c.insurer.ind());
+        }),
+        "is listed as pharmacist but is registered as insurer",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.insurers.push(c.stranger.ind())),
+        "insurer",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.lawyer_experts.push(c.stranger.ind())),
+        "is not registered",
+    )
+    .await;
+    // Nobody twice (the doctor included).
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.pharmacists.push(c.pharmacist.ind())),
+        "is listed twice",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.family_keys.push(c.patient.vk())),
+        "is listed twice",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.patient_key = c.doctor.vk()),
+        "is listed twice",
+    )
+    .await;
+    // At most 32 participants.
+    let many: Vec<Vec<u8>> = (0..28)
+        .map(|n| Person::new(&format!("f{n}")).vk())
+        .collect();
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.family_keys = many.clone()),
+        "at most 32 participants",
+    )
+    .await;
+    // KDF parameters.
+    net.rejected(
+        &c.doctor,
+        &with(&|o| o.kdf = None),
+        "the Argon2id parameters (kdf) are missing",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.kdf = Some(KdfParams {
+                m_kib: 19456,
+                t: 0,
+                p: 1,
+            })
+        }),
+        "kdf.t must be between 1",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.kdf = Some(KdfParams {
+                m_kib: 19456,
+                t: 2,
+                p: 0,
+            })
+        }),
+        "kdf.p must be between 1",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.kdf = Some(KdfParams {
+                m_kib: 7,
+                t: 2,
+                p: 1,
+            })
+        }),
+        "kdf.m_kib must be between 8",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.kdf = Some(KdfParams {
+                m_kib: u32::MAX,
+                t: 2,
+                p: 1,
+            })
+        }),
+        "kdf.m_kib must be between",
+    )
+    .await;
+    // A valid minimal case (patient and doctor only) is accepted.
+    net.ok(
+        &c.doctor,
+        &with(&|o| {
+            o.family_keys.clear();
+            o.pharmacists.clear();
+            o.insurers.clear();
+            o.lawyer_experts.clear();
+        }),
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------- txtr
+
+#[tokio::test]
+async fn responses_go_to_the_doctor() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.open(&net).await;
+    for p in c.responders() {
+        let (name, event) = net.event(p, &txtr(&case, p)).await;
+        assert_eq!(name, "txtr");
+        assert_eq!(event.case_key, case);
+        assert_eq!(event.receivers, vec![c.doctor.ind()]);
+    }
+}
+
+#[tokio::test]
+async fn response_rules() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.open(&net).await;
+    let with = |who: &Person, change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseResponse)| {
+        let mut r = response(&case, who);
+        change(&mut r);
+        InputParameter {
+            record: Some(Record::Txtr(r)),
+        }
+    };
+    net.rejected(
+        &c.patient,
+        &with(&c.patient, &|r| r.case_key = vec![1; 31]),
+        "the case key must be 32 bytes",
+    )
+    .await;
+    net.rejected(
+        &c.patient,
+        &with(&c.patient, &|r| r.case_key = vec![1; 32]),
+        "not found: no case is stored",
+    )
+    .await;
+    net.rejected(
+        &c.stranger,
+        &txtr(&case, &c.stranger),
+        "the submitter is not a participant of case",
+    )
+    .await;
+    net.rejected(
+        &c.stranger,
+        &with(&c.stranger, &|r| r.responder = c.patient.ind()),
+        "answer only for yourself",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txtr(&case, &c.doctor),
+        "the doctor does not answer its own case",
+    )
+    .await;
+    net.rejected(
+        &c.patient,
+        &with(&c.patient, &|r| r.ephemeral_key = off_curve()),
+        "ephemeral key: the key is not a point",
+    )
+    .await;
+    net.rejected(
+        &c.patient,
+        &with(&c.patient, &|r| r.ephemeral_key = c.patient.vk()),
+        "expected a 33-byte",
+    )
+    .await;
+    net.rejected(
+        &c.patient,
+        &with(&c.patient, &|r| r.sealed_secret = vec![0; 59]),
+        "the sealed secret must be 60 bytes",
+    )
+    .await;
+    // A txtr naming a record that is not a case opening.
+    let reg_key = net.ok(&c.patient, &txtr(&case, &c.patient)).await;
+    net.rejected(
+        &c.family,
+        &with(&c.family, &|r| r.case_key = reg_key.clone()),
+        "holds a txtr record, not a case opening",
+    )
+    .await;
+    // One response per participant.
+    net.rejected(
+        &c.patient,
+        &txtr(&case, &c.patient),
+        "already stored: participant",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_impostor_with_a_colliding_index_cannot_answer_for_a_registered_participant() {
+    // The contract compares full keys, not just the 64-bit index: a
+    // stranger claiming a listed pharmacist's index is refused.
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.open(&net).await;
+    let mut r = response(&case, &c.stranger);
+    r.responder = c.pharmacist.ind();
+    net.rejected(
+        &c.stranger,
+        &InputParameter {
+            record: Some(Record::Txtr(r)),
+        },
+        "answer only for yourself",
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------- records
+
+#[tokio::test]
+async fn records_reach_the_paper_receivers_plus_family() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    let (p, f) = (c.patient.ind(), c.family.ind());
+    let cases = [
+        ("txd", &c.doctor, vec![p, f, c.pharmacist.ind()]),
+        ("txm", &c.pharmacist, vec![p, f, c.insurer.ind()]),
+        ("txa", &c.insurer, vec![p, f]),
+    ];
+    for (record_type, who, receivers) in cases {
+        let input = wrap(record_type, record(&case, c.others(who)));
+        let (name, event) = net.event(who, &input).await;
+        assert_eq!(name, record_type);
+        assert_eq!(event.r#type, record_type);
+        assert_eq!(event.key, kappa(&input.encode_to_vec()));
+        assert_eq!(event.case_key, case);
+        assert_eq!(event.receivers, receivers, "{record_type}");
+    }
+    // Many records of each type form a treatment log.
+    let mut second = record(&case, c.others(&c.doctor));
+    second.ciphertext = vec![9; 100];
+    net.ok(&c.doctor, &wrap("txd", second)).await;
+}
+
+#[tokio::test]
+async fn record_rules() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.open(&net).await;
+    let txd = |change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseRecord)| {
+        let mut r = record(&case, c.others(&c.doctor));
+        change(&mut r);
+        wrap("txd", r)
+    };
+    // Before every participant answered, no record may be stored.
+    net.rejected(
+        &c.doctor,
+        &txd(&|_| {}),
+        "out of order: the case key is not established yet",
+    )
+    .await;
+    for p in c.responders() {
+        net.ok(p, &txtr(&case, p)).await;
+    }
+    // Who may store what.
+    net.rejected(
+        &c.pharmacist,
+        &wrap("txd", record(&case, c.others(&c.pharmacist))),
+        "only the case's doctor may store a txd",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &wrap("txm", record(&case, c.others(&c.doctor))),
+        "only the case's listed pharmacists may store a txm",
+    )
+    .await;
+    net.rejected(
+        &c.lawyer,
+        &wrap("txa", record(&case, c.others(&c.lawyer))),
+        "only the case's listed insurers may store a txa",
+    )
+    .await;
+    net.rejected(
+        &c.stranger,
+        &wrap("txa", record(&case, c.others(&c.stranger))),
+        "only the case's listed insurers",
+    )
+    .await;
+    // Field checks.
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.case_key = vec![3; 32]),
+        "not found: no case",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.participants.reverse()),
+        "participants must list the case's other 5 participants",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.participants.pop().map(drop).unwrap_or(())),
+        "participants must list",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.tag.truncate(66 * 5)),
+        "one 66-byte coefficient per participant",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.tag[0] = 2),
+        "tag coefficient 0 is not below 2^521",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.ciphertext = vec![0; 27]),
+        "the ciphertext must be between 28",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &txd(&|r| r.ciphertext = vec![0; 1024 * 1024 + 29]),
+        "the ciphertext must be between",
+    )
+    .await;
+    // The first record fixes the tag.
+    net.ok(&c.doctor, &txd(&|_| {})).await;
+    let mut other_tag = record(&case, c.others(&c.pharmacist));
+    other_tag.tag[100] = 1;
+    net.rejected(
+        &c.pharmacist,
+        &wrap("txm", other_tag),
+        "the tag differs from the tag fixed by the case's first record",
+    )
+    .await;
+    // Write once: the very same record again.
+    net.rejected(
+        &c.doctor,
+        &txd(&|_| {}),
+        "already stored: a record with key",
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------- queries
+
+#[tokio::test]
+async fn get_case_returns_every_record_in_order() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    net.ok(&c.doctor, &wrap("txd", record(&case, c.others(&c.doctor))))
+        .await;
+    net.ok(
+        &c.pharmacist,
+        &wrap("txm", record(&case, c.others(&c.pharmacist))),
+    )
+    .await;
+    net.ok(
+        &c.insurer,
+        &wrap("txa", record(&case, c.others(&c.insurer))),
+    )
+    .await;
+    let result = net.call(&c.lawyer, "GetCase", &case).await;
+    assert_eq!(result.response.status, 200, "{}", result.response.message);
+    let records = CaseRecords::decode(result.response.payload.as_slice())
+        .unwrap()
+        .records;
+    let types: Vec<_> = records.iter().map(|r| r.r#type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "txtc", "txtr", "txtr", "txtr", "txtr", "txtr", "txd", "txm", "txa"
+        ]
+    );
+    for r in &records {
+        assert_eq!(r.key, kappa(&r.value));
+        assert!(!r.tx_id.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_case_of_500_records_is_read_through_paged_queries() {
+    let net = Net::start_with_page_size(100).await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    for n in 0..494u32 {
+        let mut r = record(&case, c.others(&c.doctor));
+        r.ciphertext = n.to_be_bytes().repeat(8);
+        net.ok(&c.doctor, &wrap("txd", r)).await;
+    }
+    let result = net.call(&c.lawyer, "GetCase", &case).await;
+    assert_eq!(result.response.status, 200, "{}", result.response.message);
+    let records = CaseRecords::decode(result.response.payload.as_slice())
+        .unwrap()
+        .records;
+    assert_eq!(records.len(), 500);
+    let mut seen: Vec<u32> = records
+        .iter()
+        .filter(|r| r.r#type == "txd")
+        .map(
+            |r| match InputParameter::decode(r.value.as_slice()).unwrap().record {
+                Some(Record::Txd(d)) => u32::from_be_bytes(d.ciphertext[..4].try_into().unwrap()),
+                _ => unreachable!(),
+            },
+        )
+        .collect();
+    // Stored one after the other, so index order is storing order.
+    let expected: Vec<u32> = (0..494).collect();
+    assert_eq!(seen, expected);
+    seen.dedup();
+    assert_eq!(seen.len(), 494);
+    // The peer was asked for the following pages.
+    assert!(
+        net.peer
+            .received_count(medchain_protos::protos::chaincode_message::Type::QueryStateNext)
+            >= 4
+    );
+}
