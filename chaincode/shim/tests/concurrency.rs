@@ -102,7 +102,7 @@ async fn a_duplicate_running_tx_id_gets_error() {
     let (alice, _) = creator("alice");
     let tx = peer.transaction_message(
         &alice,
-        &[b"sleep_then_put", b"k", b"v", b"300"],
+        &[b"sleep_then_put", b"k", b"v", b"1000"],
         &BTreeMap::new(),
     );
     peer.send_message(tx.clone()).await.unwrap();

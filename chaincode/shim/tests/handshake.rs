@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{CHAINCODE_ID, assert_put_works, creator, start};
+use common::{CHAINCODE_ID, assert_put_works, creator, start, wait_for_requests};
 use medchain_protos::protos::chaincode_client::ChaincodeClient;
 use medchain_protos::protos::chaincode_message::Type;
 use medchain_protos::protos::{ChaincodeId, ChaincodeMessage, Response};
@@ -160,15 +160,12 @@ async fn shutdown_finishes_running_transactions_refuses_new_ones_and_closes_stre
     let (alice, _) = creator("alice");
 
     let none = BTreeMap::new();
-    let running = peer.invoke(
-        &alice,
-        &[b"sleep_then_put", b"slow", b"done", b"400"],
-        &none,
-    );
+    let running = peer.invoke(&alice, &[b"get_sleep_put", b"slow", b"done", b"500"], &none);
     let shutdown_then_more = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Shut down once the transaction is running on the server.
+        wait_for_requests(&peer, Type::GetState, 1).await;
         server.request_shutdown();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let late = peer.transaction_message(&alice, &[b"put", b"late", b"x"], &BTreeMap::new());
         peer.send_message(late.clone()).await.unwrap();
         (

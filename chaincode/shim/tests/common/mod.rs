@@ -155,6 +155,17 @@ impl Chaincode for KvChaincode {
                 stub.put_state(&key, arg(stub, 2)?.as_bytes()).await?;
                 Ok(arg(stub, 2)?.into_bytes())
             }
+            "get_sleep_put" => {
+                // Reads first, so a test can see the transaction has started.
+                let key = arg(stub, 1)?;
+                let existing = stub.get_state(&key).await?;
+                tokio::time::sleep(Duration::from_millis(arg(stub, 3)?.parse()?)).await;
+                if existing.is_some() {
+                    return Err(format!("{key} already exists").into());
+                }
+                stub.put_state(&key, arg(stub, 2)?.as_bytes()).await?;
+                Ok(b"ok".to_vec())
+            }
             "concurrent_gets" => {
                 let (first, second) = (arg(stub, 1)?, arg(stub, 2)?);
                 let (a, b) = tokio::join!(stub.get_state(&first), stub.get_state(&second));
@@ -318,4 +329,20 @@ pub async fn assert_put_works(peer: &MockPeer, key: &str) {
         .unwrap();
     assert_eq!(done.response.status, 200, "{}", done.response.message);
     assert_eq!(peer.state(key).unwrap(), b"v");
+}
+
+/// Waits until the chaincode has sent `count` messages of type `kind`.
+pub async fn wait_for_requests(
+    peer: &MockPeer,
+    kind: medchain_protos::protos::chaincode_message::Type,
+    count: usize,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while peer.received_count(kind) < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chaincode never sent {count} {kind:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
