@@ -1,0 +1,118 @@
+//! The user's password: from `--password-file`, from `MEDCHAIN_PASSWORD`
+//! (both for automation), or asked on the terminal without echo. It is
+//! held in zeroized memory and never printed or logged.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::error::CliError;
+
+/// The environment variable holding the password for automation.
+pub const PASSWORD_ENV: &str = "MEDCHAIN_PASSWORD";
+
+/// The password of an existing wallet.
+pub fn existing(file: Option<&Path>, wallet_dir: &Path) -> Result<Zeroizing<String>, CliError> {
+    if let Some(password) = automated(file)? {
+        return Ok(password);
+    }
+    prompt(&format!(
+        "Password for the wallet in {}: ",
+        wallet_dir.display()
+    ))
+}
+
+/// The password of a new wallet; asked twice on the terminal.
+pub fn new(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
+    if let Some(password) = automated(file)? {
+        return Ok(password);
+    }
+    let first = prompt("Choose a password (it protects your wallet and your cases): ")?;
+    let second = prompt("Repeat the password: ")?;
+    if first != second {
+        return Err(CliError::usage(
+            "the two passwords differ; run `medchain init` again and type the same password twice",
+        ));
+    }
+    Ok(first)
+}
+
+/// The password from the file or the environment, if either is given.
+fn automated(file: Option<&Path>) -> Result<Option<Zeroizing<String>>, CliError> {
+    if let Some(path) = file {
+        return from_file(path).map(Some);
+    }
+    match std::env::var(PASSWORD_ENV) {
+        Ok(value) => Ok(Some(non_empty(Zeroizing::new(value), PASSWORD_ENV)?)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
+            "{PASSWORD_ENV} is not valid UTF-8; set it to the password text"
+        ))),
+    }
+}
+
+/// The first line of a password file.
+pub fn from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    let content = Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| CliError::io("the password file", path, &e))?,
+    );
+    let first = Zeroizing::new(
+        content
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('\r')
+            .to_owned(),
+    );
+    non_empty(first, &format!("the password file {}", path.display()))
+}
+
+fn non_empty(password: Zeroizing<String>, origin: &str) -> Result<Zeroizing<String>, CliError> {
+    if password.is_empty() {
+        return Err(CliError::usage(format!(
+            "{origin} holds an empty password; put the password on its first line"
+        )));
+    }
+    Ok(password)
+}
+
+/// Asks on the terminal without echo.
+fn prompt(text: &str) -> Result<Zeroizing<String>, CliError> {
+    let no_terminal = || {
+        CliError::usage(format!(
+            "no password was given and there is no terminal to ask for one; set {PASSWORD_ENV} or pass --password-file"
+        ))
+    };
+    if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+        return Err(no_terminal());
+    }
+    let password = Zeroizing::new(rpassword::prompt_password(text).map_err(|_| no_terminal())?);
+    non_empty(password, "the prompt")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_password_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "s3cret pässword\r\nignored\n").unwrap();
+        assert_eq!(from_file(&path).unwrap().as_str(), "s3cret pässword");
+    }
+
+    #[test]
+    fn empty_or_missing_password_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "\n").unwrap();
+        let e = from_file(&path).unwrap_err();
+        assert_eq!(e.status().code(), 2);
+        assert!(e.message().contains("empty password"), "{e}");
+        let e = from_file(&dir.path().join("missing")).unwrap_err();
+        assert_eq!(e.status().code(), 4);
+    }
+}

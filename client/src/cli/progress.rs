@@ -1,0 +1,50 @@
+//! Spinners on stderr while waiting for a commit or for responses — only
+//! when stderr is a terminal and `--json` is off.
+
+use std::future::Future;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::output::Output;
+
+/// A spinner, or nothing when stderr is not a terminal or `--json` is on.
+pub struct Spinner(Option<ProgressBar>);
+
+impl Spinner {
+    /// Starts a spinner showing `message`.
+    pub fn start(out: &Output, message: &str) -> Self {
+        if out.is_json() || !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Self(Some(bar))
+    }
+
+    /// Changes the message.
+    pub fn set_message(&self, message: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message.to_owned());
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Awaits `future` with a spinner showing `message`.
+pub async fn during<F: Future>(out: &Output, message: &str, future: F) -> F::Output {
+    let _spinner = Spinner::start(out, message);
+    future.await
+}
