@@ -10,10 +10,10 @@ use crate::crypto::CryptoError;
 use crate::crypto::rng::fill_random;
 
 /// The length of an AES-GCM nonce in bytes.
-pub const NONCE_LEN: usize = 12;
+pub const NONCE_LEN: usize = medchain_contract::limits::NONCE_BYTES;
 
 /// The length of an AES-GCM authentication tag in bytes.
-pub const GCM_TAG_LEN: usize = 16;
+pub const GCM_TAG_LEN: usize = medchain_contract::limits::GCM_TAG_BYTES;
 
 /// Encrypts `plaintext` under `key` with a fresh random nonce drawn from
 /// `rng`; returns `nonce || ciphertext || tag`.

@@ -4,6 +4,7 @@
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use hkdf::Hkdf;
+use medchain_contract::limits;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -45,13 +46,13 @@ impl KdfParams {
     /// [`KdfPolicy::AllowInsecureTestParameters`] is given.
     pub const MINIMUM: Self = Self::DEFAULT;
 
-    /// The costliest parameters a workflow agrees to spend on one
-    /// derivation (1 GiB, 64 passes, 16 lanes): a case opening above them is
-    /// refused rather than letting it exhaust the participant's memory.
+    /// The costliest parameters a workflow accepts (the contract's bounds:
+    /// 4 GiB, 64 passes, 64 lanes): a case opening above them is refused
+    /// rather than letting it exhaust the participant's memory.
     pub const MAXIMUM: Self = Self {
-        m_kib: 1 << 20,
-        t: 64,
-        p: 16,
+        m_kib: limits::KDF_MAX_M_KIB,
+        t: limits::KDF_MAX_T,
+        p: limits::KDF_MAX_P,
     };
 
     /// Checks the parameters are valid Argon2id parameters (any valid ones,
@@ -305,7 +306,7 @@ mod tests {
     fn policy_refuses_unreasonably_costly_parameters() {
         for costly in [
             KdfParams {
-                m_kib: (1 << 20) + 1,
+                m_kib: 4 * 1024 * 1024 + 1,
                 t: 2,
                 p: 1,
             },
@@ -317,7 +318,7 @@ mod tests {
             KdfParams {
                 m_kib: 19456,
                 t: 2,
-                p: 17,
+                p: 65,
             },
         ] {
             for policy in [

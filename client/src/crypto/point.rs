@@ -11,10 +11,10 @@ use crate::crypto::CryptoError;
 pub use medchain_shim::identity::key_index as participant_index;
 
 /// The length of a SEC1 compressed P-256 point.
-pub const COMPRESSED_LEN: usize = 33;
+pub const COMPRESSED_LEN: usize = medchain_contract::limits::EPHEMERAL_KEY_BYTES;
 
 /// The length of a SEC1 uncompressed P-256 point.
-pub const UNCOMPRESSED_LEN: usize = 65;
+pub const UNCOMPRESSED_LEN: usize = medchain_contract::limits::IDENTITY_KEY_BYTES;
 
 /// Decodes a 33-byte SEC1 compressed point (prefix `02` or `03`); `what`
 /// names the key in the error.

@@ -15,7 +15,7 @@ use crate::crypto::{CaseId, CryptoError, ParticipantSecret, aead};
 pub const RESPONSE_KEY_INFO: &[u8] = b"medchain-txtr-v1";
 
 /// The length of a sealed secret `c_x`: nonce (12) + `s_x` (32) + GCM tag (16).
-pub const SEALED_SECRET_LEN: usize = aead::NONCE_LEN + 32 + aead::GCM_TAG_LEN;
+pub const SEALED_SECRET_LEN: usize = medchain_contract::limits::SEALED_SECRET_BYTES;
 
 /// A participant's sealed response: the fields `pk_x` and `c_x` of `txtr`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,11 +16,12 @@ use crate::crypto::{CryptoError, ParticipantSecret, SharedKey};
 pub const BETA_DOMAIN: &[u8] = b"medchain-siff-beta-v1";
 
 /// The fewest participants a case has (the patient and the doctor). With a
-/// single participant the tag would be `r || K` itself.
-pub const MIN_PARTICIPANTS: usize = 2;
+/// single participant the tag would be `r || K` itself. The contract's bound.
+pub const MIN_PARTICIPANTS: usize = medchain_contract::limits::MIN_PARTICIPANTS;
 
-/// The most participants a case may have (bounds the tag to 16.5 KiB).
-pub const MAX_PARTICIPANTS: usize = 256;
+/// The most participants a case may have, doctor included (the contract's
+/// bound: a tag is at most 66·32 bytes).
+pub const MAX_PARTICIPANTS: usize = medchain_contract::limits::MAX_PARTICIPANTS;
 
 impl ParticipantSecret {
     /// The participant's SIFF point `β = SHA-256("medchain-siff-beta-v1" || s)`
@@ -53,7 +54,7 @@ impl core::fmt::Debug for Tag {
 }
 
 impl Tag {
-    /// Reads a tag: `66·k` bytes with `2 ≤ k ≤ 256`, each coefficient below
+    /// Reads a tag: `66·k` bytes with `2 ≤ k ≤ 32`, each coefficient below
     /// `2^521 − 1`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
         let k = bytes.len() / FieldElement::ENCODED_LEN;
@@ -110,7 +111,7 @@ impl Tag {
 ///
 /// Randomness is drawn from `rng` in this order: `K` (32 bytes), then
 /// `r_1 … r_k` (32 bytes each). Fails if there are fewer than 2 or more than
-/// 256 participants, or if two participants have the same point.
+/// 32 participants, or if two participants have the same point.
 pub fn establish_key(
     secrets: &[ParticipantSecret],
     rng: &mut impl CryptoRngCore,
@@ -188,7 +189,7 @@ mod tests {
             let err = establish_key(&secrets(k), &mut OsRng).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("a case needs between 2 and 256 participants (doctor included), got {k}")
+                format!("a case needs between 2 and 32 participants (doctor included), got {k}")
             );
         }
     }
@@ -208,22 +209,22 @@ mod tests {
 
     #[test]
     fn tags_of_the_wrong_length_are_rejected() {
-        for len in [0, 66, 65, 67, 131, 133, 66 * 257] {
+        for len in [0, 66, 65, 67, 131, 133, 66 * 33] {
             let err = Tag::from_bytes(&vec![0; len]).unwrap_err();
             assert_eq!(
                 err.to_string(),
                 format!(
                     "the tag is {len} bytes; it must be 66 bytes per participant \
-                     (66·k bytes with 2 ≤ k ≤ 256); the record is corrupt"
+                     (66·k bytes with 2 ≤ k ≤ 32); the record is corrupt"
                 )
             );
         }
         assert_eq!(Tag::from_bytes(&[0; 132]).unwrap().participant_count(), 2);
         assert_eq!(
-            Tag::from_bytes(&vec![0; 66 * 256])
+            Tag::from_bytes(&vec![0; 66 * 32])
                 .unwrap()
                 .participant_count(),
-            256
+            32
         );
     }
 
