@@ -47,10 +47,14 @@ impl LedgerError {
 #[derive(Clone)]
 enum Backend {
     Embedded(EmbeddedLedger),
-    Fabric {
-        network: Network,
-        contract: Contract,
-    },
+    Fabric(Box<FabricBackend>),
+}
+
+/// A Fabric channel and the medchain contract on it.
+#[derive(Clone)]
+struct FabricBackend {
+    network: Network,
+    contract: Contract,
 }
 
 /// A connection to the ledger as one identity. Cheap to clone.
@@ -74,7 +78,7 @@ impl Ledger {
     pub fn fabric(network: Network, chaincode: &str, identity: ClientIdentity) -> Self {
         let contract = network.contract(chaincode);
         Self {
-            backend: Backend::Fabric { network, contract },
+            backend: Backend::Fabric(Box::new(FabricBackend { network, contract })),
             identity,
         }
     }
@@ -134,7 +138,7 @@ impl Ledger {
                     vec![function.as_bytes().to_vec(), argument.to_vec()],
                 )
                 .await?),
-            Backend::Fabric { contract, .. } => Ok(contract.submit(function, &[argument]).await?),
+            Backend::Fabric(fabric) => Ok(fabric.contract.submit(function, &[argument]).await?),
         }
     }
 
@@ -147,9 +151,7 @@ impl Ledger {
                     vec![function.as_bytes().to_vec(), argument.to_vec()],
                 )
                 .await?),
-            Backend::Fabric { contract, .. } => {
-                Ok(contract.evaluate(function, &[argument]).await?)
-            }
+            Backend::Fabric(fabric) => Ok(fabric.contract.evaluate(function, &[argument]).await?),
         }
     }
 
@@ -171,9 +173,11 @@ impl Ledger {
                     .map(|e| e.map_err(LedgerError::from))
                     .boxed())
             }
-            Backend::Fabric { network, contract } => {
+            Backend::Fabric(fabric) => {
                 let start = StartPosition::resume(checkpoint, StartPosition::Block(0));
-                let stream = network.chaincode_events(contract.chaincode_name(), start)?;
+                let stream = fabric
+                    .network
+                    .chaincode_events(fabric.contract.chaincode_name(), start)?;
                 Ok(stream.map(|e| e.map_err(LedgerError::from)).boxed())
             }
         }
