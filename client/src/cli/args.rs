@@ -176,13 +176,9 @@ pub struct InitArgs {
     /// Your role.
     #[arg(long, value_enum)]
     pub role: RoleArg,
-    /// The embedded ledger directory [default: ~/.medchain/ledger].
-    #[arg(
-        long,
-        env = "MEDCHAIN_LEDGER",
-        value_name = "DIR",
-        conflicts_with = "gateway"
-    )]
+    /// The embedded ledger directory [default: ~/.medchain/ledger]; ignored
+    /// with --gateway.
+    #[arg(long, env = "MEDCHAIN_LEDGER", value_name = "DIR")]
     pub ledger: Option<PathBuf>,
     /// Work on a Fabric network: its client profile (network/up.sh writes
     /// network/.work/profile.json).

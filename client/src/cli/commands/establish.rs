@@ -55,6 +55,20 @@ async fn wait_for_responses(
 pub async fn run(global: &GlobalArgs, args: &EstablishArgs, out: &Output) -> Result<(), CliError> {
     let session = Session::open(global)?;
     let case = parse_case(&args.case)?;
+    let case_hex = hex::encode(case.as_bytes());
+    let pending = session
+        .profile
+        .cases
+        .get(&case_hex)
+        .is_some_and(|c| c.pending_tag.is_some());
+    if pending {
+        return Err(CliError::new(
+            ExitStatus::OutOfOrder,
+            format!(
+                "the key of case {case_hex} is already established; store the first record with `medchain record --case {case_hex} --message …`"
+            ),
+        ));
+    }
     let password = session.unlock()?;
     let connection = session.connect().await?;
     let ledger = &connection.ledger;
@@ -67,7 +81,6 @@ pub async fn run(global: &GlobalArgs, args: &EstablishArgs, out: &Output) -> Res
         workflow::establish(ledger, &session.wallet, &password, &case, session.policy),
     )
     .await?;
-    let case_hex = hex::encode(case.as_bytes());
     out.result(
         &format!(
             "key established for case {case_hex} with {participants} participants; the tag is published with the first record: `medchain record --case {case_hex} --message …`"
