@@ -12,9 +12,10 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  other error (I/O, damaged wallet or ledger files, failed demo checks)
-  2  invalid command line or input (bad option, malformed selection or contact file, bad hex)
+  2  invalid command line or input (bad option, malformed selection or contact file, bad hex,
+     a chosen participant who is not registered)
   3  wrong password, cannot decrypt, or not a participant of the case
-  4  not found (no wallet, unknown case or record, participant not registered)
+  4  not found (no wallet, unknown case or record, missing file)
   5  rejected by the ledger (validation failed; nothing was stored)
   6  ledger unreachable (peer down, timeout, ledger directory not accessible)
   7  step out of order (too early, or already done)

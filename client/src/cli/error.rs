@@ -23,7 +23,7 @@ pub enum ExitStatus {
     Usage = 2,
     /// 3: wrong password, cannot decrypt, or not a participant.
     Denied = 3,
-    /// 4: no wallet, unknown case or record, unregistered participant.
+    /// 4: no wallet, unknown case or record, missing file.
     NotFound = 4,
     /// 5: the ledger rejected the transaction.
     Rejected = 5,
@@ -231,6 +231,17 @@ impl From<GatewayError> for CliError {
                     ),
                     _ => {
                         let text = e.to_string();
+                        if text.contains("could not launch chaincode")
+                            || text.contains("connection refused")
+                        {
+                            return Self::new(
+                                ExitStatus::Unreachable,
+                                format!(
+                                    "the Fabric peers cannot run the medchain chaincode ({}); start the network with network/up.sh and check it with network/status.sh",
+                                    abridged(rpc.message())
+                                ),
+                            );
+                        }
                         let status = if text.contains("not found: ") {
                             ExitStatus::NotFound
                         } else if text.contains("out of order: ") {
@@ -244,6 +255,14 @@ impl From<GatewayError> for CliError {
             }
             _ => Self::failure(e.to_string()),
         }
+    }
+}
+
+/// At most the first 200 characters of a peer's message.
+fn abridged(message: &str) -> String {
+    match message.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_owned(),
     }
 }
 
