@@ -6,41 +6,7 @@
 
 mod cli_support;
 
-use cli_support::{Env, field};
-
-/// Alice (patient) and Carol (registered doctor), and a case Carol opened
-/// for Alice alone.
-fn small_case(env: &Env) -> String {
-    env.init("alice", "patient");
-    let carol = env.init("carol", "doctor");
-    env.run("carol", &["register"]).ok();
-    let selection = env.path("selection.json");
-    env.run(
-        "alice",
-        &[
-            "select",
-            "--doctor",
-            &field(&carol, "index"),
-            "--out",
-            selection.to_str().unwrap(),
-            "--no-qr",
-        ],
-    )
-    .ok();
-    let opened = env
-        .run(
-            "carol",
-            &[
-                "--json",
-                "open-case",
-                "--selection",
-                selection.to_str().unwrap(),
-            ],
-        )
-        .ok()
-        .json();
-    field(&opened, "case")
-}
+use cli_support::{Env, field, small_case};
 
 fn ledger_size(env: &Env) -> u64 {
     std::fs::metadata(env.path("ledger").join("ledger.log"))

@@ -8,15 +8,7 @@ mod cli_support;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use cli_support::{Env, field, password};
-use serde_json::Value;
-
-fn events(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
+use cli_support::{Env, events, field, password, small_case};
 
 fn kinds(stdout: &str) -> Vec<String> {
     events(stdout)
@@ -28,27 +20,7 @@ fn kinds(stdout: &str) -> Vec<String> {
 #[test]
 fn watchers_answer_establish_and_resume_without_repeating() {
     let env = Env::new();
-    env.init("alice", "patient");
-    let carol = env.init("carol", "doctor");
-    env.run("carol", &["register"]).ok();
-    let selection = env.path("selection.json");
-    env.run(
-        "alice",
-        &[
-            "select",
-            "--doctor",
-            &field(&carol, "index"),
-            "--out",
-            selection.to_str().unwrap(),
-            "--no-qr",
-        ],
-    )
-    .ok();
-    env.run(
-        "carol",
-        &["open-case", "--selection", selection.to_str().unwrap()],
-    )
-    .ok();
+    small_case(&env);
 
     let first = env
         .run("alice", &["--json", "watch", "--idle-exit", "1"])

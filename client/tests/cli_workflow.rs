@@ -7,21 +7,13 @@
 
 mod cli_support;
 
-use cli_support::{Env, field, password};
+use cli_support::{Env, events, field, password};
 use medchain::workflow::Selection;
 use serde_json::Value;
 
 const DIAGNOSIS: &str = "Influenza A; oseltamivir 75 mg twice daily for 5 days";
 const MEDICATION: &str = "oseltamivir 75 mg x10: 42.00 EUR";
 const COMPENSATION: &str = "covered: 42.00 EUR";
-
-/// The JSON lines `watch --json` printed.
-fn events(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
 
 #[test]
 fn a_whole_case_through_the_cli() {

@@ -139,3 +139,45 @@ pub fn field(value: &Value, key: &str) -> String {
         .unwrap_or_else(|| panic!("no {key:?} in {value}"))
         .to_owned()
 }
+
+/// Alice (patient) and Carol (registered doctor), and a case Carol opened
+/// for Alice alone; returns κ0.
+pub fn small_case(env: &Env) -> String {
+    env.init("alice", "patient");
+    let carol = env.init("carol", "doctor");
+    env.run("carol", &["register"]).ok();
+    let selection = env.path("selection.json");
+    env.run(
+        "alice",
+        &[
+            "select",
+            "--doctor",
+            &field(&carol, "index"),
+            "--out",
+            selection.to_str().unwrap(),
+            "--no-qr",
+        ],
+    )
+    .ok();
+    let opened = env
+        .run(
+            "carol",
+            &[
+                "--json",
+                "open-case",
+                "--selection",
+                selection.to_str().unwrap(),
+            ],
+        )
+        .ok()
+        .json();
+    field(&opened, "case")
+}
+
+/// The JSON lines a streaming command (`watch --json`) printed.
+pub fn events(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::select::participant_count;
 use crate::cli::args::{GlobalArgs, OpenCaseArgs};
 use crate::cli::error::CliError;
 use crate::cli::output::Output;
@@ -46,12 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &OpenCaseArgs, out: &Output) -> Resu
     let selection = read_selection(&args.selection)?;
     let kdf = kdf(global, args);
     kdf.check_policy(session.policy)?;
-    let participants = selection.parse()?;
-    let count = 2
-        + participants.family_keys.len()
-        + participants.pharmacists.len()
-        + participants.insurers.len()
-        + participants.lawyer_experts.len();
+    let count = participant_count(&selection.parse()?);
     let password = session.unlock()?;
     let connection = session.connect().await?;
     let case = progress::during(

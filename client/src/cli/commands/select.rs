@@ -11,7 +11,7 @@ use crate::cli::output::Output;
 use crate::cli::progress;
 use crate::cli::session::Session;
 use crate::wallet::UserRole;
-use crate::workflow::{Selection, parse_ind, qr};
+use crate::workflow::{ParsedSelection, Selection, parse_ind, qr};
 
 /// Builds the selection the options describe for the patient whose public
 /// key is `patient_key_hex`.
@@ -36,6 +36,15 @@ pub fn build(patient_key_hex: &str, args: &SelectArgs) -> Result<Selection, CliE
     selection.lawyer_experts = indices(&args.lawyer)?;
     selection.parse()?;
     Ok(selection)
+}
+
+/// The number of participants a selection names, the doctor and the
+/// patient included.
+pub fn participant_count(selection: &ParsedSelection) -> usize {
+    2 + selection.family_keys.len()
+        + selection.pharmacists.len()
+        + selection.insurers.len()
+        + selection.lawyer_experts.len()
 }
 
 /// Runs `medchain select`.
@@ -71,11 +80,7 @@ pub async fn run(global: &GlobalArgs, args: &SelectArgs, out: &Output) -> Result
         json["png"] = json!(path);
         written.push(path.display().to_string());
     }
-    let count = 2
-        + selection.family_keys.len()
-        + selection.pharmacists.len()
-        + selection.insurers.len()
-        + selection.lawyer_experts.len();
+    let count = participant_count(&selection.parse()?);
     let mut human = format!(
         "selection checked on the ledger: you, doctor {}, {} family member(s), {} pharmacist(s), {} insurer(s), {} lawyer(s)/expert(s) — {count} participants",
         selection.doctor,
