@@ -171,26 +171,62 @@ pub(crate) fn request_with_timeout<T>(message: T, timeout: Duration) -> tonic::R
     request
 }
 
+/// How often a call that could not reach the gateway is tried in all.
+const CONNECTION_ATTEMPTS: u32 = 4;
+/// The pause before the first retry; it doubles after each attempt.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(250);
+
 /// Runs a unary gateway call under `timeout`, mapping failures to
-/// [`GatewayError`].
-pub(crate) async fn unary_call<T>(
+/// [`GatewayError`]. A call that failed because the connection to the
+/// gateway broke (a restarted peer) is made again, up to
+/// [`CONNECTION_ATTEMPTS`] times: every gateway call is safe to repeat (a
+/// proposal is only simulated, and a transaction id commits at most once).
+pub(crate) async fn unary_call<T, F>(
     operation: Operation,
     transaction_id: &str,
     timeout: Duration,
-    call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
-) -> Result<T, GatewayError> {
+    mut call: impl FnMut() -> F,
+) -> Result<T, GatewayError>
+where
+    F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
     let timed_out = || GatewayError::Timeout {
         operation,
         transaction_id: Some(transaction_id.to_owned()),
         timeout,
     };
-    match tokio::time::timeout(timeout, call).await {
-        Ok(Ok(response)) => Ok(response.into_inner()),
-        Ok(Err(status)) if is_local_deadline(&status) => Err(timed_out()),
-        Ok(Err(status)) => {
-            Err(RpcError::from_status(operation, Some(transaction_id), &status).into())
+    let mut delay = FIRST_RETRY_DELAY;
+    for attempt in 1.. {
+        match tokio::time::timeout(timeout, call()).await {
+            Ok(Ok(response)) => return Ok(response.into_inner()),
+            Ok(Err(status)) if is_local_deadline(&status) => return Err(timed_out()),
+            Ok(Err(status)) if is_connection_failure(&status) && attempt < CONNECTION_ATTEMPTS => {
+                tracing::debug!(
+                    ?operation,
+                    transaction_id,
+                    attempt,
+                    "gateway connection failed; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Ok(Err(status)) => {
+                return Err(RpcError::from_status(operation, Some(transaction_id), &status).into());
+            }
+            Err(_elapsed) => return Err(timed_out()),
         }
-        Err(_elapsed) => Err(timed_out()),
+    }
+    Err(timed_out())
+}
+
+/// Whether a call failed before reaching the gateway because the
+/// connection broke or could not be made (tonic reports these as
+/// `Unavailable`, or `Unknown` with "transport error").
+fn is_connection_failure(status: &tonic::Status) -> bool {
+    match status.code() {
+        tonic::Code::Unavailable => true,
+        tonic::Code::Unknown => status.message().contains("transport error"),
+        _ => false,
     }
 }
 

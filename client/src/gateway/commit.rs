@@ -56,13 +56,16 @@ impl Commit {
     /// [`CommitStatus::ensure_valid`].
     pub async fn status(&self) -> Result<CommitStatus, GatewayError> {
         let timeout = self.timeouts.commit_status;
-        let mut client = self.session.client();
-        let response = unary_call(
-            Operation::CommitStatus,
-            &self.tx_id,
-            timeout,
-            client.commit_status(request_with_timeout(self.signed_request.clone(), timeout)),
-        )
+        let client = self.session.client();
+        let response = unary_call(Operation::CommitStatus, &self.tx_id, timeout, || {
+            let mut client = client.clone();
+            let request = self.signed_request.clone();
+            async move {
+                client
+                    .commit_status(request_with_timeout(request, timeout))
+                    .await
+            }
+        })
         .await?;
         Ok(CommitStatus {
             tx_id: self.tx_id.clone(),

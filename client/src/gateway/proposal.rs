@@ -214,13 +214,16 @@ impl Proposal {
             target_organizations: self.endorsing_organizations.clone(),
         };
         let timeout = self.timeouts.evaluate;
-        let mut client = self.session.client();
-        let response = unary_call(
-            Operation::Evaluate,
-            &self.tx_id,
-            timeout,
-            client.evaluate(request_with_timeout(request, timeout)),
-        )
+        let client = self.session.client();
+        let response = unary_call(Operation::Evaluate, &self.tx_id, timeout, || {
+            let mut client = client.clone();
+            let request = request.clone();
+            async move {
+                client
+                    .evaluate(request_with_timeout(request, timeout))
+                    .await
+            }
+        })
         .await?;
         Ok(response.result.map(|r| r.payload).unwrap_or_default())
     }
@@ -235,13 +238,12 @@ impl Proposal {
             endorsing_organizations: self.endorsing_organizations.clone(),
         };
         let timeout = self.timeouts.endorse;
-        let mut client = self.session.client();
-        let response = unary_call(
-            Operation::Endorse,
-            &self.tx_id,
-            timeout,
-            client.endorse(request_with_timeout(request, timeout)),
-        )
+        let client = self.session.client();
+        let response = unary_call(Operation::Endorse, &self.tx_id, timeout, || {
+            let mut client = client.clone();
+            let request = request.clone();
+            async move { client.endorse(request_with_timeout(request, timeout)).await }
+        })
         .await?;
         let envelope =
             response

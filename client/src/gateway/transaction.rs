@@ -96,13 +96,12 @@ impl Transaction {
             prepared_transaction: Some(self.envelope.clone()),
         };
         let timeout = self.timeouts.submit;
-        let mut client = self.session.client();
-        unary_call(
-            Operation::Submit,
-            &self.tx_id,
-            timeout,
-            client.submit(request_with_timeout(request, timeout)),
-        )
+        let client = self.session.client();
+        unary_call(Operation::Submit, &self.tx_id, timeout, || {
+            let mut client = client.clone();
+            let request = request.clone();
+            async move { client.submit(request_with_timeout(request, timeout)).await }
+        })
         .await?;
         Ok(commit)
     }

@@ -1,0 +1,447 @@
+//! End-to-end tests against a real Fabric network (peer, orderer, our
+//! chaincode as a service, the gateway), one identity per role. Run them
+//! one at a time: some restart the network's processes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::process::Command;
+
+use medchain::crypto::{CaseId, RecordType};
+use medchain::workflow::{self, CaseView, Notification, Watcher};
+use medchain_e2e::*;
+use medchain_protos::medchain::v1::input_parameter::Record;
+use medchain_protos::medchain::v1::{CaseRecord, InputParameter, Registration, Role};
+use tokio::sync::mpsc;
+
+/// Waits until the doctor's watcher has established the key.
+async fn until_established(rx: &mut mpsc::UnboundedReceiver<Heard>, case: CaseId) -> Vec<String> {
+    let mut answered = Vec::new();
+    loop {
+        match next(rx).await {
+            (who, Notification::Answered { case: c }) if c == case => answered.push(who),
+            (
+                who,
+                Notification::KeyEstablished {
+                    case: c,
+                    participants,
+                },
+            ) if c == case => {
+                assert_eq!((who.as_str(), participants), ("doctor", 6));
+                answered.sort();
+                return answered;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Collects `count` record notifications.
+async fn record_notifications(
+    rx: &mut mpsc::UnboundedReceiver<Heard>,
+    count: usize,
+) -> Vec<(String, &'static str)> {
+    let mut heard = Vec::new();
+    while heard.len() < count {
+        if let (who, Notification::NewRecord { record_type, .. }) = next(rx).await {
+            heard.push((who, record_type.label()));
+        }
+    }
+    heard.sort();
+    heard
+}
+
+async fn add(u: &User, case: &CaseId, t: RecordType, text: &str) -> [u8; 32] {
+    workflow::add_record(
+        &u.ledger,
+        Some(&u.wallet),
+        &u.password,
+        case,
+        t,
+        text.as_bytes(),
+        POLICY,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{} storing {}: {e}", u.name, t.label()))
+}
+
+#[tokio::test]
+async fn the_complete_case_for_every_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let watchers: Vec<_> = c
+        .responders()
+        .into_iter()
+        .chain([&c.doctor, &c.stranger])
+        .map(|u| watch(u, tx.clone()))
+        .collect();
+
+    let case = c.open().await;
+    let answered = until_established(&mut rx, case).await;
+    assert_eq!(
+        answered,
+        ["family", "insurer", "lawyer", "patient", "pharmacist"]
+    );
+
+    add(
+        &c.doctor,
+        &case,
+        RecordType::Diagnosis,
+        "pneumonia; amoxicillin 3x500 mg for 7 days",
+    )
+    .await;
+    assert_eq!(
+        record_notifications(&mut rx, 3).await,
+        [
+            ("family".into(), "txd"),
+            ("patient".into(), "txd"),
+            ("pharmacist".into(), "txd")
+        ]
+    );
+    add(
+        &c.pharmacist,
+        &case,
+        RecordType::Medication,
+        "amoxicillin 500 mg x21: 12.40 EUR",
+    )
+    .await;
+    assert_eq!(
+        record_notifications(&mut rx, 3).await,
+        [
+            ("family".into(), "txm"),
+            ("insurer".into(), "txm"),
+            ("patient".into(), "txm")
+        ]
+    );
+    add(
+        &c.insurer,
+        &case,
+        RecordType::Compensation,
+        "reimbursed 12.40 EUR",
+    )
+    .await;
+    assert_eq!(
+        record_notifications(&mut rx, 2).await,
+        [("family".into(), "txa"), ("patient".into(), "txa")]
+    );
+
+    // The lawyer audits the whole case with its password alone.
+    let audit = workflow::audit(&c.lawyer.ledger, &c.lawyer.password, &case, POLICY)
+        .await
+        .unwrap();
+    let texts: Vec<_> = audit
+        .iter()
+        .map(|r| {
+            (
+                r.record_type.label(),
+                String::from_utf8(r.plaintext.as_ref().unwrap().to_vec()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "txd",
+                "pneumonia; amoxicillin 3x500 mg for 7 days".to_owned()
+            ),
+            ("txm", "amoxicillin 500 mg x21: 12.40 EUR".to_owned()),
+            ("txa", "reimbursed 12.40 EUR".to_owned()),
+        ]
+    );
+    // Every participant holds the same key; the stranger does not.
+    let key = workflow::recover_case_key(&c.doctor.ledger, &c.doctor.password, &case, POLICY)
+        .await
+        .unwrap();
+    for u in c.responders() {
+        assert!(
+            workflow::recover_case_key(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap()
+                == key,
+            "{}",
+            u.name
+        );
+    }
+    let err = workflow::audit(&c.stranger.ledger, &c.stranger.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot decrypt: wrong password or not a participant of this case"
+    );
+
+    // Nobody else heard of the records (the stranger heard nothing at all).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    while let Ok((who, n)) = rx.try_recv() {
+        assert!(
+            !matches!(n, Notification::NewRecord { .. }) && who != "stranger",
+            "{who}: {n:?}"
+        );
+    }
+    for w in watchers {
+        w.abort();
+    }
+}
+
+#[tokio::test]
+async fn the_peer_running_our_chaincode_enforces_authorization() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let case = c.open().await;
+    let lawyer = c.lawyer.ledger.clone();
+    let records = |case: CaseId| {
+        let lawyer = lawyer.clone();
+        async move { CaseView::load(&lawyer, &case).await.unwrap() }
+    };
+
+    // A stranger answering someone else's case.
+    let err = c
+        .stranger
+        .ledger
+        .store(&InputParameter {
+            record: Some(Record::Txtr(medchain_protos::medchain::v1::CaseResponse {
+                case_key: case.as_bytes().to_vec(),
+                responder: c.stranger.ledger.ind(),
+                ephemeral_key: hex::decode(workflow::public_key_hex(&c.stranger.ledger)).unwrap()
+                    [..33]
+                    .to_vec(),
+                sealed_secret: vec![0; 60],
+            })),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a participant of case"),
+        "{err}"
+    );
+
+    for u in c.responders() {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    // A second response from the same participant (the workflow refuses it
+    // locally, so send it raw).
+    let view = records(case).await;
+    let again = InputParameter {
+        record: Some(Record::Txtr(view.responses[0].0.clone())),
+    };
+    let responder = c
+        .responders()
+        .into_iter()
+        .find(|u| u.ledger.ind() == view.responses[0].0.responder)
+        .unwrap();
+    let err = responder.ledger.store(&again).await.unwrap_err();
+    assert!(err.to_string().contains("already stored"), "{err}");
+
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    add(&c.doctor, &case, RecordType::Diagnosis, "genuine").await;
+    let before = records(case).await;
+
+    // A pharmacist submitting a diagnosis.
+    let tag = before.records[0].record.tag.clone();
+    let forged = InputParameter {
+        record: Some(Record::Txd(CaseRecord {
+            case_key: case.as_bytes().to_vec(),
+            participants: before.case.others(c.pharmacist.ledger.ind()),
+            tag,
+            ciphertext: vec![1; 40],
+        })),
+    };
+    let err = c.pharmacist.ledger.store(&forged).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("only the case's doctor may store a txd"),
+        "{err}"
+    );
+
+    // Re-registering a taken index.
+    let err = c
+        .doctor
+        .ledger
+        .store(&InputParameter {
+            record: Some(Record::Reg(Registration {
+                role: Role::Pharmacist as i32,
+                certificate_pem: c.doctor.ledger.identity().certificate_pem().into(),
+            })),
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is already registered"), "{err}");
+
+    // Nothing was committed by any of the rejected transactions.
+    let after = records(case).await;
+    assert_eq!(after.responses.len(), before.responses.len());
+    assert_eq!(after.records.len(), before.records.len());
+}
+
+#[tokio::test]
+async fn a_restarted_participant_receives_every_event_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let case = c.open().await;
+    let patient = &c.patient;
+
+    // The patient's client answers the case, then stops.
+    let mut seen = Vec::new();
+    let first = Watcher::new(
+        patient.ledger.clone(),
+        patient.wallet.clone(),
+        &patient.password,
+        POLICY,
+    );
+    tokio::time::timeout(
+        WAIT,
+        first.run(
+            |n| seen.push(n.clone()),
+            |n| !matches!(n, Notification::Answered { .. }),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    for u in c.responders().into_iter().filter(|u| u.name != "patient") {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    add(&c.doctor, &case, RecordType::Diagnosis, "one").await;
+    add(&c.pharmacist, &case, RecordType::Medication, "two").await;
+    add(&c.insurer, &case, RecordType::Compensation, "three").await;
+
+    // Restarted from its checkpoint: exactly the three records, once each.
+    let second = Watcher::new(
+        patient.ledger.clone(),
+        medchain::wallet::Wallet::open(patient.wallet.dir()).unwrap(),
+        &patient.password,
+        POLICY,
+    );
+    let mut records = 0;
+    tokio::time::timeout(
+        WAIT,
+        second.run(
+            |n| seen.push(n.clone()),
+            |n| {
+                records += usize::from(matches!(n, Notification::NewRecord { .. }));
+                records < 3
+            },
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let kinds: Vec<String> = seen
+        .iter()
+        .map(|n| match n {
+            Notification::Answered { .. } => "answered".into(),
+            Notification::NewRecord { record_type, .. } => record_type.label().into(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["answered", "txd", "txm", "txa"]);
+    // And nothing more arrives.
+    let third = Watcher::new(
+        patient.ledger.clone(),
+        patient.wallet.clone(),
+        &patient.password,
+        POLICY,
+    );
+    let extra = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        third.run(|_| {}, |_| false),
+    )
+    .await;
+    assert!(extra.is_err(), "a restarted watcher handled an event twice");
+}
+
+/// Drives a case to its end around a restart of `process`.
+async fn case_survives_a_restart_of(process: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let case = c.open().await;
+    for u in &c.responders()[..2] {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+
+    crash(process);
+    network_script("up.sh"); // restarts exactly the missing process
+
+    for u in &c.responders()[2..] {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    add(&c.doctor, &case, RecordType::Diagnosis, "d").await;
+    add(&c.pharmacist, &case, RecordType::Medication, "m").await;
+    add(&c.insurer, &case, RecordType::Compensation, "a").await;
+    let view = CaseView::load(&c.lawyer.ledger, &case).await.unwrap();
+    assert_eq!(view.responses.len(), 5, "a response was lost or duplicated");
+    assert_eq!(view.records.len(), 3, "a record was lost or duplicated");
+    let audit = workflow::audit(&c.lawyer.ledger, &c.lawyer.password, &case, POLICY)
+        .await
+        .unwrap();
+    let texts: Vec<_> = audit
+        .iter()
+        .map(|r| r.plaintext.as_ref().unwrap().to_vec())
+        .collect();
+    assert_eq!(texts, [b"d".to_vec(), b"m".to_vec(), b"a".to_vec()]);
+}
+
+#[tokio::test]
+async fn the_case_completes_when_the_chaincode_server_restarts_mid_case() {
+    case_survives_a_restart_of("chaincode").await;
+}
+
+#[tokio::test]
+async fn the_case_completes_when_a_peer_restarts_mid_case() {
+    case_survives_a_restart_of("peer0.org2.example.com").await;
+}
+
+#[tokio::test]
+async fn the_demo_runs_against_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    ensure_registered().await;
+    let output = Command::new(medchain_binary())
+        .args(["demo", "--gateway"])
+        .arg(profile_path())
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "medchain demo --gateway failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}");
+}
