@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
-# Runs every medchain test: formatting, lints, unit and integration tests.
-# This is the README's test command; .ci/run runs exactly this script.
+# Runs every medchain test: formatting, lints, unit and integration tests,
+# then the end-to-end tests against a real Fabric network brought up for the
+# run (network/up.sh) and taken down afterwards. This is the README's test
+# command; .ci/run runs exactly this script.
+#
+# A missing prerequisite (cargo, Go, the Fabric binaries) fails the run with
+# a message saying what to install. Nothing is skipped.
+#
+# Env:
+#   MEDCHAIN_KEEP_NETWORK=1   leave the test network running afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 
+run_start=$(date +%s)
 phase_start=0
+timings=()
 phase() {
+    phase_name=$1
     phase_start=$(date +%s)
-    printf '\n==> %s\n' "$1"
+    printf '\n==> %s\n' "$phase_name"
 }
 phase_done() {
-    printf '<== %s took %ss\n' "$1" "$(( $(date +%s) - phase_start ))"
+    local took=$(($(date +%s) - phase_start))
+    timings+=("$(printf '%-44s %5ss' "$phase_name" "$took")")
+    printf '<== %s took %ss\n' "$phase_name" "$took"
 }
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -18,14 +32,58 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
+# The end-to-end network gets its own work directory and port block, so a
+# developer's own network (network/.work, ports 7050-7065) is left alone.
+export MEDCHAIN_NETWORK_DIR="$repo/target/e2e-network"
+export MEDCHAIN_NETWORK_PORT_BASE=${MEDCHAIN_NETWORK_PORT_BASE:-17050}
+export MEDCHAIN_PROFILE="$MEDCHAIN_NETWORK_DIR/profile.json"
+export MEDCHAIN_CHAINCODE_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/medchain-chaincode"
+export MEDCHAIN_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/medchain"
+network_started=0
+cleanup() {
+    if [[ $network_started == 1 && ${MEDCHAIN_KEEP_NETWORK:-0} != 1 ]]; then
+        printf '\n==> network down\n'
+        bash network/down.sh --purge || true
+    fi
+}
+trap cleanup EXIT
+
 phase "format check (cargo fmt --check)"
 cargo fmt --all -- --check
-phase_done "format check"
+phase_done
 
 phase "lints (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
-phase_done "lints"
+phase_done
+
+phase "build (workspace, medchain CLI, release chaincode)"
+cargo build --workspace --all-targets --all-features --locked
+cargo build --release --locked -p medchain-chaincode
+phase_done
 
 phase "unit and integration tests (cargo test)"
-cargo test --workspace --all-features --locked
-phase_done "unit and integration tests"
+cargo test --workspace --all-features --locked --exclude medchain-e2e
+phase_done
+
+phase "network scripts (external builder, docker-compose.yaml)"
+bash network/tests/ccaas-builder.sh
+bash network/tests/compose.sh
+phase_done
+
+phase "Fabric install (network/install-fabric.sh)"
+bash network/install-fabric.sh
+phase_done
+
+phase "network up (network/up.sh, fresh)"
+network_started=1
+bash network/down.sh --purge >/dev/null 2>&1 || true
+bash network/up.sh
+phase_done
+
+phase "end-to-end tests against Fabric"
+cargo test --locked -p medchain-e2e -- --test-threads=1
+phase_done
+
+printf '\nphase timings:\n'
+printf '  %s\n' "${timings[@]}"
+printf '  %-44s %5ss\n' "total" "$(($(date +%s) - run_start))"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checks docker-compose.yaml without a Docker engine: with `docker compose
+# config` when the Compose plugin is installed, and always with a structural
+# check (YAML parses; the services, images, ports and paths agree with the
+# native network's configuration in network/lib/config.sh).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+
+export MEDCHAIN_NETWORK_DIR=/srv/medchain/network MEDCHAIN_CHAINCODE_ID=medchain_1.0:0000 MEDCHAIN_COUCHDB_PASSWORD=x
+if docker compose version >/dev/null 2>&1; then
+  docker compose -f docker-compose.yaml config --quiet
+  docker compose -f docker-compose.yaml --profile couchdb config --quiet
+  echo "docker compose config: ok"
+fi
+
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import yaml' 2>/dev/null; then
+  echo "compose.sh: python3 with PyYAML is needed to check docker-compose.yaml (Debian: apt-get install python3-yaml)" >&2
+  exit 1
+fi
+python3 - <<'PY'
+import re, sys, yaml
+
+with open("docker-compose.yaml") as f:
+    compose = yaml.safe_load(f)
+services = compose["services"]
+expected = {"orderer.example.com", "peer0.org1.example.com", "peer0.org2.example.com", "chaincode", "couchdb.org1", "couchdb.org2"}
+problems = []
+if set(services) != expected:
+    problems.append(f"services are {sorted(services)}, expected {sorted(expected)}")
+
+config = open("network/lib/config.sh").read()
+def offset(name):
+    return int(re.search(rf"{name}=\$\(\(base \+ (\d+)\)\)", config).group(1))
+base = 7050
+ports = {
+    "orderer": base + offset("ORDERER_PORT"),
+    "org1": base + offset("ORG1_PEER_PORT"),
+    "org2": base + offset("ORG2_PEER_PORT"),
+    "chaincode": base + offset("CHAINCODE_SERVER_PORT"),
+}
+def env(service):
+    e = dict(services[service].get("environment", {}))
+    return {k: str(v) for k, v in e.items() if k != "<<"}
+if env("orderer.example.com").get("ORDERER_GENERAL_LISTENPORT") != str(ports["orderer"]):
+    problems.append("the orderer's port differs from network/lib/config.sh")
+for org in ("org1", "org2"):
+    e = env(f"peer0.{org}.example.com")
+    if e.get("CORE_PEER_ADDRESS") != f"127.0.0.1:{ports[org]}":
+        problems.append(f"peer0.{org}'s address differs from network/lib/config.sh")
+    if not services[f"peer0.{org}.example.com"]["image"].endswith(":3.1.5"):
+        problems.append(f"peer0.{org} is not Fabric 3.1.5")
+if env("chaincode").get("CHAINCODE_SERVER_ADDRESS") != f"127.0.0.1:{ports['chaincode']}":
+    problems.append("the chaincode address differs from network/lib/config.sh")
+if services["chaincode"]["build"]["dockerfile"] != "chaincode/Dockerfile":
+    problems.append("the chaincode is not built from chaincode/Dockerfile")
+nodes = open("network/lib/nodes.sh").read()
+for key in ("CORE_PEER_GATEWAY_ENABLED", "CORE_PEER_TLS_ENABLED", "CORE_CHAINCODE_EXTERNALBUILDERS", "ORDERER_GENERAL_BOOTSTRAPMETHOD"):
+    if key not in nodes:
+        problems.append(f"{key} is set in docker-compose.yaml but not in network/lib/nodes.sh")
+if problems:
+    print("docker-compose.yaml: " + "; ".join(problems), file=sys.stderr)
+    sys.exit(1)
+print(f"docker-compose.yaml: {len(services)} services, consistent with the native network")
+PY
