@@ -164,6 +164,21 @@ async fn the_complete_case_for_every_role() {
     .await
     .unwrap();
     assert_eq!(k, 6);
+    // Establishing twice is refused, before and after the first record.
+    let err = workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::OutOfOrder(_))
+            && err.to_string().contains("already established"),
+        "{err}"
+    );
     // The ephemeral scalar is gone once the key is established.
     assert!(
         c.doctor

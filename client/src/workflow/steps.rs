@@ -178,7 +178,12 @@ pub async fn establish(
             "only the doctor of case {case_hex} establishes its key"
         )));
     }
-    if view.tag().is_some() {
+    let pending = wallet
+        .profile()?
+        .cases
+        .get(&case_hex)
+        .is_some_and(|c| c.pending_tag.is_some());
+    if view.tag().is_some() || pending {
         return Err(WorkflowError::OutOfOrder(format!(
             "the key of case {case_hex} is already established"
         )));
