@@ -40,3 +40,14 @@ pub use config::{
 pub use peer_stub::PeerStub;
 pub use run::{ServeError, serve, serve_on_listener};
 pub use tls::TlsConfig;
+
+/// The `tracing` target of the server's per-transaction timing event.
+///
+/// After answering each `INIT` / `TRANSACTION`, the server emits one DEBUG
+/// event `transaction executed` on this target with the fields `peer`,
+/// `tx_id`, `channel`, `micros` (from the message's arrival until the reply
+/// is queued, state round trips to the peer included) and `ok`. It is off
+/// unless the log filter enables the target, e.g.
+/// `RUST_LOG=info,medchain_shim::timing=debug`; disabled, it costs one
+/// `Instant::now()` per transaction.
+pub const TIMING_TARGET: &str = "medchain_shim::timing";

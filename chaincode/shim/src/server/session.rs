@@ -23,6 +23,7 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Status, Streaming};
 
+use super::TIMING_TARGET;
 use super::codec::RawFrame;
 use super::messages::{completed, error_reply, for_tx, response, type_name};
 use super::peer_stub::{PeerLink, PeerStub};
@@ -64,6 +65,8 @@ struct Running {
     key: TxKey,
     is_init: bool,
     stub: Arc<PeerStub>,
+    /// When the `INIT` / `TRANSACTION` message arrived.
+    started: Instant,
 }
 
 struct Session<C> {
@@ -299,8 +302,15 @@ impl<C: Chaincode> Session<C> {
             outcome.map_err(|e| e.to_string())
         });
         tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, channel = %key.channel_id, message_type = name, "transaction started");
-        self.running
-            .insert(handle.id(), Running { key, is_init, stub });
+        self.running.insert(
+            handle.id(),
+            Running {
+                key,
+                is_init,
+                stub,
+                started: Instant::now(),
+            },
+        );
     }
 
     async fn on_finished(&mut self, finished: Result<(Id, Result<Vec<u8>, String>), JoinError>) {
@@ -308,7 +318,13 @@ impl<C: Chaincode> Session<C> {
             Ok((id, outcome)) => (id, outcome, false),
             Err(error) => (error.id(), Err(panic_text(error)), true),
         };
-        let Some(Running { key, is_init, stub }) = self.running.remove(&id) else {
+        let Some(Running {
+            key,
+            is_init,
+            stub,
+            started,
+        }) = self.running.remove(&id)
+        else {
             return;
         };
         self.link.router.remove(&key);
@@ -318,6 +334,7 @@ impl<C: Chaincode> Session<C> {
         } else {
             tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, ok = outcome.is_ok(), "transaction finished");
         }
+        let ok = outcome.is_ok();
         let reply = match outcome {
             // As Fabric's shims: a failed Init is an ERROR message.
             Err(text) if is_init => ChaincodeMessage {
@@ -326,6 +343,18 @@ impl<C: Chaincode> Session<C> {
             },
             outcome => completed(&key, response(outcome), event),
         };
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.send(reply).await;
+        // Opt-in per-transaction timing (see `TIMING_TARGET`): the callsite
+        // is disabled unless the log filter enables its target.
+        tracing::debug!(
+            target: TIMING_TARGET,
+            peer = %self.peer,
+            tx_id = %key.tx_id,
+            channel = %key.channel_id,
+            micros,
+            ok,
+            "transaction executed"
+        );
     }
 }
