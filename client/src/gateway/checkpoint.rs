@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use medchain_protos::orderer::{SeekNextCommit, SeekPosition, SeekSpecified, seek_position};
 use serde::{Deserialize, Serialize};
 
-use super::atomic_file::write_private_file;
 use super::events::ChaincodeEvent;
+use crate::private_file::write_private_file;
 
 /// The position after the last handled event.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -82,7 +82,6 @@
 //! # }
 //! ```
 
-pub(crate) mod atomic_file;
 mod checkpoint;
 mod client;
 mod commit;
@@ -113,6 +112,7 @@ pub use identity::{Credentials, Identity, IdentityError, read_private_key};
 pub use medchain_protos::gateway::ErrorDetail;
 pub use network::Network;
 pub use proposal::{NONCE_LENGTH, Proposal, ProposalBuilder};
+pub(crate) use proposal::{new_nonce, transaction_id};
 pub use signer::{InvalidKey, PrivateKeySigner, SignError, Signer, sign_message};
 pub use tls::TlsSettings;
 pub use transaction::Transaction;

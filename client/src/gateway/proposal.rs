@@ -265,14 +265,15 @@ impl std::fmt::Debug for Proposal {
     }
 }
 
-fn new_nonce() -> [u8; NONCE_LENGTH] {
+/// A fresh random signature-header nonce.
+pub(crate) fn new_nonce() -> [u8; NONCE_LENGTH] {
     let mut nonce = [0u8; NONCE_LENGTH];
     OsRng.fill_bytes(&mut nonce);
     nonce
 }
 
 /// Fabric's transaction id rule: `hex(SHA-256(nonce || creator))`.
-fn transaction_id(nonce: &[u8], creator: &[u8]) -> String {
+pub(crate) fn transaction_id(nonce: &[u8], creator: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(nonce);
     hasher.update(creator);

@@ -27,14 +27,12 @@ use futures::Stream;
 use medchain_contract::MedicalRecords;
 use medchain_shim::ClientIdentity;
 use prost_types::Timestamp;
-use rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, watch};
 
 use self::log::{Block, KeyWrite};
 use self::replica::Replica;
 use self::simulation::SimulationStub;
-use crate::gateway::{ChaincodeEvent, SubmitResult};
+use crate::gateway::{ChaincodeEvent, SubmitResult, new_nonce, transaction_id};
 
 /// The file holding the block log inside a ledger directory.
 pub const LOG_FILE: &str = "ledger.log";
@@ -274,12 +272,7 @@ impl EmbeddedLedger {
 /// A fresh transaction id (hex SHA-256 of a random nonce and the creator, as
 /// Fabric computes it) and the current time.
 fn new_transaction(creator: &ClientIdentity) -> (String, Timestamp) {
-    let mut nonce = [0u8; 24];
-    OsRng.fill_bytes(&mut nonce);
-    let mut hasher = Sha256::new();
-    hasher.update(nonce);
-    hasher.update(creator.to_serialized());
-    let tx_id = hex::encode(hasher.finalize());
+    let tx_id = transaction_id(&new_nonce(), &creator.to_serialized());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
