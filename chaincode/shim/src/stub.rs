@@ -6,7 +6,7 @@ use std::future::Future;
 
 use prost_types::Timestamp;
 
-use crate::composite::partial_composite_range;
+use crate::composite::{COMPOSITE_KEY_NAMESPACE, partial_composite_range};
 use crate::identity::ClientIdentity;
 
 /// One key and its value, as returned by a range query.
@@ -58,6 +58,32 @@ pub enum StubError {
     InvalidKey(String),
 }
 
+/// What Fabric's shims query instead of an empty range start, so that an
+/// open range does not reach into the composite-key namespace (U+0000…).
+pub const EMPTY_RANGE_START: &str = "\u{1}";
+
+/// The bounds of a simple-key range query as Fabric's shims check them
+/// before asking the ledger: an empty `start` becomes [`EMPTY_RANGE_START`],
+/// and a bound that starts with U+0000 (a composite key) is refused — those
+/// are read with [`Stub::get_state_by_partial_composite_key`]. Returns the
+/// start to query with.
+pub fn validate_simple_range<'a>(start: &'a str, end: &str) -> Result<&'a str, StubError> {
+    let start = if start.is_empty() {
+        EMPTY_RANGE_START
+    } else {
+        start
+    };
+    for key in [start, end] {
+        if key.starts_with(COMPOSITE_KEY_NAMESPACE) {
+            return Err(StubError::InvalidKey(format!(
+                "range key {key:?} starts with U+0000, which is reserved for composite keys; \
+                 use get_state_by_partial_composite_key"
+            )));
+        }
+    }
+    Ok(start)
+}
+
 /// Access to the ledger and context of one transaction.
 ///
 /// Implemented by the shim's peer connection and by any in-process ledger
@@ -95,7 +121,9 @@ pub trait Stub: Send + Sync {
     ) -> impl Future<Output = Result<(), StubError>> + Send;
     /// Deletes a key.
     fn del_state(&self, key: &str) -> impl Future<Output = Result<(), StubError>> + Send;
-    /// Every key in `[start, end)` in key order, fetched page by page.
+    /// Every key in `[start, end)` in key order, fetched page by page. The
+    /// bounds are simple keys, checked with [`validate_simple_range`] (an
+    /// empty `start` is the first simple key; an empty `end` is open).
     fn get_state_by_range(
         &self,
         start: &str,
@@ -108,7 +136,10 @@ pub trait Stub: Send + Sync {
     ) -> impl Future<Output = Result<Vec<KeyModification>, StubError>> + Send;
 
     /// Every composite key starting with `object_type` and `attributes`, in
-    /// key order.
+    /// key order. The default queries
+    /// [`get_state_by_range`](Stub::get_state_by_range) with the composite
+    /// bounds, so a stub whose range query applies
+    /// [`validate_simple_range`] overrides it.
     fn get_state_by_partial_composite_key(
         &self,
         object_type: &str,
@@ -118,6 +149,31 @@ pub trait Stub: Send + Sync {
         async move {
             let (start, end) = range?;
             self.get_state_by_range(&start, &end).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn an_empty_range_start_is_the_first_simple_key() {
+        assert_eq!(validate_simple_range("", "").unwrap(), "\u{1}");
+        assert_eq!(validate_simple_range("a", "b").unwrap(), "a");
+    }
+
+    #[test]
+    fn composite_bounds_are_refused() {
+        let composite = crate::create_composite_key("t", &["a"]).unwrap();
+        for (start, end) in [(composite.as_str(), "z"), ("a", composite.as_str())] {
+            let e = validate_simple_range(start, end).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("use get_state_by_partial_composite_key"),
+                "{e}"
+            );
         }
     }
 }

@@ -19,13 +19,9 @@ use tokio::sync::mpsc;
 use super::messages::{for_tx, type_name};
 use super::proposal::TxContext;
 use super::router::{Router, TxKey};
-use crate::composite::{COMPOSITE_KEY_NAMESPACE, partial_composite_range};
+use crate::composite::partial_composite_range;
 use crate::identity::ClientIdentity;
-use crate::stub::{KeyModification, KeyValue, Stub, StubError};
-
-/// What Fabric's shims send instead of an empty range start, so that an
-/// open range does not reach into the composite-key namespace (U+0000…).
-const EMPTY_KEY_SUBSTITUTE: &str = "\u{1}";
+use crate::stub::{KeyModification, KeyValue, Stub, StubError, validate_simple_range};
 
 /// The connection a transaction talks to its peer over.
 #[derive(Clone)]
@@ -216,16 +212,6 @@ impl PeerStub {
     }
 }
 
-fn check_simple_key(key: &str) -> Result<(), StubError> {
-    if key.starts_with(COMPOSITE_KEY_NAMESPACE) {
-        return Err(StubError::InvalidKey(format!(
-            "range key {key:?} starts with U+0000, which is reserved for composite keys; \
-             use get_state_by_partial_composite_key"
-        )));
-    }
-    Ok(())
-}
-
 impl Stub for PeerStub {
     fn args(&self) -> &[Vec<u8>] {
         &self.ctx.args
@@ -297,13 +283,7 @@ impl Stub for PeerStub {
     }
 
     async fn get_state_by_range(&self, start: &str, end: &str) -> Result<Vec<KeyValue>, StubError> {
-        let start = if start.is_empty() {
-            EMPTY_KEY_SUBSTITUTE
-        } else {
-            start
-        };
-        check_simple_key(start)?;
-        check_simple_key(end)?;
+        let start = validate_simple_range(start, end)?;
         self.range(start, end).await
     }
 

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use medchain_shim::composite::partial_composite_range;
+use medchain_shim::stub::validate_simple_range;
 use medchain_shim::{ClientIdentity, KeyModification, KeyValue, Stub, StubError};
 use prost_types::Timestamp;
 
@@ -118,10 +120,91 @@ impl Stub for SimulationStub<'_> {
     }
 
     async fn get_state_by_range(&self, start: &str, end: &str) -> Result<Vec<KeyValue>, StubError> {
+        let start = validate_simple_range(start, end)?;
         Ok(self.replica.range(start, end))
+    }
+
+    async fn get_state_by_partial_composite_key(
+        &self,
+        object_type: &str,
+        attributes: &[&str],
+    ) -> Result<Vec<KeyValue>, StubError> {
+        let (start, end) = partial_composite_range(object_type, attributes)?;
+        Ok(self.replica.range(&start, &end))
     }
 
     async fn get_history_for_key(&self, key: &str) -> Result<Vec<KeyModification>, StubError> {
         Ok(self.replica.history(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::ledger::embedded::log::{Block, KeyWrite};
+    use futures::executor::block_on;
+
+    /// A replica holding the simple keys `a` and `b` and one composite key.
+    fn replica() -> (Replica, String) {
+        let composite = medchain_shim::create_composite_key("t", &["x"]).unwrap();
+        let mut replica = Replica::default();
+        let writes = ["a", "b", composite.as_str()]
+            .into_iter()
+            .map(|key| KeyWrite {
+                key: key.to_owned(),
+                value: key.as_bytes().to_vec(),
+                is_delete: false,
+            })
+            .collect();
+        replica
+            .apply(Block {
+                number: 0,
+                tx_id: "tx".into(),
+                writes,
+                ..Block::default()
+            })
+            .unwrap();
+        (replica, composite)
+    }
+
+    fn stub(replica: &Replica) -> SimulationStub<'_> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["user".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        SimulationStub::new(
+            replica,
+            Vec::new(),
+            "tx".into(),
+            "channel".into(),
+            Timestamp::default(),
+            ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap(),
+        )
+    }
+
+    fn keys(found: Vec<KeyValue>) -> Vec<String> {
+        found.into_iter().map(|kv| kv.key).collect()
+    }
+
+    #[test]
+    fn an_open_range_holds_simple_keys_only() {
+        let (replica, _) = replica();
+        let stub = stub(&replica);
+        let found = block_on(stub.get_state_by_range("", "")).unwrap();
+        assert_eq!(keys(found), ["a", "b"]);
+    }
+
+    #[test]
+    fn composite_keys_are_read_by_partial_key_not_by_range() {
+        let (replica, composite) = replica();
+        let stub = stub(&replica);
+        for (start, end) in [(composite.as_str(), ""), ("", composite.as_str())] {
+            let e = block_on(stub.get_state_by_range(start, end)).unwrap_err();
+            assert!(matches!(e, StubError::InvalidKey(_)), "{e}");
+        }
+        let found = block_on(stub.get_state_by_partial_composite_key("t", &[])).unwrap();
+        assert_eq!(keys(found), [composite]);
     }
 }
