@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use medchain_protos::gateway::PreparedTransaction;
 use medchain_protos::gateway::gateway_client::GatewayClient;
+use tokio::time::Instant;
 use tonic::transport::Channel;
 
-use super::error::{GatewayError, Operation, RpcError};
+use super::error::{GatewayError, Operation, RpcError, is_connection_failure};
 use super::identity::{Credentials, Identity};
 use super::network::Network;
 use super::signer::{SignError, Signer, sign_message};
@@ -181,11 +182,15 @@ const FIRST_RETRY_DELAY: Duration = Duration::from_millis(250);
 /// gateway broke (a restarted peer) is made again, up to
 /// [`CONNECTION_ATTEMPTS`] times: every gateway call is safe to repeat (a
 /// proposal is only simulated, and a transaction id commits at most once).
+///
+/// `timeout` bounds the whole call, retries included: `call` is given the
+/// time left (for the request's `grpc-timeout`), and no attempt starts once
+/// that time is up — the last connection failure is reported instead.
 pub(crate) async fn unary_call<T, F>(
     operation: Operation,
     transaction_id: &str,
     timeout: Duration,
-    mut call: impl FnMut() -> F,
+    mut call: impl FnMut(Duration) -> F,
 ) -> Result<T, GatewayError>
 where
     F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
@@ -195,38 +200,32 @@ where
         transaction_id: Some(transaction_id.to_owned()),
         timeout,
     };
+    let deadline = Instant::now() + timeout;
     let mut delay = FIRST_RETRY_DELAY;
-    for attempt in 1.. {
-        match tokio::time::timeout(timeout, call()).await {
+    let mut attempt = 1;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let status = match tokio::time::timeout_at(deadline, call(left)).await {
             Ok(Ok(response)) => return Ok(response.into_inner()),
             Ok(Err(status)) if is_local_deadline(&status) => return Err(timed_out()),
-            Ok(Err(status)) if is_connection_failure(&status) && attempt < CONNECTION_ATTEMPTS => {
-                tracing::debug!(
-                    ?operation,
-                    transaction_id,
-                    attempt,
-                    "gateway connection failed; retrying"
-                );
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-            Ok(Err(status)) => {
-                return Err(RpcError::from_status(operation, Some(transaction_id), &status).into());
-            }
+            Ok(Err(status)) => status,
             Err(_elapsed) => return Err(timed_out()),
+        };
+        let retry = is_connection_failure(status.code(), status.message())
+            && attempt < CONNECTION_ATTEMPTS
+            && Instant::now() + delay < deadline;
+        if !retry {
+            return Err(RpcError::from_status(operation, Some(transaction_id), &status).into());
         }
-    }
-    Err(timed_out())
-}
-
-/// Whether a call failed before reaching the gateway because the
-/// connection broke or could not be made (tonic reports these as
-/// `Unavailable`, or `Unknown` with "transport error").
-fn is_connection_failure(status: &tonic::Status) -> bool {
-    match status.code() {
-        tonic::Code::Unavailable => true,
-        tonic::Code::Unknown => status.message().contains("transport error"),
-        _ => false,
+        tracing::debug!(
+            ?operation,
+            transaction_id,
+            attempt,
+            "gateway connection failed; retrying"
+        );
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+        attempt += 1;
     }
 }
 
@@ -237,4 +236,72 @@ fn is_connection_failure(status: &tonic::Status) -> bool {
 fn is_local_deadline(status: &tonic::Status) -> bool {
     status.code() == tonic::Code::Cancelled
         && status.message() == tonic::TimeoutExpired(()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Runs `unary_call` with a fake call that takes `takes` and then fails
+    /// as a broken connection; returns when each attempt started (from the
+    /// start) with the time it was given, and how long the whole call took.
+    async fn broken_connection(
+        timeout: Duration,
+        takes: Duration,
+    ) -> (Vec<(Duration, Duration)>, Duration, GatewayError) {
+        let started = Instant::now();
+        let attempts = Mutex::new(Vec::new());
+        let error = unary_call::<(), _>(Operation::Evaluate, "tx", timeout, |left| {
+            attempts.lock().unwrap().push((started.elapsed(), left));
+            async move {
+                tokio::time::sleep(takes).await;
+                Err(tonic::Status::unavailable("connection refused"))
+            }
+        })
+        .await
+        .unwrap_err();
+        (attempts.into_inner().unwrap(), started.elapsed(), error)
+    }
+
+    #[tokio::test]
+    async fn retries_never_start_after_the_deadline() {
+        let timeout = Duration::from_millis(400);
+        let (attempts, took, error) = broken_connection(timeout, Duration::ZERO).await;
+        // Attempts at about 0 ms and 250 ms; the next would start at 750 ms.
+        assert_eq!(attempts.len(), 2, "{attempts:?}");
+        for (at, left) in &attempts {
+            assert!(*at < timeout, "an attempt started at {at:?}");
+            assert!(
+                *at + *left <= timeout + Duration::from_millis(50),
+                "{left:?}"
+            );
+        }
+        assert!(took < timeout, "the call took {took:?}");
+        assert!(error.is_connection_failure(), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_timeout_bounds_slow_attempts_and_their_retries_together() {
+        // Each attempt alone stays under the timeout, but not two of them.
+        let timeout = Duration::from_millis(500);
+        let (attempts, took, error) = broken_connection(timeout, Duration::from_millis(300)).await;
+        assert_eq!(attempts.len(), 1, "{attempts:?}");
+        assert!(
+            took < timeout + Duration::from_millis(100),
+            "the call took {took:?}"
+        );
+        assert!(error.is_connection_failure(), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_hanging_attempt_is_cut_at_the_deadline() {
+        let timeout = Duration::from_millis(200);
+        let (attempts, took, error) = broken_connection(timeout, Duration::from_secs(5)).await;
+        assert_eq!(attempts.len(), 1);
+        assert!(took < Duration::from_secs(1), "the call took {took:?}");
+        assert!(matches!(error, GatewayError::Timeout { .. }), "{error}");
+    }
 }

@@ -57,12 +57,12 @@ impl Commit {
     pub async fn status(&self) -> Result<CommitStatus, GatewayError> {
         let timeout = self.timeouts.commit_status;
         let client = self.session.client();
-        let response = unary_call(Operation::CommitStatus, &self.tx_id, timeout, || {
+        let response = unary_call(Operation::CommitStatus, &self.tx_id, timeout, |left| {
             let mut client = client.clone();
             let request = self.signed_request.clone();
             async move {
                 client
-                    .commit_status(request_with_timeout(request, timeout))
+                    .commit_status(request_with_timeout(request, left))
                     .await
             }
         })

@@ -189,6 +189,17 @@ impl GatewayError {
         }
     }
 
+    /// Whether the call failed because the connection to the gateway broke
+    /// or could not be made (a restarted or unreachable peer), so that it
+    /// is worth repeating once the peer is back.
+    pub fn is_connection_failure(&self) -> bool {
+        match self {
+            GatewayError::Rpc(rpc) => is_connection_failure(rpc.code(), rpc.message()),
+            GatewayError::Connect(_) => true,
+            _ => false,
+        }
+    }
+
     /// The validation code name of an invalid transaction (e.g.
     /// `MVCC_READ_CONFLICT`), if this error is a [`GatewayError::Commit`].
     pub fn validation_code_name(&self) -> Option<String> {
@@ -202,6 +213,17 @@ impl GatewayError {
 impl From<RpcError> for GatewayError {
     fn from(error: RpcError) -> Self {
         GatewayError::Rpc(Box::new(error))
+    }
+}
+
+/// Whether a call with this status failed before reaching the gateway
+/// because the connection broke or could not be made (tonic reports these
+/// as `Unavailable`, or `Unknown` with "transport error").
+pub(crate) fn is_connection_failure(code: tonic::Code, message: &str) -> bool {
+    match code {
+        tonic::Code::Unavailable => true,
+        tonic::Code::Unknown => message.contains("transport error"),
+        _ => false,
     }
 }
 

@@ -215,14 +215,10 @@ impl Proposal {
         };
         let timeout = self.timeouts.evaluate;
         let client = self.session.client();
-        let response = unary_call(Operation::Evaluate, &self.tx_id, timeout, || {
+        let response = unary_call(Operation::Evaluate, &self.tx_id, timeout, |left| {
             let mut client = client.clone();
             let request = request.clone();
-            async move {
-                client
-                    .evaluate(request_with_timeout(request, timeout))
-                    .await
-            }
+            async move { client.evaluate(request_with_timeout(request, left)).await }
         })
         .await?;
         Ok(response.result.map(|r| r.payload).unwrap_or_default())
@@ -239,10 +235,10 @@ impl Proposal {
         };
         let timeout = self.timeouts.endorse;
         let client = self.session.client();
-        let response = unary_call(Operation::Endorse, &self.tx_id, timeout, || {
+        let response = unary_call(Operation::Endorse, &self.tx_id, timeout, |left| {
             let mut client = client.clone();
             let request = request.clone();
-            async move { client.endorse(request_with_timeout(request, timeout)).await }
+            async move { client.endorse(request_with_timeout(request, left)).await }
         })
         .await?;
         let envelope =

@@ -97,10 +97,10 @@ impl Transaction {
         };
         let timeout = self.timeouts.submit;
         let client = self.session.client();
-        unary_call(Operation::Submit, &self.tx_id, timeout, || {
+        unary_call(Operation::Submit, &self.tx_id, timeout, |left| {
             let mut client = client.clone();
             let request = request.clone();
-            async move { client.submit(request_with_timeout(request, timeout)).await }
+            async move { client.submit(request_with_timeout(request, left)).await }
         })
         .await?;
         Ok(commit)
