@@ -25,7 +25,7 @@ pub use self::profile::{
 };
 pub use self::secrets::{SECRETS_MAGIC, SecretsError, WalletSecrets};
 use crate::crypto::KdfParams;
-use crate::private_file::{create_private_dir, write_private_file};
+use crate::private_file::{create_private_dir, create_private_file, write_private_file};
 
 /// The profile file inside a wallet directory.
 pub const PROFILE_FILE: &str = "wallet.json";
@@ -80,9 +80,11 @@ pub struct Wallet {
 }
 
 impl Wallet {
-    /// Creates a new wallet in `dir` (which must not hold one) with its
-    /// profile and secrets; the secrets are encrypted under `password`
-    /// with Argon2id at `kdf` cost.
+    /// Creates a new wallet in `dir` (which must not hold one, not even a
+    /// part of one) with its profile and secrets; the secrets are encrypted
+    /// under `password` with Argon2id at `kdf` cost. Concurrent creations
+    /// in one directory are safe: exactly one succeeds, and an existing
+    /// file is never replaced.
     pub fn create(
         dir: impl Into<PathBuf>,
         profile: &WalletProfile,
@@ -91,18 +93,47 @@ impl Wallet {
         kdf: KdfParams,
     ) -> Result<Self, WalletError> {
         let dir = dir.into();
-        if dir.join(PROFILE_FILE).exists() {
-            return Err(WalletError::Exists { dir });
-        }
+        Self::ensure_absent(&dir)?;
         create_private_dir(&dir).map_err(|source| WalletError::Io {
             path: dir.clone(),
             source,
         })?;
         let wallet = Self { dir, kdf };
         let _lock = wallet.lock()?;
-        wallet.write_secrets(password, secrets)?;
-        wallet.write_profile(profile)?;
+        Self::ensure_absent(&wallet.dir)?;
+        let sealed = wallet.seal_secrets(password, secrets)?;
+        wallet.create_file(SECRETS_FILE, &sealed)?;
+        wallet.create_file(PROFILE_FILE, &profile_bytes(profile, &wallet.dir)?)?;
         Ok(wallet)
+    }
+
+    /// Fails with [`WalletError::Exists`] when `dir` holds a wallet or a
+    /// part of one (its profile or its secrets).
+    pub fn ensure_absent(dir: &Path) -> Result<(), WalletError> {
+        if [PROFILE_FILE, SECRETS_FILE]
+            .iter()
+            .any(|file| dir.join(file).exists())
+        {
+            return Err(WalletError::Exists {
+                dir: dir.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates a file of a new wallet; a file already there (another
+    /// process creating the same wallet) is left as it is.
+    fn create_file(&self, name: &str, contents: &[u8]) -> Result<(), WalletError> {
+        let path = self.dir.join(name);
+        create_private_file(&path, contents).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                WalletError::Exists {
+                    dir: self.dir.clone(),
+                }
+            } else {
+                WalletError::Io { path, source }
+            }
+        })
     }
 
     /// Opens the wallet in `dir`, checking its profile is readable.
@@ -201,23 +232,25 @@ impl Wallet {
 
     fn write_profile(&self, profile: &WalletProfile) -> Result<(), WalletError> {
         let path = self.dir.join(PROFILE_FILE);
-        let mut bytes = serde_json::to_vec_pretty(profile).map_err(|e| WalletError::Damaged {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        bytes.push(b'\n');
+        let bytes = profile_bytes(profile, &self.dir)?;
         write_private_file(&path, &bytes).map_err(|source| WalletError::Io { path, source })
     }
 
     fn write_secrets(&self, password: &str, secrets: &WalletSecrets) -> Result<(), WalletError> {
         let path = self.dir.join(SECRETS_FILE);
-        let bytes = secrets::seal(secrets, password, self.kdf, &mut OsRng).map_err(|e| {
-            WalletError::Damaged {
-                path: path.clone(),
-                reason: e.to_string(),
-            }
-        })?;
+        let bytes = self.seal_secrets(password, secrets)?;
         write_private_file(&path, &bytes).map_err(|source| WalletError::Io { path, source })
+    }
+
+    fn seal_secrets(
+        &self,
+        password: &str,
+        secrets: &WalletSecrets,
+    ) -> Result<Vec<u8>, WalletError> {
+        secrets::seal(secrets, password, self.kdf, &mut OsRng).map_err(|e| WalletError::Damaged {
+            path: self.dir.join(SECRETS_FILE),
+            reason: e.to_string(),
+        })
     }
 
     fn lock(&self) -> Result<WalletLock, WalletError> {
@@ -239,6 +272,16 @@ impl Wallet {
     }
 }
 
+/// The bytes of `wallet.json`.
+fn profile_bytes(profile: &WalletProfile, dir: &Path) -> Result<Vec<u8>, WalletError> {
+    let mut bytes = serde_json::to_vec_pretty(profile).map_err(|e| WalletError::Damaged {
+        path: dir.join(PROFILE_FILE),
+        reason: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 /// Holds the wallet's exclusive lock until dropped.
 struct WalletLock(File);
 
@@ -247,3 +290,6 @@ impl Drop for WalletLock {
         let _ = self.0.unlock();
     }
 }
+
+#[cfg(test)]
+mod tests;

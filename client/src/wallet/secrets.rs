@@ -28,9 +28,33 @@ pub struct WalletSecrets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_key_pem: Option<String>,
     /// The doctor's ephemeral Diffie-Hellman scalar (hex) per open case
-    /// (κ0 hex), kept until the case key is established.
+    /// (κ0 hex), kept until the case key is established. Change it with
+    /// [`set_ephemeral`](Self::set_ephemeral) and
+    /// [`take_ephemeral`](Self::take_ephemeral), which zeroize what they
+    /// replace or remove.
     #[serde(default)]
     pub ephemeral_scalars: BTreeMap<String, String>,
+}
+
+impl WalletSecrets {
+    /// The ephemeral scalar (hex) kept for case `case_hex`.
+    pub fn ephemeral(&self, case_hex: &str) -> Option<&str> {
+        self.ephemeral_scalars.get(case_hex).map(String::as_str)
+    }
+
+    /// Keeps the ephemeral scalar (hex) of case `case_hex`; a scalar it
+    /// replaces is handed back, zeroized when dropped.
+    pub fn set_ephemeral(&mut self, case_hex: &str, scalar_hex: &str) -> Option<Zeroizing<String>> {
+        self.ephemeral_scalars
+            .insert(case_hex.to_owned(), scalar_hex.to_owned())
+            .map(Zeroizing::new)
+    }
+
+    /// Removes the ephemeral scalar of case `case_hex` and hands it back,
+    /// zeroized when dropped.
+    pub fn take_ephemeral(&mut self, case_hex: &str) -> Option<Zeroizing<String>> {
+        self.ephemeral_scalars.remove(case_hex).map(Zeroizing::new)
+    }
 }
 
 impl Drop for WalletSecrets {

@@ -13,8 +13,8 @@ use crate::cli::output::Output;
 use crate::cli::{password, session};
 use crate::crypto::KdfParams;
 use crate::wallet::{
-    BackendProfile, IdentityLocation, PROFILE_FILE, PROFILE_FORMAT, SavedCheckpoint, UserRole,
-    Wallet, WalletError, WalletProfile, WalletSecrets,
+    BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
+    WalletProfile, WalletSecrets,
 };
 
 /// A new P-256 key and a self-signed certificate naming `name`, for the
@@ -147,9 +147,7 @@ fn choose(
 /// Runs `medchain init`.
 pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> Result<(), CliError> {
     let dir = session::wallet_dir(global)?;
-    if dir.join(PROFILE_FILE).exists() {
-        return Err(WalletError::Exists { dir }.into());
-    }
+    Wallet::ensure_absent(&dir)?;
     if args.name.trim().is_empty() {
         return Err(CliError::usage(
             "the name is empty; give --name with your name",
