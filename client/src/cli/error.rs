@@ -183,6 +183,7 @@ impl From<LedgerError> for CliError {
             LedgerError::Malformed(_) => Self::failure(format!(
                 "{e}; check that the wallet's ledger runs the medchain chaincode"
             )),
+            LedgerError::Unverified(_) => Self::failure(e.to_string()),
         }
     }
 }

@@ -7,9 +7,13 @@ pub mod embedded;
 
 use futures::stream::{BoxStream, StreamExt};
 use medchain_contract::function;
+use medchain_protos::medchain::v1::input_parameter::Record;
 use medchain_protos::medchain::v1::{CaseRecords, InputParameter};
 use medchain_shim::ClientIdentity;
+use medchain_shim::identity::parse_certificate_pem;
+use medchain_shim::key_index;
 use prost::Message;
+use sha2::{Digest, Sha256};
 
 use crate::gateway::{
     ChaincodeEvent, Checkpoint, Contract, GatewayError, Network, StartPosition, SubmitResult,
@@ -28,6 +32,24 @@ pub enum LedgerError {
     /// The ledger answered with bytes that do not decode.
     #[error("the ledger returned a malformed {0}")]
     Malformed(&'static str),
+    /// The ledger answered with something other than what was asked for
+    /// (a faulty or compromised peer): the sentence says what.
+    #[error("{0}; the peer may be faulty or compromised — try another peer")]
+    Unverified(String),
+}
+
+/// Checks that a record the ledger returned is the one stored under
+/// `key`: κ is SHA-256 of the stored input parameter, so one peer cannot
+/// substitute another record's content.
+pub(crate) fn verify_record(key: &[u8], value: &[u8]) -> Result<(), LedgerError> {
+    if Sha256::digest(value)[..] == *key {
+        Ok(())
+    } else {
+        Err(LedgerError::Unverified(format!(
+            "the ledger returned record {} whose content does not match its key",
+            hex::encode(key)
+        )))
+    }
 }
 
 impl LedgerError {
@@ -101,6 +123,7 @@ impl Ledger {
     /// `Get(κ)`: the stored input parameter.
     pub async fn get(&self, kappa: &[u8]) -> Result<InputParameter, LedgerError> {
         let bytes = self.evaluate(function::GET, kappa).await?;
+        verify_record(kappa, &bytes)?;
         InputParameter::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("record"))
     }
 
@@ -111,18 +134,31 @@ impl Ledger {
     }
 
     /// `GetParticipant(ind)`: a registration, or `None` when `ind` is not
-    /// registered.
+    /// registered. The registration's certificate is checked to hold the
+    /// key of participant `ind`.
     pub async fn get_participant(&self, ind: u64) -> Result<Option<InputParameter>, LedgerError> {
-        match self
+        let bytes = match self
             .evaluate(function::GET_PARTICIPANT, &ind.to_be_bytes())
             .await
         {
-            Ok(bytes) => InputParameter::decode(bytes.as_slice())
-                .map(Some)
-                .map_err(|_| LedgerError::Malformed("registration")),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
+            Ok(bytes) => bytes,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let malformed = || LedgerError::Malformed("registration");
+        let input = InputParameter::decode(bytes.as_slice()).map_err(|_| malformed())?;
+        let Some(Record::Reg(registration)) = &input.record else {
+            return Err(malformed());
+        };
+        let (_, key) =
+            parse_certificate_pem(&registration.certificate_pem).map_err(|_| malformed())?;
+        let registered = key_index(&key);
+        if registered != ind {
+            return Err(LedgerError::Unverified(format!(
+                "the ledger returned the registration of participant {registered:016x} when asked for participant {ind:016x}"
+            )));
         }
+        Ok(Some(input))
     }
 
     /// Submits a transaction and waits for its commit.

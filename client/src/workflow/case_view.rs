@@ -11,7 +11,7 @@ use prost::Message;
 
 use super::WorkflowError;
 use crate::crypto::{CaseId, KdfParams, RecordType};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError, verify_record};
 
 /// One stored record of a case with its decoded body.
 #[derive(Debug, Clone)]
@@ -42,7 +42,9 @@ pub struct CaseView {
 }
 
 impl CaseView {
-    /// Reads a case from the ledger.
+    /// Reads a case from the ledger and checks that every record is the
+    /// one stored under its key, and that the records belong to the case:
+    /// one faulty or compromised peer cannot substitute content.
     pub async fn load(ledger: &Ledger, id: &CaseId) -> Result<Self, WorkflowError> {
         let stored = match ledger.get_case(id.as_bytes()).await {
             Ok(stored) => stored,
@@ -64,11 +66,26 @@ impl CaseView {
                     hex::encode(&key)
                 ))
             };
+            verify_record(&key, &value)?;
             let record = InputParameter::decode(value.as_slice())
                 .ok()
                 .and_then(|i| i.record)
                 .ok_or_else(malformed)?;
             let key: [u8; 32] = key.as_slice().try_into().map_err(|_| malformed())?;
+            let belongs = match &record {
+                Record::Txtc(_) => &key == id.as_bytes(),
+                Record::Txtr(r) => r.case_key == id.as_bytes(),
+                Record::Txd(r) | Record::Txm(r) | Record::Txa(r) => r.case_key == id.as_bytes(),
+                Record::Reg(_) => false,
+            };
+            if !belongs {
+                return Err(LedgerError::Unverified(format!(
+                    "the ledger returned record {} as part of case {}, to which it does not belong",
+                    hex::encode(key),
+                    hex::encode(id.as_bytes())
+                ))
+                .into());
+            }
             match record {
                 Record::Txtc(o) => opening = Some(o),
                 Record::Txtr(r) => responses.push((r, tx_id)),

@@ -76,6 +76,12 @@ pub fn status_with_details(code: Code, message: &str, details: &[ErrorDetail]) -
     Status::with_details(code, message, rpc.encode_to_vec().into())
 }
 
+/// The state key under which a test plants the answer to a medchain
+/// query (see `MockGateway::plant_query`).
+pub fn planted_key(function: &str, argument: &[u8]) -> String {
+    format!("{function}/{}", hex::encode(argument))
+}
+
 /// The key-value "chaincode".
 pub fn run_chaincode(state: &HashMap<String, Vec<u8>>, call: &Checked) -> Result<Outcome, Status> {
     let arg = |i: usize| call.args.get(i).cloned().unwrap_or_default();
@@ -120,6 +126,18 @@ pub fn run_chaincode(state: &HashMap<String, Vec<u8>>, call: &Checked) -> Result
         )),
         "transient" => Ok(valid(call.transient.get(&key).cloned().unwrap_or_default())),
         "whoami" => Ok(valid(call.msp_id.clone().into_bytes())),
+        // The medchain contract's queries, answered with what the test
+        // planted (a peer answers from its own state).
+        "Get" | "GetCase" | "GetParticipant" => state
+            .get(&planted_key(&call.function, &arg(0)))
+            .cloned()
+            .map(valid)
+            .ok_or_else(|| {
+                Status::unknown(format!(
+                    "chaincode response 500, not found: nothing planted for {}",
+                    call.function
+                ))
+            }),
         "slow" => Ok(valid(Vec::new())),
         other => Err(Status::unknown(format!(
             "chaincode response 500, unknown function {other}"

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
 use tonic::{Request, Status};
 
-use super::mock_chaincode::{Checked, Outcome, prepare, run_chaincode};
+use super::mock_chaincode::{Checked, Outcome, planted_key, prepare, run_chaincode};
 use super::mock_checks::{check_proposal, check_signature};
 
 pub const CHANNEL: &str = "medchain";
@@ -119,6 +119,17 @@ impl MockGateway {
         drop(ledger);
         self.inner.height.send_replace(height);
         number
+    }
+
+    /// Plays a peer whose state answers `function(argument)` — one of the
+    /// medchain contract's queries — with `answer`, whatever it is.
+    pub fn plant_query(&self, function: &str, argument: &[u8], answer: Vec<u8>) {
+        self.inner
+            .ledger
+            .lock()
+            .unwrap()
+            .state
+            .insert(planted_key(function, argument), answer);
     }
 
     pub fn height(&self) -> u64 {
