@@ -189,7 +189,11 @@ async fn a_registration_must_be_the_one_of_the_participant_asked_for() {
         .unwrap()
         .ind();
 
-    mock.plant_query("GetParticipant", &me.to_be_bytes(), registration(&other.certificate_pem));
+    mock.plant_query(
+        "GetParticipant",
+        &me.to_be_bytes(),
+        registration(&other.certificate_pem),
+    );
     let error = ledger.get_participant(me).await.unwrap_err();
     assert_unverified(
         &error,
