@@ -303,3 +303,62 @@ fn an_unreachable_ledger_is_exit_code_6() {
     )
     .fails(2, "lists no user \"nurse\"");
 }
+
+#[test]
+fn only_the_doctor_of_the_case_establishes_and_a_patient_stores_no_records() {
+    let env = Env::new();
+    let case = small_case(&env);
+    env.run("alice", &["respond", "--case", &case]).ok();
+    let alice = env.snapshot("alice");
+    let carol = env.snapshot("carol");
+    let ledger = ledger_size(&env);
+    env.run("alice", &["establish", "--case", &case]).fails(
+        2,
+        &format!("only the doctor of case {case} establishes its key"),
+    );
+    env.run("alice", &["record", "--case", &case, "--message", "x"])
+        .fails(2, "a patient stores no records");
+    assert_eq!(env.snapshot("alice"), alice);
+    assert_eq!(env.snapshot("carol"), carol);
+    assert_eq!(ledger_size(&env), ledger);
+}
+
+#[test]
+fn init_refuses_an_empty_name_and_an_unknown_organisation_and_writes_nothing() {
+    let env = Env::new();
+    for name in ["", "   "] {
+        env.run("nobody", &["init", "--name", name, "--role", "doctor"])
+            .fails(2, "the name is empty; give --name with your name");
+    }
+    let profile = env.path("profile.json");
+    std::fs::write(
+        &profile,
+        r#"{"channel": "medchain", "chaincode": "medchain",
+            "orgs": {"org1": {"msp_id": "Org1MSP", "gateway": {"endpoint": "127.0.0.1:1", "tls_ca": "tlsca.pem"}}},
+            "roles": {"doctor": {"org": "org1", "msp_id": "Org1MSP", "msp_dir": "msp"}}}"#,
+    )
+    .unwrap();
+    env.run(
+        "nobody",
+        &[
+            "init",
+            "--name",
+            "Nobody",
+            "--role",
+            "doctor",
+            "--gateway",
+            profile.to_str().unwrap(),
+            "--user",
+            "doctor",
+            "--org",
+            "org9",
+        ],
+    )
+    .fails(
+        2,
+        "the network profile has no organisation \"org9\"; use one of: org1",
+    );
+    // Neither the wallet nor the default embedded ledger was created.
+    assert!(!env.path("nobody").exists());
+    assert!(!env.path("ledger").exists());
+}

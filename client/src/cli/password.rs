@@ -28,8 +28,15 @@ pub fn new(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
     if let Some(password) = automated(file)? {
         return Ok(password);
     }
-    let first = prompt("Choose a password (it protects your wallet and your cases): ")?;
-    let second = prompt("Repeat the password: ")?;
+    chosen(prompt)
+}
+
+/// A new password asked twice with `ask`; both answers must be the same.
+fn chosen(
+    mut ask: impl FnMut(&str) -> Result<Zeroizing<String>, CliError>,
+) -> Result<Zeroizing<String>, CliError> {
+    let first = ask("Choose a password (it protects your wallet and your cases): ")?;
+    let second = ask("Repeat the password: ")?;
     if first != second {
         return Err(CliError::usage(
             "the two passwords differ; run `medchain init` again and type the same password twice",
@@ -102,6 +109,24 @@ mod tests {
         let path = dir.path().join("pw");
         std::fs::write(&path, "s3cret pässword\r\nignored\n").unwrap();
         assert_eq!(from_file(&path).unwrap().as_str(), "s3cret pässword");
+    }
+
+    #[test]
+    fn a_new_password_must_be_typed_the_same_twice() {
+        let answers = |a: &'static str, b: &'static str| {
+            let mut answers = [a, b].into_iter();
+            move |_: &str| Ok(Zeroizing::new(answers.next().unwrap().to_owned()))
+        };
+        let e = chosen(answers("s3cret", "s3cert")).unwrap_err();
+        assert_eq!(e.status().code(), 2);
+        assert_eq!(
+            e.message(),
+            "the two passwords differ; run `medchain init` again and type the same password twice"
+        );
+        assert_eq!(
+            chosen(answers("s3cret", "s3cret")).unwrap().as_str(),
+            "s3cret"
+        );
     }
 
     #[test]
