@@ -580,3 +580,141 @@ async fn tampered_records_and_tags_are_caught() {
         .unwrap_err();
     assert!(err.to_string().contains("does not decrypt"), "{err}");
 }
+
+/// The doctor's watcher, on a ledger whose event streams stop after every
+/// event (ending, or failing as a broken connection), still handles every
+/// response — reopening the stream from its checkpoint — and names the
+/// responder of each one.
+#[tokio::test]
+async fn a_watcher_reopens_event_streams_that_end_or_break() {
+    for how in [
+        medchain::ledger::StreamCut::End,
+        medchain::ledger::StreamCut::ConnectionLost,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Scenario::new(dir.path(), 1).await;
+        let case = s.open().await;
+        let mut answered = Vec::new();
+        for u in s.others.iter().rev() {
+            workflow::respond(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+            answered.push(u.ledger.ind());
+        }
+        let ledger = s.doctor.ledger.clone().cut_event_streams(1, how);
+        let watcher = Watcher::new(ledger, s.doctor.wallet.clone(), &s.doctor.password, POLICY);
+        let (mut responders, mut established, mut responses) = (Vec::new(), 0, 0);
+        tokio::time::timeout(
+            WAIT,
+            watcher.run(
+                |n| match n {
+                    Notification::ResponseReceived { from, .. } => responders.push(*from),
+                    Notification::KeyEstablished { .. } => established += 1,
+                    _ => {}
+                },
+                // Every response event, the last one included.
+                |n| {
+                    responses += usize::from(matches!(n, Notification::ResponseReceived { .. }));
+                    responses < answered.len()
+                },
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(responders, answered, "{how:?}");
+        assert_eq!(established, 1, "{how:?}");
+    }
+}
+
+/// An error that is not a broken connection — here the case's Argon2id
+/// parameters are below what this participant accepts — stops the watcher
+/// with the error, and the event stays unhandled for the next run.
+#[tokio::test]
+async fn a_watcher_stops_on_an_error_that_is_not_a_broken_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let before_case = EmbeddedLedger::open(dir.path().join("ledger"))
+        .await
+        .unwrap()
+        .height()
+        .await
+        .unwrap();
+    s.open().await;
+    let patient = s.get("patient");
+    let watcher = Watcher::new(
+        patient
+            .ledger
+            .clone()
+            .cut_event_streams(1, medchain::ledger::StreamCut::ConnectionLost),
+        patient.wallet.clone(),
+        &patient.password,
+        medchain::crypto::KdfPolicy::RequireMinimum,
+    );
+    let error = tokio::time::timeout(WAIT, watcher.run(|_| {}, |_| true))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(!error.is_connection_failure(), "{error}");
+    assert!(error.to_string().contains("below the minimum"), "{error}");
+    let saved = patient.wallet.profile().unwrap().checkpoint;
+    assert!(saved.block < before_case, "{saved:?}");
+    assert!(patient.wallet.profile().unwrap().cases.is_empty());
+}
+
+/// A participant whose sealed secret does not open with the case's key is
+/// named, and establishing changes nothing.
+#[tokio::test]
+async fn establish_names_a_participant_whose_secret_does_not_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let case = s.open().await;
+    let liar = s.get("pharmacist0");
+    for u in s.others.iter().filter(|u| u.name != liar.name) {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    // A well-formed answer sealed under a key the doctor cannot derive.
+    let view = workflow::CaseView::load(&liar.ledger, &case).await.unwrap();
+    liar.ledger
+        .store(&InputParameter {
+            record: Some(Record::Txtr(medchain_protos::medchain::v1::CaseResponse {
+                case_key: case.as_bytes().to_vec(),
+                responder: liar.ledger.ind(),
+                ephemeral_key: view.opening.doctor_ephemeral_key.clone(),
+                sealed_secret: vec![0; 60],
+            })),
+        })
+        .await
+        .unwrap();
+    let case_hex = hex::encode(case.as_bytes());
+    let wallet_before = s.doctor.wallet.profile().unwrap();
+    let error = workflow::establish(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, workflow::WorkflowError::UnusableResponse(_)),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with(&format!(
+            "participant {} answered case {case_hex} with a secret that does not open with this case's key; the case cannot be completed — open a new case without them",
+            format_ind(liar.ledger.ind())
+        )),
+        "{error}"
+    );
+    // The ephemeral key is kept and no tag is pending.
+    let secrets = s.doctor.wallet.secrets(&s.doctor.password).unwrap();
+    assert!(secrets.ephemeral(&case_hex).is_some());
+    assert_eq!(
+        format!("{:?}", s.doctor.wallet.profile().unwrap().cases),
+        format!("{:?}", wallet_before.cases)
+    );
+}

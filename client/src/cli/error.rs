@@ -127,6 +127,7 @@ impl From<WorkflowError> for CliError {
             ),
             WorkflowError::OutOfOrder(m) => Self::new(ExitStatus::OutOfOrder, m),
             WorkflowError::Invalid(m) => Self::usage(m),
+            WorkflowError::UnusableResponse(m) => Self::failure(m),
         }
     }
 }

@@ -16,7 +16,8 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::gateway::{
-    ChaincodeEvent, Checkpoint, Contract, GatewayError, Network, StartPosition, SubmitResult,
+    ChaincodeEvent, Checkpoint, Contract, GatewayError, Network, Operation, RpcError,
+    StartPosition, SubmitResult,
 };
 use embedded::{EmbeddedError, EmbeddedLedger};
 
@@ -64,6 +65,12 @@ impl LedgerError {
             _ => false,
         }
     }
+
+    /// Whether the call failed because the connection to the ledger broke
+    /// or could not be made (a restarted or unreachable gateway peer).
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(self, Self::Gateway(e) if e.is_connection_failure())
+    }
 }
 
 #[derive(Clone)]
@@ -84,6 +91,17 @@ struct FabricBackend {
 pub struct Ledger {
     backend: Backend,
     identity: ClientIdentity,
+    event_cut: Option<(usize, StreamCut)>,
+}
+
+/// How [`Ledger::cut_event_streams`] ends an event stream early.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamCut {
+    /// The stream ends, as when a peer closes it.
+    End,
+    /// The stream fails as when the connection to the peer breaks.
+    ConnectionLost,
 }
 
 impl Ledger {
@@ -92,6 +110,7 @@ impl Ledger {
         Self {
             backend: Backend::Embedded(ledger),
             identity,
+            event_cut: None,
         }
     }
 
@@ -102,7 +121,17 @@ impl Ledger {
         Self {
             backend: Backend::Fabric(Box::new(FabricBackend { network, contract })),
             identity,
+            event_cut: None,
         }
+    }
+
+    /// Test seam: every event stream this connection opens stops after
+    /// `events` events, the way `how` says (to test that event loops
+    /// survive peers that close streams or lose connections).
+    #[doc(hidden)]
+    pub fn cut_event_streams(mut self, events: usize, how: StreamCut) -> Self {
+        self.event_cut = Some((events, how));
+        self
     }
 
     /// The identity that signs this connection's transactions.
@@ -194,6 +223,31 @@ impl Ledger {
     /// The chaincode events after `checkpoint` (from the first block when
     /// `None`), in commit order, forever.
     pub fn events(
+        &self,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<BoxStream<'static, Result<ChaincodeEvent, LedgerError>>, LedgerError> {
+        let stream = self.uncut_events(checkpoint)?;
+        Ok(match self.event_cut {
+            None => stream,
+            Some((events, how)) => {
+                let end = match how {
+                    StreamCut::End => None,
+                    StreamCut::ConnectionLost => {
+                        let status = tonic::Status::unavailable("connection reset by peer");
+                        let error =
+                            RpcError::from_status(Operation::ChaincodeEvents, None, &status);
+                        Some(Err(LedgerError::Gateway(error.into())))
+                    }
+                };
+                stream
+                    .take(events)
+                    .chain(futures::stream::iter(end))
+                    .boxed()
+            }
+        })
+    }
+
+    fn uncut_events(
         &self,
         checkpoint: Option<Checkpoint>,
     ) -> Result<BoxStream<'static, Result<ChaincodeEvent, LedgerError>>, LedgerError> {

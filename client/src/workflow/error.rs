@@ -30,4 +30,16 @@ pub enum WorkflowError {
     /// The input is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A participant's answer to a case cannot be used, so the case cannot
+    /// be completed (the sentence names the participant).
+    #[error("{0}")]
+    UnusableResponse(String),
+}
+
+impl WorkflowError {
+    /// Whether the step failed because the connection to the ledger broke
+    /// (worth trying again once it is back).
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(self, Self::Ledger(e) if e.is_connection_failure())
+    }
 }

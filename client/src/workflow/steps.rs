@@ -197,7 +197,7 @@ pub async fn establish(
         )));
     }
     let secrets = wallet.secrets(password)?;
-    let scalar_hex = secrets.ephemeral_scalars.get(&case_hex).ok_or_else(|| {
+    let scalar_hex = secrets.ephemeral(&case_hex).ok_or_else(|| {
         WorkflowError::Invalid(format!(
             "this wallet does not hold the ephemeral key of case {case_hex}; establish it from the wallet that opened the case"
         ))
@@ -224,13 +224,21 @@ pub async fn establish(
                     format_ind(ind)
                 ))
             })?;
-        all.push(open_response(
+        let secret = open_response(
             &doctor_secret,
             ind,
             case,
             &response.ephemeral_key,
             &response.sealed_secret,
-        )?);
+        )
+        .map_err(|_| {
+            WorkflowError::UnusableResponse(format!(
+                "participant {} answered case {case_hex} with a secret that does not open with this case's key; \
+                 the case cannot be completed — open a new case without them, or open a new one and ask them to answer it",
+                format_ind(ind)
+            ))
+        })?;
+        all.push(secret);
     }
     let (_key, tag) = establish_key(&all, &mut OsRng)?;
     let count = all.len();
@@ -245,7 +253,7 @@ pub async fn establish(
         entry.pending_tag = Some(hex::encode(tag.to_bytes()));
     })?;
     wallet.update_secrets(password, |s| {
-        s.ephemeral_scalars.remove(&case_hex);
+        drop(s.take_ephemeral(&case_hex));
     })?;
     drop(secrets);
     Ok(count)

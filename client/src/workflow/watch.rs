@@ -2,9 +2,13 @@
 //! saves a checkpoint after each one, so a restarted watcher resumes
 //! without missing or repeating an event.
 
+use std::time::Duration;
+
 use futures::StreamExt;
 use medchain_protos::medchain::v1::StoreEvent;
+use medchain_protos::medchain::v1::input_parameter::Record;
 use prost::Message;
+use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use super::case_view::CaseView;
@@ -14,6 +18,12 @@ use crate::crypto::{CaseId, KdfPolicy, RecordType};
 use crate::gateway::{ChaincodeEvent, Checkpoint};
 use crate::ledger::Ledger;
 use crate::wallet::{CaseEntry, CaseStatus, SavedCheckpoint, UserRole, Wallet};
+
+/// The pause before reopening an event stream that ended or broke; it
+/// doubles while reopening keeps failing.
+const FIRST_RECONNECT_PAUSE: Duration = Duration::from_millis(250);
+/// The longest pause between two attempts to reopen the event stream.
+const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
 
 /// Something the watcher did or noticed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +91,10 @@ impl Watcher {
     /// each notification, until `keep_going` returns false after an event
     /// (or forever). A failed event stops the loop with the error and is
     /// handled again on the next run: the checkpoint only moves past events
-    /// that were handled.
+    /// that were handled. When the event stream ends or the connection to
+    /// the ledger breaks, the stream is opened again from the last saved
+    /// checkpoint after a pause (0.25 s, doubling up to 5 s while it keeps
+    /// failing).
     pub async fn run(
         &self,
         notify: impl FnMut(&Notification),
@@ -93,54 +106,83 @@ impl Watcher {
 
     /// Like [`run`](Self::run), and also stops cleanly when `stop`
     /// completes (e.g. on Ctrl-C) or, with `idle`, when no event arrives for
-    /// that long. Both are only acted on while waiting for the next event,
-    /// never in the middle of handling one, so an event is either handled
-    /// and checkpointed or left for the next run.
+    /// that long (reconnections included). Both are only acted on while
+    /// waiting for the next event or for a reconnection, never in the
+    /// middle of handling one, so an event is either handled and
+    /// checkpointed or left for the next run.
     pub async fn run_until(
         &self,
         mut notify: impl FnMut(&Notification),
         mut keep_going: impl FnMut(&Notification) -> bool,
-        idle: Option<std::time::Duration>,
+        idle: Option<Duration>,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<(), WorkflowError> {
-        let saved = self.wallet.profile()?.checkpoint;
-        let checkpoint = (saved.block > 0 || saved.tx_id.is_some())
-            .then(|| Checkpoint::new(saved.block, saved.tx_id));
-        let mut events = self.ledger.events(checkpoint)?;
         let mut stop = std::pin::pin!(stop);
+        let mut idle_until = idle.map(|idle| Instant::now() + idle);
+        let mut pause = FIRST_RECONNECT_PAUSE;
         loop {
-            let next = async {
-                match idle {
-                    Some(idle) => tokio::time::timeout(idle, events.next()).await.ok(),
-                    None => Some(events.next().await),
-                }
-            };
-            let event = tokio::select! {
-                biased;
-                () = &mut stop => break,
-                next = next => match next {
-                    Some(Some(event)) => event?,
-                    // Idle for too long, or the stream ended.
-                    None | Some(None) => break,
+            let saved = self.wallet.profile()?.checkpoint;
+            let checkpoint = (saved.block > 0 || saved.tx_id.is_some())
+                .then(|| Checkpoint::new(saved.block, saved.tx_id));
+            let interrupted = match self.ledger.events(checkpoint) {
+                Ok(mut events) => loop {
+                    let next = async {
+                        match idle_until {
+                            Some(at) => tokio::time::timeout_at(at, events.next()).await.ok(),
+                            None => Some(events.next().await),
+                        }
+                    };
+                    let event = tokio::select! {
+                        biased;
+                        () = &mut stop => return Ok(()),
+                        next = next => match next {
+                            None => return Ok(()), // idle for too long
+                            Some(None) => break None,
+                            Some(Some(Err(e))) => break Some(WorkflowError::from(e)),
+                            Some(Some(Ok(event))) => event,
+                        },
+                    };
+                    let notifications = match self.handle(&event).await {
+                        Ok(notifications) => notifications,
+                        Err(e) => break Some(e),
+                    };
+                    self.wallet.update(|p| {
+                        p.checkpoint = SavedCheckpoint {
+                            block: event.block_number,
+                            tx_id: Some(event.tx_id.clone()),
+                        };
+                    })?;
+                    pause = FIRST_RECONNECT_PAUSE;
+                    idle_until = idle.map(|idle| Instant::now() + idle);
+                    let mut stop_now = false;
+                    for n in &notifications {
+                        notify(n);
+                        stop_now |= !keep_going(n);
+                    }
+                    if stop_now {
+                        return Ok(());
+                    }
                 },
+                Err(e) => Some(e.into()),
             };
-            let notifications = self.handle(&event).await?;
-            self.wallet.update(|p| {
-                p.checkpoint = SavedCheckpoint {
-                    block: event.block_number,
-                    tx_id: Some(event.tx_id.clone()),
-                };
-            })?;
-            let mut stop_now = false;
-            for n in &notifications {
-                notify(n);
-                stop_now |= !keep_going(n);
+            match interrupted {
+                Some(e) if !e.is_connection_failure() => return Err(e),
+                Some(e) => tracing::warn!(
+                    error = %e,
+                    "the connection to the ledger broke; reconnecting in {pause:?}"
+                ),
+                None => tracing::debug!("the event stream ended; reopening it in {pause:?}"),
             }
-            if stop_now {
-                break;
+            let wake = Instant::now() + pause;
+            let idle_first = idle_until.is_some_and(|at| at <= wake);
+            tokio::select! {
+                biased;
+                () = &mut stop => return Ok(()),
+                () = tokio::time::sleep_until(idle_until.unwrap_or(wake)), if idle_first => return Ok(()),
+                () = tokio::time::sleep_until(wake) => {}
             }
+            pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
         }
-        Ok(())
     }
 
     /// Handles one event; returns what happened.
@@ -156,7 +198,7 @@ impl Watcher {
         let case = CaseId::from_slice(&payload.case_key)?;
         match payload.r#type.as_str() {
             "txtc" => self.on_case_opened(&case).await,
-            "txtr" => self.on_response(&case).await,
+            "txtr" => self.on_response(&case, &payload.key).await,
             other => match RecordType::from_label(other) {
                 Some(record_type) => {
                     let key: [u8; 32] = payload.key.as_slice().try_into().map_err(|_| {
@@ -196,10 +238,26 @@ impl Watcher {
         Ok(vec![Notification::Answered { case: *case }])
     }
 
-    async fn on_response(&self, case: &CaseId) -> Result<Vec<Notification>, WorkflowError> {
+    /// A response (stored under `key`) to this doctor's case.
+    async fn on_response(
+        &self,
+        case: &CaseId,
+        key: &[u8],
+    ) -> Result<Vec<Notification>, WorkflowError> {
+        let from = match self.ledger.get(key).await?.record {
+            Some(Record::Txtr(response)) if response.case_key == case.as_bytes() => {
+                response.responder
+            }
+            _ => {
+                return Err(WorkflowError::Invalid(format!(
+                    "the event of response {} does not name a response to case {}",
+                    hex::encode(key),
+                    hex::encode(case.as_bytes())
+                )));
+            }
+        };
         let view = CaseView::load(&self.ledger, case).await?;
         let missing = view.missing_responses().len();
-        let from = view.responses.last().map_or(0, |(r, _)| r.responder);
         let mut notes = vec![Notification::ResponseReceived {
             case: *case,
             from,
