@@ -1,0 +1,62 @@
+//! `medchain-bench`: the paper's measurements for medchain, one subcommand
+//! each (docs/benchmarks.md):
+//!
+//! * `latency` — per-case time and chaincode time, patients one after the
+//!   other, on a real Fabric network;
+//! * `throughput` — cases/s and transactions/s with many cases at once,
+//!   with CPU and memory per process;
+//! * `comm-cost` — proposals, events and their sizes for 2 to 5
+//!   participants;
+//! * `plot` — the per-case time chart from `latency` results.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod cast;
+mod chaincode_log;
+mod comm_cost;
+mod error;
+mod flow;
+mod latency;
+mod machine;
+mod network;
+mod plot;
+mod procs;
+mod report;
+mod stats;
+mod throughput;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::args::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Latency(args) => {
+            latency::run(args).await?;
+            eprintln!("results written to {}", args.output.display());
+        }
+        Command::Throughput(args) => {
+            throughput::run(args).await?;
+            eprintln!("results written to {}", args.output.display());
+        }
+        Command::CommCost(args) => {
+            comm_cost::run(args).await?;
+            eprintln!("results written to {}", args.output.display());
+        }
+        Command::Plot(args) => {
+            let output = plot::run(args)?;
+            eprintln!("chart written to {}", output.display());
+        }
+    }
+    Ok(())
+}
