@@ -2,80 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use medchain::crypto::{CaseId, CryptoError, KdfParams, KdfPolicy, RecordType};
-use medchain::ledger::Ledger;
-use medchain::ledger::embedded::EmbeddedLedger;
-use medchain::wallet::{
-    BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
-    WalletProfile, WalletSecrets,
-};
+mod workflow_support;
+
+use medchain::crypto::{CaseId, CryptoError, KdfPolicy, RecordType};
+use medchain::wallet::UserRole;
 use medchain::workflow::{self, Selection, WorkflowError, format_ind};
-use medchain_protos::medchain::v1::Role;
-use medchain_shim::ClientIdentity;
-
-const FAST: KdfParams = KdfParams {
-    m_kib: 64,
-    t: 1,
-    p: 1,
-};
-const POLICY: KdfPolicy = KdfPolicy::AllowInsecureTestParameters;
-
-struct User {
-    ledger: Ledger,
-    wallet: Wallet,
-    password: String,
-}
-
-fn identity(name: &str) -> ClientIdentity {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec![name.into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap()
-}
-
-async fn user(root: &std::path::Path, ledger: &EmbeddedLedger, name: &str, role: UserRole) -> User {
-    let id = identity(name);
-    let password = format!("{name} pässwörd");
-    let profile = WalletProfile {
-        format: PROFILE_FORMAT.into(),
-        name: name.into(),
-        role,
-        identity: IdentityLocation::Embedded {
-            msp_id: "EmbeddedMSP".into(),
-            certificate_pem: id.certificate_pem().into(),
-        },
-        backend: BackendProfile::Embedded {
-            dir: root.join("ledger"),
-        },
-        checkpoint: SavedCheckpoint::default(),
-        cases: Default::default(),
-    };
-    let wallet = Wallet::create(
-        root.join(name),
-        &profile,
-        &password,
-        &WalletSecrets::default(),
-        FAST,
-    )
-    .unwrap();
-    let ledger = Ledger::embedded(ledger.clone(), id);
-    if let Some(role) = match role {
-        UserRole::Doctor => Some(Role::Doctor),
-        UserRole::Pharmacist => Some(Role::Pharmacist),
-        UserRole::Insurer => Some(Role::Insurer),
-        UserRole::LawyerExpert => Some(Role::LawyerExpert),
-        _ => None,
-    } {
-        workflow::register(&ledger, role).await.unwrap();
-    }
-    User {
-        ledger,
-        wallet: wallet.with_kdf(FAST),
-        password,
-    }
-}
+use workflow_support::{FAST, POLICY, User, selection_for, signed, user};
 
 struct Cast {
     patient: User,
@@ -88,29 +20,25 @@ struct Cast {
 }
 
 async fn cast(root: &std::path::Path) -> Cast {
-    let ledger = EmbeddedLedger::open(root.join("ledger")).await.unwrap();
     Cast {
-        patient: user(root, &ledger, "patient", UserRole::Patient).await,
-        family: user(root, &ledger, "family", UserRole::Family).await,
-        doctor: user(root, &ledger, "doctor", UserRole::Doctor).await,
-        pharmacist: user(root, &ledger, "pharmacist", UserRole::Pharmacist).await,
-        insurer: user(root, &ledger, "insurer", UserRole::Insurer).await,
-        lawyer: user(root, &ledger, "lawyer", UserRole::LawyerExpert).await,
-        stranger: user(root, &ledger, "stranger", UserRole::Family).await,
+        patient: user(root, "patient", UserRole::Patient).await,
+        family: user(root, "family", UserRole::Family).await,
+        doctor: user(root, "doctor", UserRole::Doctor).await,
+        pharmacist: user(root, "pharmacist", UserRole::Pharmacist).await,
+        insurer: user(root, "insurer", UserRole::Insurer).await,
+        lawyer: user(root, "lawyer", UserRole::LawyerExpert).await,
+        stranger: user(root, "stranger", UserRole::Family).await,
     }
 }
 
 fn selection(c: &Cast) -> Selection {
-    let mut s = Selection::new(
-        &hex::decode(workflow::public_key_hex(&c.patient.ledger)).unwrap(),
-        c.doctor.ledger.ind(),
-    );
+    let mut s = selection_for(&c.patient, &c.doctor);
     s.family_keys
         .push(workflow::public_key_hex(&c.family.ledger));
     s.pharmacists.push(format_ind(c.pharmacist.ledger.ind()));
     s.insurers.push(format_ind(c.insurer.ledger.ind()));
     s.lawyer_experts.push(format_ind(c.lawyer.ledger.ind()));
-    s
+    signed(s, &c.patient)
 }
 
 async fn open(c: &Cast) -> CaseId {
@@ -180,14 +108,8 @@ async fn the_complete_case_for_every_role() {
         "{err}"
     );
     // The ephemeral scalar is gone once the key is established.
-    assert!(
-        c.doctor
-            .wallet
-            .secrets(&c.doctor.password)
-            .unwrap()
-            .ephemeral_scalars
-            .is_empty()
-    );
+    let secrets = c.doctor.wallet.secrets(&c.doctor.password).unwrap();
+    assert!(secrets.ephemeral(&hex::encode(case.as_bytes())).is_none());
 
     for (u, t, msg) in [
         (
@@ -364,4 +286,54 @@ async fn a_family_member_audits_after_the_patient_is_gone() {
         text(&records),
         vec![(RecordType::Diagnosis, "fracture".to_owned())]
     );
+}
+
+#[tokio::test]
+async fn a_case_needs_the_patients_signature_over_exactly_its_participants() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let open = |s: Selection| {
+        let c = &c;
+        async move {
+            workflow::open_case(
+                &c.doctor.ledger,
+                &c.doctor.wallet,
+                &c.doctor.password,
+                &s,
+                FAST,
+                POLICY,
+            )
+            .await
+            .unwrap_err()
+            .to_string()
+        }
+    };
+    // Unsigned.
+    let mut unsigned = selection(&c);
+    unsigned.nonce.clear();
+    unsigned.signature.clear();
+    assert!(open(unsigned).await.contains("not signed by the patient"));
+    // Signed by someone else.
+    let mut forged = selection(&c);
+    forged.sign(&c.stranger.signer()).unwrap_err();
+    let mut by_family = selection_for(&c.patient, &c.doctor);
+    by_family.nonce = "00".repeat(16);
+    by_family.signature = selection(&c).signature;
+    assert!(
+        open(by_family)
+            .await
+            .contains("does not match this selection")
+    );
+    // Changed after signing (a stranger added).
+    let mut changed = selection(&c);
+    changed
+        .family_keys
+        .push(workflow::public_key_hex(&c.stranger.ledger));
+    assert!(
+        open(changed)
+            .await
+            .contains("does not match this selection")
+    );
+    // Nothing was stored.
+    assert!(c.doctor.wallet.profile().unwrap().cases.is_empty());
 }

@@ -8,89 +8,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use medchain::crypto::{CaseId, KdfParams, KdfPolicy, RecordType};
+mod workflow_support;
+
+use medchain::crypto::{CaseId, RecordType};
 use medchain::ledger::Ledger;
 use medchain::ledger::embedded::EmbeddedLedger;
-use medchain::wallet::{
-    BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
-    WalletProfile, WalletSecrets,
-};
+use medchain::wallet::{UserRole, Wallet};
 use medchain::workflow::{self, Notification, Selection, Watcher, format_ind};
 use medchain_protos::medchain::v1::input_parameter::Record;
-use medchain_protos::medchain::v1::{CaseRecord, InputParameter, Role};
-use medchain_shim::ClientIdentity;
+use medchain_protos::medchain::v1::{CaseRecord, InputParameter};
 use tokio::sync::mpsc;
+use workflow_support::{FAST, POLICY, User, selection_for, signed, user};
 
-const FAST: KdfParams = KdfParams {
-    m_kib: 64,
-    t: 1,
-    p: 1,
-};
-const POLICY: KdfPolicy = KdfPolicy::AllowInsecureTestParameters;
 const WAIT: Duration = Duration::from_secs(20);
-
-#[derive(Clone)]
-struct User {
-    name: String,
-    ledger: Ledger,
-    wallet: Wallet,
-    password: String,
-}
-
-fn identity(name: &str) -> ClientIdentity {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec![name.into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap()
-}
-
-async fn user(root: &Path, name: &str, role: UserRole) -> User {
-    let ledger = EmbeddedLedger::open(root.join("ledger")).await.unwrap();
-    let id = identity(name);
-    let password = format!("{name}-password");
-    let profile = WalletProfile {
-        format: PROFILE_FORMAT.into(),
-        name: name.into(),
-        role,
-        identity: IdentityLocation::Embedded {
-            msp_id: "EmbeddedMSP".into(),
-            certificate_pem: id.certificate_pem().into(),
-        },
-        backend: BackendProfile::Embedded {
-            dir: root.join("ledger"),
-        },
-        checkpoint: SavedCheckpoint::default(),
-        cases: Default::default(),
-    };
-    let wallet = Wallet::create(
-        root.join(name),
-        &profile,
-        &password,
-        &WalletSecrets::default(),
-        FAST,
-    )
-    .unwrap()
-    .with_kdf(FAST);
-    let ledger = Ledger::embedded(ledger, id);
-    let reg = match role {
-        UserRole::Doctor => Some(Role::Doctor),
-        UserRole::Pharmacist => Some(Role::Pharmacist),
-        UserRole::Insurer => Some(Role::Insurer),
-        UserRole::LawyerExpert => Some(Role::LawyerExpert),
-        _ => None,
-    };
-    if let Some(reg) = reg {
-        workflow::register(&ledger, reg).await.unwrap();
-    }
-    User {
-        name: name.into(),
-        ledger,
-        wallet,
-        password,
-    }
-}
 
 /// A case with `pharmacists` pharmacists and every other role once.
 struct Scenario {
@@ -122,12 +52,9 @@ impl Scenario {
     }
 
     fn selection(&self) -> Selection {
-        let key = |u: &User| workflow::public_key_hex(&u.ledger);
-        let mut s = Selection::new(
-            &hex::decode(key(self.get("patient"))).unwrap(),
-            self.doctor.ledger.ind(),
-        );
-        s.family_keys.push(key(self.get("family")));
+        let mut s = selection_for(self.get("patient"), &self.doctor);
+        s.family_keys
+            .push(workflow::public_key_hex(&self.get("family").ledger));
         for u in &self.others {
             let ind = format_ind(u.ledger.ind());
             if u.name.starts_with("pharmacist") {
@@ -138,7 +65,7 @@ impl Scenario {
                 s.lawyer_experts.push(ind);
             }
         }
-        s
+        signed(s, self.get("patient"))
     }
 
     async fn open(&self) -> CaseId {
@@ -430,14 +357,12 @@ async fn cases_of_two_to_eight_participants() {
             pharmacists
                 .push(user(dir.path(), &format!("pharmacist{n}"), UserRole::Pharmacist).await);
         }
-        let mut s = Selection::new(
-            &hex::decode(workflow::public_key_hex(&patient.ledger)).unwrap(),
-            doctor.ledger.ind(),
-        );
+        let mut s = selection_for(&patient, &doctor);
         s.pharmacists = pharmacists
             .iter()
             .map(|p| format_ind(p.ledger.ind()))
             .collect();
+        let s = signed(s, &patient);
         let case = workflow::open_case(
             &doctor.ledger,
             &doctor.wallet,

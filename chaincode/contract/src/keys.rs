@@ -7,9 +7,14 @@
 //! | composite `medchain.case` / `hex(κ0)` / `time` / `tx id` | κ of a record of the case |
 //! | composite `medchain.txtr` / `hex(κ0)` / `hex16(ind)` | κ of that participant's response |
 //! | composite `medchain.tag` / `hex(κ0)` | SHA-256 of the case's tag (fixed by its first record) |
+//! | composite `medchain.log` / `hex(κ0)` | κ of the case's latest record; its history is the case's commit order |
+//! | composite `medchain.selection` / `hex(SHA-256(vk_p ‖ nonce))` | κ0 of the case the patient's selection opened |
 //!
 //! `time` is the proposal timestamp as `seconds.nanoseconds`, zero-padded so
-//! that key order is time order; the tx id breaks ties.
+//! that key order is time order; the tx id breaks ties. The commit log key is
+//! written without being read, so concurrent records of one case never
+//! conflict (Fabric's MVCC check covers read keys only), and its history
+//! lists every record in the order the ledger committed them.
 
 use medchain_shim::{StubError, create_composite_key};
 use prost_types::Timestamp;
@@ -24,6 +29,10 @@ pub const CASE_INDEX: &str = "medchain.case";
 pub const RESPONSE_INDEX: &str = "medchain.txtr";
 /// Object type of the per-case tag fingerprint.
 pub const TAG: &str = "medchain.tag";
+/// Object type of the per-case commit log.
+pub const CASE_LOG: &str = "medchain.log";
+/// Object type of used patient selections.
+pub const SELECTION: &str = "medchain.selection";
 
 /// The state key of a record stored under κ.
 pub fn record_state_key(kappa: &[u8]) -> String {
@@ -52,6 +61,22 @@ pub fn case_index_key(
         CASE_INDEX,
         &[&hex::encode(kappa0), &time, tx_id],
     )?)
+}
+
+/// The key whose history is the case's commit order.
+pub fn case_log_key(kappa0: &[u8]) -> Result<String, StubError> {
+    create_composite_key(CASE_LOG, &[&hex::encode(kappa0)])
+}
+
+/// The key recording that a patient's selection (identified by its key and
+/// nonce) opened a case.
+pub fn selection_key(patient_key: &[u8], nonce: &[u8]) -> Result<String, StubError> {
+    use sha2::{Digest, Sha256};
+    let id = Sha256::new()
+        .chain_update(patient_key)
+        .chain_update(nonce)
+        .finalize();
+    create_composite_key(SELECTION, &[&hex::encode(id)])
 }
 
 /// The index entry of a participant's response to a case.

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod case;
+pub mod consent;
 mod error;
 mod keys;
 pub mod limits;

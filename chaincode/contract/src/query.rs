@@ -2,13 +2,17 @@
 
 use medchain_protos::medchain::v1::input_parameter::Record;
 use medchain_protos::medchain::v1::{CaseRecords, InputParameter, Role, StoredRecord};
+use std::collections::BTreeMap;
+
 use medchain_shim::{Stub, split_composite_key};
 use p256::PublicKey;
 use prost::Message;
 
 use crate::case::Case;
 use crate::error::ContractError;
-use crate::keys::{CASE_INDEX, case_index_range_attributes, record_state_key, registration_key};
+use crate::keys::{
+    CASE_INDEX, case_index_range_attributes, case_log_key, record_state_key, registration_key,
+};
 use crate::limits::KEY_BYTES;
 use crate::store::registration_key_of;
 
@@ -62,7 +66,39 @@ pub async fn get_case<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u8>, Con
             tx_id,
         });
     }
+    sort_by_commit_order(stub, &kappa0, &mut records).await?;
     Ok(CaseRecords { records }.encode_to_vec())
+}
+
+/// Orders a case's records as the ledger committed them: by their position
+/// in the history of the case's commit log key (which every `Store` of the
+/// case writes). A peer whose history database is disabled cannot answer
+/// history queries; the records then keep the index's proposal-time order.
+async fn sort_by_commit_order<S: Stub>(
+    stub: &S,
+    kappa0: &[u8],
+    records: &mut [StoredRecord],
+) -> Result<(), ContractError> {
+    let history = match stub.get_history_for_key(&case_log_key(kappa0)?).await {
+        Ok(history) => history,
+        Err(e) => {
+            tracing::warn!(error = %e, "no history for the case's commit log; GetCase falls back to proposal-time order");
+            return Ok(());
+        }
+    };
+    let position: BTreeMap<&[u8], usize> = history
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_delete)
+        .map(|(n, m)| (m.value.as_slice(), n))
+        .collect();
+    records.sort_by_key(|r| {
+        position
+            .get(r.key.as_slice())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    Ok(())
 }
 
 /// Loads the case opened under κ0.

@@ -13,8 +13,12 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::case::{Case, ParticipantRef};
+use crate::consent::verify_consent;
 use crate::error::ContractError;
-use crate::keys::{case_index_key, record_state_key, registration_key, response_key, tag_key};
+use crate::keys::{
+    case_index_key, case_log_key, record_state_key, registration_key, response_key, selection_key,
+    tag_key,
+};
 use crate::limits::{
     MAX_CERTIFICATE_PEM_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PARTICIPANTS, MIN_CIPHERTEXT_BYTES,
     SEALED_SECRET_BYTES,
@@ -176,7 +180,21 @@ async fn store_opening<S: Stub>(
             }
         }
     }
+    verify_consent(opening).map_err(|e| ContractError::unauthorized(RECORD, e.to_string()))?;
+    let nonce = opening
+        .consent
+        .as_ref()
+        .map(|c| c.nonce.as_slice())
+        .unwrap_or_default();
+    let used = selection_key(&opening.patient_key, nonce)?;
+    if stub.get_state(&used).await?.is_some() {
+        return Err(ContractError::AlreadyStored(
+            "this patient selection already opened a case; ask the patient for a new selection"
+                .into(),
+        ));
+    }
     let kappa0 = put_record(stub, bytes, None).await?;
+    stub.put_state(&used, &kappa0).await?;
     tracing::info!(tx_id = stub.tx_id(), case = %hex::encode(&kappa0[..8]), participants = k, "case opened");
     emit(stub, RECORD, &kappa0, &kappa0, case.receivers(RECORD));
     Ok(kappa0.to_vec())
@@ -269,19 +287,6 @@ async fn store_case_record<S: Stub>(
             ),
         ));
     }
-    tag(record_type, &record.tag, case.len())?;
-    let fingerprint: [u8; 32] = Sha256::digest(&record.tag).into();
-    let tag_state = tag_key(kappa0)?;
-    match stub.get_state(&tag_state).await? {
-        Some(fixed) if fixed.as_slice() != fingerprint => {
-            return Err(ContractError::invalid(
-                record_type,
-                "the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag",
-            ));
-        }
-        Some(_) => {}
-        None => stub.put_state(&tag_state, &fingerprint).await?,
-    }
     let n = record.ciphertext.len();
     if !(MIN_CIPHERTEXT_BYTES..=MAX_CIPHERTEXT_BYTES).contains(&n) {
         return Err(ContractError::invalid(
@@ -291,7 +296,24 @@ async fn store_case_record<S: Stub>(
             ),
         ));
     }
+    tag(record_type, &record.tag, case.len())?;
+    let fingerprint: [u8; 32] = Sha256::digest(&record.tag).into();
+    let mut fix_tag = false;
+    let tag_state = tag_key(kappa0)?;
+    match stub.get_state(&tag_state).await? {
+        Some(fixed) if fixed.as_slice() != fingerprint => {
+            return Err(ContractError::invalid(
+                record_type,
+                "the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag",
+            ));
+        }
+        Some(_) => {}
+        None => fix_tag = true,
+    }
     let kappa = put_record(stub, bytes, Some(kappa0)).await?;
+    if fix_tag {
+        stub.put_state(&tag_state, &fingerprint).await?;
+    }
     emit(
         stub,
         record_type,
@@ -407,12 +429,16 @@ async fn put_record<S: Stub>(
             hex::encode(kappa)
         )));
     }
-    stub.put_state(&key, bytes).await?;
     let timestamp = stub
         .tx_timestamp()
         .ok_or_else(|| ContractError::BadCall("the proposal carries no timestamp".into()))?;
-    let index = case_index_key(kappa0.unwrap_or(&kappa), &timestamp, stub.tx_id())?;
+    let case = kappa0.unwrap_or(&kappa);
+    let index = case_index_key(case, &timestamp, stub.tx_id())?;
+    stub.put_state(&key, bytes).await?;
     stub.put_state(&index, &kappa).await?;
+    // Written, never read: concurrent records of a case do not conflict, and
+    // the key's history is the case's commit order.
+    stub.put_state(&case_log_key(case)?, &kappa).await?;
     Ok(kappa)
 }
 

@@ -196,9 +196,9 @@ async fn case_opening_rules() {
     let net = Net::start().await;
     let c = Cast::registered(&net).await;
     let with = |change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseOpening)| {
-        let mut o = c.opening();
+        let mut o = c.unsigned_opening();
         change(&mut o);
-        txtc(o)
+        txtc(sign(&c.patient, o))
     };
     // Only a registered doctor, for itself.
     net.rejected(
@@ -365,6 +365,60 @@ async fn case_opening_rules() {
             o.insurers.clear();
             o.lawyer_experts.clear();
         }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    // No consent at all.
+    net.rejected(
+        &c.doctor,
+        &txtc(c.unsigned_opening()),
+        "carries no patient consent",
+    )
+    .await;
+    // Signed by someone else (the family member) instead of the patient.
+    net.rejected(
+        &c.doctor,
+        &txtc(sign(&c.family, c.unsigned_opening())),
+        "the patient's signature does not match this selection",
+    )
+    .await;
+    // Signed by the patient, then changed by the doctor.
+    let mut changed = c.opening();
+    changed.lawyer_experts.clear();
+    net.rejected(
+        &c.doctor,
+        &txtc(changed),
+        "the patient's signature does not match",
+    )
+    .await;
+    // Malformed consents.
+    let mut short_nonce = c.opening();
+    short_nonce.consent.as_mut().unwrap().nonce.truncate(8);
+    net.rejected(
+        &c.doctor,
+        &txtc(short_nonce),
+        "the consent nonce must be 16 bytes",
+    )
+    .await;
+    let mut garbage = c.opening();
+    garbage.consent.as_mut().unwrap().signature = vec![0x30, 1, 2];
+    net.rejected(&c.doctor, &txtc(garbage), "not a DER ECDSA P-256 signature")
+        .await;
+    // One selection opens one case: the same consent with a new doctor key
+    // (hence a new κ0) is refused.
+    let first = c.opening();
+    net.ok(&c.doctor, &txtc(first.clone())).await;
+    let mut again = first;
+    again.doctor_ephemeral_key = ephemeral_key();
+    net.rejected(
+        &c.doctor,
+        &txtc(again),
+        "this patient selection already opened a case",
     )
     .await;
 }

@@ -152,6 +152,26 @@ fn fabric_credentials(location: &IdentityLocation) -> Result<Credentials, CliErr
     })
 }
 
+/// The signing key of the wallet's identity: the embedded identity's key
+/// from the (decrypted) secrets, or the Fabric identity's keystore key.
+pub fn identity_signer(
+    profile: &WalletProfile,
+    secrets: &WalletSecrets,
+) -> Result<PrivateKeySigner, CliError> {
+    match &profile.identity {
+        IdentityLocation::Embedded { .. } => {
+            check_embedded_key(secrets, &client_identity(profile)?)?;
+            let pem = secrets.signing_key_pem.as_deref().unwrap_or_default();
+            PrivateKeySigner::from_pem(pem).map_err(|_| {
+                CliError::failure(
+                    "the wallet's signing key is damaged; restore the wallet from a backup",
+                )
+            })
+        }
+        location => Ok(fabric_credentials(location)?.into_parts().1),
+    }
+}
+
 /// Checks that the wallet's embedded signing key belongs to its certificate.
 pub fn check_embedded_key(
     secrets: &WalletSecrets,

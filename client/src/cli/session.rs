@@ -86,6 +86,14 @@ impl Session {
         Ok(password)
     }
 
+    /// Reads the password and returns the signing key of the wallet's
+    /// identity (to sign a patient's selection).
+    pub fn signer(&self) -> Result<crate::gateway::PrivateKeySigner, CliError> {
+        let password = password::existing(self.password_file.as_deref(), self.wallet.dir())?;
+        let secrets = self.wallet.secrets(&password)?;
+        backend::identity_signer(&self.profile, &secrets)
+    }
+
     /// Connects to the wallet's ledger.
     pub async fn connect(&self) -> Result<Connection, CliError> {
         backend::connect(&self.profile).await

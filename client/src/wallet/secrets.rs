@@ -33,7 +33,7 @@ pub struct WalletSecrets {
     /// [`take_ephemeral`](Self::take_ephemeral), which zeroize what they
     /// replace or remove.
     #[serde(default)]
-    pub ephemeral_scalars: BTreeMap<String, String>,
+    ephemeral_scalars: BTreeMap<String, String>,
 }
 
 impl WalletSecrets {

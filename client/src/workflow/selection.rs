@@ -6,12 +6,15 @@
 
 use std::path::Path;
 
-use medchain_protos::medchain::v1::Role;
+use medchain_contract::consent::{SELECTION_NONCE_BYTES, selection_message, verify_selection};
 use medchain_protos::medchain::v1::input_parameter::Record;
+use medchain_protos::medchain::v1::{PatientConsent, Role};
+use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
 use super::WorkflowError;
 use crate::crypto::point::{decode_uncompressed_key, encode_uncompressed_key};
+use crate::gateway::{Signer, sign_message};
 use crate::ledger::Ledger;
 
 /// The format tag of a selection file.
@@ -40,6 +43,14 @@ pub struct Selection {
     /// [ind_i].
     #[serde(default)]
     pub lawyer_experts: Vec<String>,
+    /// The 16-byte nonce of the patient's signature (hex); empty until
+    /// [`Selection::sign`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nonce: String,
+    /// The patient's DER ECDSA P-256 signature (hex) over the selection,
+    /// which the chaincode checks; empty until [`Selection::sign`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signature: String,
 }
 
 /// A selection decoded into keys and indices.
@@ -57,6 +68,9 @@ pub struct ParsedSelection {
     pub insurers: Vec<u64>,
     /// [ind_i].
     pub lawyer_experts: Vec<u64>,
+    /// The patient's consent (nonce, signature), when the selection is
+    /// signed.
+    pub consent: Option<PatientConsent>,
 }
 
 /// Formats an index as 16 hex digits, the form the CLI shows.
@@ -101,6 +115,8 @@ impl Selection {
             pharmacists: Vec::new(),
             insurers: Vec::new(),
             lawyer_experts: Vec::new(),
+            nonce: String::new(),
+            signature: String::new(),
         }
     }
 
@@ -128,7 +144,69 @@ impl Selection {
             pharmacists: inds(&self.pharmacists)?,
             insurers: inds(&self.insurers)?,
             lawyer_experts: inds(&self.lawyer_experts)?,
+            consent: self.consent()?,
         })
+    }
+
+    fn consent(&self) -> Result<Option<PatientConsent>, WorkflowError> {
+        if self.nonce.is_empty() && self.signature.is_empty() {
+            return Ok(None);
+        }
+        let malformed = || {
+            WorkflowError::Invalid(
+                "the selection's signature is malformed; ask the patient to export it again with `medchain select`".into(),
+            )
+        };
+        Ok(Some(PatientConsent {
+            nonce: hex::decode(&self.nonce).map_err(|_| malformed())?,
+            signature: hex::decode(&self.signature).map_err(|_| malformed())?,
+        }))
+    }
+
+    /// The selection as the patient signs it (`medchain.v1.Selection`).
+    fn signed_form(
+        parsed: &ParsedSelection,
+        nonce: &[u8],
+    ) -> medchain_protos::medchain::v1::Selection {
+        medchain_protos::medchain::v1::Selection {
+            patient_key: parsed.patient_key.clone(),
+            family_keys: parsed.family_keys.clone(),
+            lawyer_experts: parsed.lawyer_experts.clone(),
+            pharmacists: parsed.pharmacists.clone(),
+            insurers: parsed.insurers.clone(),
+            doctor: parsed.doctor,
+            nonce: nonce.to_vec(),
+        }
+    }
+
+    /// The patient signs the selection with its identity key (the key of
+    /// `patient_key`), under a fresh nonce: the chaincode opens a case only
+    /// for a selection its patient signed, and only once.
+    pub fn sign(&mut self, patient: &dyn Signer) -> Result<(), WorkflowError> {
+        let parsed = self.parse()?;
+        let mut nonce = [0u8; SELECTION_NONCE_BYTES];
+        OsRng.fill_bytes(&mut nonce);
+        let message = selection_message(&Self::signed_form(&parsed, &nonce));
+        let signature = sign_message(patient, &message)
+            .map_err(|e| WorkflowError::Invalid(format!("cannot sign the selection: {e}")))?;
+        self.nonce = hex::encode(nonce);
+        self.signature = hex::encode(signature);
+        self.check_signature()
+    }
+
+    /// Checks the patient's signature (what the chaincode will check).
+    pub fn check_signature(&self) -> Result<(), WorkflowError> {
+        let parsed = self.parse()?;
+        let consent = parsed.consent.as_ref().ok_or_else(|| {
+            WorkflowError::Invalid(
+                "the selection is not signed by the patient; ask the patient to export it again with `medchain select`".into(),
+            )
+        })?;
+        verify_selection(
+            &Self::signed_form(&parsed, &consent.nonce),
+            &consent.signature,
+        )
+        .map_err(|e| WorkflowError::Invalid(format!("{e}")))
     }
 
     /// The compact JSON text carried by the file and the QR code.

@@ -59,6 +59,9 @@ pub async fn open_case(
             format_ind(ledger.ind())
         )));
     }
+    // The chaincode accepts only a selection its patient signed; check it
+    // here too so a bad selection fails before anything is stored.
+    selection.check_signature()?;
     // Unlock first: a wrong password must fail before anything is stored.
     wallet.secrets(password)?;
     let ephemeral = SecretKey::random(&mut OsRng);
@@ -76,17 +79,16 @@ pub async fn open_case(
                 t: kdf.t,
                 p: kdf.p,
             }),
+            consent: parsed.consent,
         })),
     };
     let kappa0 = CaseId::from_slice(&input_key(&input))?;
     let case_hex = hex::encode(kappa0.as_bytes());
     // Keep the scalar before the case exists, so a crash right after the
     // commit cannot lose it.
-    let scalar = Zeroizing::new(hex::encode(ephemeral.to_bytes()));
-    wallet.update_secrets(password, |s| {
-        s.ephemeral_scalars
-            .insert(case_hex.clone(), scalar.to_string());
-    })?;
+    let scalar_bytes = Zeroizing::new(ephemeral.to_bytes());
+    let scalar = Zeroizing::new(hex::encode(&scalar_bytes[..]));
+    wallet.update_secrets(password, |s| drop(s.set_ephemeral(&case_hex, &scalar)))?;
     ledger.store(&input).await?;
     wallet.update(|p| {
         p.cases.insert(

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use medchain::cli::backend::{connect, read_network_profile};
+use medchain::cli::backend::{connect, identity_signer, read_network_profile};
 use medchain::crypto::{KdfParams, KdfPolicy};
 use medchain::ledger::Ledger;
 use medchain::wallet::{
@@ -239,6 +239,11 @@ impl Cast {
             .push(workflow::format_ind(self.insurer.ledger.ind()));
         s.lawyer_experts
             .push(workflow::format_ind(self.lawyer.ledger.ind()));
+        // The patient signs its choice with its Fabric identity's key.
+        let secrets = self.patient.wallet.secrets(&self.patient.password).unwrap();
+        let profile = self.patient.wallet.profile().unwrap();
+        s.sign(&identity_signer(&profile, &secrets).unwrap())
+            .unwrap();
         s
     }
 

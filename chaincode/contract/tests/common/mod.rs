@@ -10,14 +10,17 @@ use std::collections::BTreeMap;
 use medchain_contract::MedicalRecords;
 use medchain_protos::medchain::v1::input_parameter::Record;
 use medchain_protos::medchain::v1::{
-    CaseOpening, CaseRecord, CaseResponse, InputParameter, KdfParams, Registration, Role,
-    StoreEvent,
+    CaseOpening, CaseRecord, CaseResponse, InputParameter, KdfParams, PatientConsent, Registration,
+    Role, StoreEvent,
 };
 use medchain_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_identity};
 use medchain_shim::server::{ServerConfig, serve_on_listener};
 use medchain_shim::{ClientIdentity, key_index};
 use p256::SecretKey;
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
+use p256::pkcs8::DecodePrivateKey;
 use prost::Message;
 use rand_core::OsRng;
 use sha2::{Digest, Sha256};
@@ -28,6 +31,7 @@ use tokio::net::TcpListener;
 pub struct Person {
     pub identity: ClientIdentity,
     pub creator: Vec<u8>,
+    pub signing_key: SigningKey,
 }
 
 impl Person {
@@ -39,7 +43,13 @@ impl Person {
             .unwrap();
         let identity = ClientIdentity::from_pem("Org1MSP", &cert.pem()).unwrap();
         let creator = serialized_identity("Org1MSP", &cert.pem());
-        Self { identity, creator }
+        let signing_key =
+            SigningKey::from(SecretKey::from_pkcs8_pem(&key.serialize_pem()).unwrap());
+        Self {
+            identity,
+            creator,
+            signing_key,
+        }
     }
 
     pub fn ind(&self) -> u64 {
@@ -212,6 +222,10 @@ impl Cast {
     }
 
     pub fn opening(&self) -> CaseOpening {
+        sign(&self.patient, self.unsigned_opening())
+    }
+
+    pub fn unsigned_opening(&self) -> CaseOpening {
         CaseOpening {
             patient_key: self.patient.vk(),
             family_keys: vec![self.family.vk()],
@@ -221,6 +235,7 @@ impl Cast {
             doctor: self.doctor.ind(),
             doctor_ephemeral_key: ephemeral_key(),
             kdf: Some(KDF),
+            consent: None,
         }
     }
 
@@ -272,6 +287,25 @@ impl Cast {
         }
         case
     }
+}
+
+/// The patient's consent over the opening's participants, with a fresh
+/// nonce, signed by `patient`.
+pub fn sign(patient: &Person, mut opening: CaseOpening) -> CaseOpening {
+    let nonce: [u8; 16] = rand_core::RngCore::next_u64(&mut OsRng)
+        .to_be_bytes()
+        .repeat(2)
+        .try_into()
+        .unwrap();
+    let message = medchain_contract::consent::selection_message(
+        &medchain_contract::consent::selection_of(&opening, &nonce),
+    );
+    let signature: Signature = patient.signing_key.sign(&message);
+    opening.consent = Some(PatientConsent {
+        nonce: nonce.to_vec(),
+        signature: signature.to_der().as_bytes().to_vec(),
+    });
+    opening
 }
 
 pub fn txtc(opening: CaseOpening) -> InputParameter {

@@ -57,7 +57,10 @@ pub async fn run(global: &GlobalArgs, args: &SelectArgs, out: &Output) -> Result
         )));
     }
     let me = whoami::contact(&session.profile)?;
-    let selection = build(&me.public_key, args)?;
+    let mut selection = build(&me.public_key, args)?;
+    // The patient's consent: a signature the chaincode checks before it
+    // opens a case for this selection.
+    selection.sign(&session.signer()?)?;
     let connection = session.connect().await?;
     progress::during(
         out,

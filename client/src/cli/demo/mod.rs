@@ -24,6 +24,7 @@ use self::cast::{Part, Participant, Stage, find};
 use self::checks::Check;
 use self::timeline::Timeline;
 use super::args::DemoArgs;
+use super::backend;
 use super::commands::register::ensure_registered;
 use super::error::CliError;
 use super::output::{Output, short_hex};
@@ -111,6 +112,10 @@ fn selection(cast: &[Participant]) -> Result<Selection, CliError> {
     s.pharmacists.push(ind(Part::Pharmacist)?);
     s.insurers.push(ind(Part::Insurer)?);
     s.lawyer_experts.push(ind(Part::Lawyer)?);
+    // The patient signs its choice; the chaincode checks the signature.
+    let secrets = patient.wallet.secrets(&patient.password)?;
+    let profile = patient.wallet.profile()?;
+    s.sign(&backend::identity_signer(&profile, &secrets)?)?;
     Ok(s)
 }
 
