@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use medchain::cli::CliError;
 use medchain::cli::backend::{self, Connection};
 use medchain::cli::commands::init::{NewWallet, embedded_identity};
 use medchain::cli::commands::register::ensure_registered;
@@ -175,6 +176,13 @@ impl Cast {
                 Part::Patient | Part::Doctor => {}
             }
         }
+        // The patient signs its choice (the chaincode checks the signature).
+        let secrets = patient
+            .wallet
+            .secrets(&patient.password)
+            .map_err(CliError::from)?;
+        let profile = patient.wallet.profile().map_err(CliError::from)?;
+        selection.sign(&backend::identity_signer(&profile, &secrets)?)?;
         Ok(selection)
     }
 
