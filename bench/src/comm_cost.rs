@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::args::CommCostArgs;
 use crate::cast::{Cast, Kdf, Part, Stage};
 use crate::error::{BenchError, Result};
+use crate::flow::Retries;
 use crate::flow::direct::{DirectOptions, run_case};
 use crate::report::{Table, write_json};
 
@@ -114,7 +115,7 @@ pub async fn run(args: &CommCostArgs) -> Result<CommCostReport> {
 async fn measure(cast: &Cast, options: DirectOptions) -> Result<CommCost> {
     let observer = cast.require(Part::Patient)?;
     let from = observer.connection.height().await?;
-    let outcome = run_case(cast, &cast.selection()?, options).await?;
+    let outcome = run_case(cast, &cast.selection()?, options, &Retries::default()).await?;
     let case = outcome.case.as_bytes().to_vec();
     let stored = observer.ledger().get_case(&case).await?;
     let mut by_type: Vec<(String, usize, usize)> = Vec::new();

@@ -14,7 +14,7 @@ use crate::chaincode_log::{ChaincodeLog, ChaincodeTime, time_within};
 use crate::error::Result;
 use crate::flow::direct::{CaseOutcome, DirectOptions, run_case};
 use crate::flow::events::EventRig;
-use crate::flow::{CaseTiming, Step};
+use crate::flow::{CaseTiming, Retries, Step};
 use crate::machine::{Load, Machine};
 use crate::network::NetworkFiles;
 use crate::report::{Table, duration, summary, write_json};
@@ -38,6 +38,9 @@ pub struct LatencyReport {
     pub kdf: [u32; 3],
     /// One series per number of patients.
     pub series: Vec<LatencySeries>,
+    /// The distinct errors of retried steps (see `flow::Retries`).
+    #[serde(default)]
+    pub retried_errors: Vec<String>,
 }
 
 /// The cases of one number of patients.
@@ -58,6 +61,9 @@ pub struct LatencySeries {
     pub chaincode_transactions: f64,
     /// Submitted transactions per case.
     pub submitted: usize,
+    /// Steps retried in the whole series.
+    #[serde(default)]
+    pub retries: usize,
     /// Mean time after the start at which each step completed.
     pub steps: Vec<Step>,
     /// Every case: seconds in total and in the chaincode.
@@ -117,6 +123,7 @@ pub async fn run(args: &LatencyArgs) -> Result<LatencyReport> {
         );
         series.push(s);
     }
+    let retried_errors = runner.retries().errors();
     runner.stop().await;
     let report = LatencyReport {
         label: args.label.clone().unwrap_or_else(|| default_label(args)),
@@ -125,6 +132,7 @@ pub async fn run(args: &LatencyArgs) -> Result<LatencyReport> {
         parallel_answers: !args.sequential_answers,
         kdf: [kdf.params.m_kib, kdf.params.t, kdf.params.p],
         series,
+        retried_errors,
     };
     write_json(&args.output, &report)?;
     println!("{}", table(&report));
@@ -143,7 +151,7 @@ fn default_label(args: &LatencyArgs) -> String {
 /// Runs cases with the chosen driver.
 enum Runner {
     Events(EventRig, Duration),
-    Direct(DirectOptions),
+    Direct(DirectOptions, Retries),
 }
 
 impl Runner {
@@ -153,11 +161,14 @@ impl Runner {
                 EventRig::start(cast, kdf, args.message_bytes),
                 Duration::from_secs(args.case_timeout),
             ),
-            Driver::Direct => Self::Direct(DirectOptions {
-                kdf,
-                parallel_answers: !args.sequential_answers,
-                message_bytes: args.message_bytes,
-            }),
+            Driver::Direct => Self::Direct(
+                DirectOptions {
+                    kdf,
+                    parallel_answers: !args.sequential_answers,
+                    message_bytes: args.message_bytes,
+                },
+                Retries::default(),
+            ),
         }
     }
 
@@ -168,7 +179,14 @@ impl Runner {
     ) -> Result<CaseOutcome> {
         match self {
             Self::Events(rig, timeout) => rig.run_case(cast, selection, *timeout).await,
-            Self::Direct(options) => run_case(cast, selection, *options).await,
+            Self::Direct(options, retries) => run_case(cast, selection, *options, retries).await,
+        }
+    }
+
+    fn retries(&self) -> Retries {
+        match self {
+            Self::Events(rig, _) => rig.retries(),
+            Self::Direct(_, retries) => retries.clone(),
         }
     }
 
@@ -209,6 +227,7 @@ fn summarize(
             .sum::<f64>()
             / n,
         submitted: timings.first().map_or(0, |t| t.submitted),
+        retries: timings.iter().map(|t| t.retries).sum(),
         steps: mean_steps(timings),
         cases,
     }
@@ -248,6 +267,7 @@ pub fn table(report: &LatencyReport) -> String {
         "chaincode per case: mean / p50 / p95",
         "chaincode work per case (mean)",
         "chaincode calls per case",
+        "retried steps",
         "load avg (1 min)",
     ]);
     for s in &report.series {
@@ -257,6 +277,7 @@ pub fn table(report: &LatencyReport) -> String {
             summary(Some(&s.chaincode)),
             duration(s.chaincode_work.mean),
             format!("{:.1}", s.chaincode_transactions),
+            s.retries.to_string(),
             s.load.describe(),
         ]);
     }
@@ -301,6 +322,7 @@ mod tests {
                 })
                 .collect(),
             submitted: 5,
+            retries: 0,
         }
     }
 
@@ -339,6 +361,7 @@ mod tests {
                 parallel_answers: true,
                 kdf: [64, 1, 1],
                 series: vec![s],
+                retried_errors: Vec::new(),
             })
             .contains("| 2 | 2000 ms / 1000 ms / 3000 ms |")
         );

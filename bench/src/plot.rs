@@ -173,6 +173,7 @@ mod tests {
             submitted: 5,
             steps: Vec::new(),
             cases: Vec::new(),
+            retries: 0,
         }
     }
 
@@ -185,6 +186,7 @@ mod tests {
             parallel_answers: true,
             kdf: [64, 1, 1],
             series: vec![series(20, 0.8), series(50, 0.85)],
+            retried_errors: Vec::new(),
         };
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("latency.json");
@@ -223,6 +225,7 @@ mod tests {
             parallel_answers: true,
             kdf: [64, 1, 1],
             series: Vec::new(),
+            retried_errors: Vec::new(),
         };
         let err = draw(&[empty], &dir.path().join("y.svg"))
             .unwrap_err()

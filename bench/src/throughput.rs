@@ -13,6 +13,7 @@ use crate::args::ThroughputArgs;
 use crate::cast::{Cast, Stage};
 use crate::chaincode_log::ChaincodeLog;
 use crate::error::{BenchError, Result};
+use crate::flow::Retries;
 use crate::flow::direct::{DirectOptions, run_case};
 use crate::machine::{Load, Machine};
 use crate::network::NetworkFiles;
@@ -49,6 +50,12 @@ pub struct Level {
     pub failures: usize,
     /// The first failure, if any.
     pub first_failure: Option<String>,
+    /// Steps retried (see `flow::Retries`).
+    #[serde(default)]
+    pub retries: usize,
+    /// The distinct errors of retried steps.
+    #[serde(default)]
+    pub retried_errors: Vec<String>,
     /// Committed transactions (`Store` calls of completed cases).
     pub committed: usize,
     /// Blocks cut meanwhile.
@@ -112,9 +119,10 @@ pub async fn run(args: &ThroughputArgs) -> Result<ThroughputReport> {
         let meter = Meter::start(&processes);
         let start = Instant::now();
         let deadline = start + Duration::from_secs(args.duration);
+        let retries = Retries::default();
         let workers: Vec<_> = casts
             .iter()
-            .map(|cast| tokio::spawn(worker(cast.clone(), options, deadline)))
+            .map(|cast| tokio::spawn(worker(cast.clone(), options, deadline, retries.clone())))
             .collect();
         let mut results = Vec::with_capacity(workers.len());
         for w in workers {
@@ -139,6 +147,8 @@ pub async fn run(args: &ThroughputArgs) -> Result<ThroughputReport> {
             cases: latencies.len(),
             failures: results.iter().map(|r| r.failures).sum(),
             first_failure: results.iter().find_map(|r| r.first_failure.clone()),
+            retries: retries.count(),
+            retried_errors: retries.errors(),
             committed: results.iter().map(|r| r.committed).sum(),
             blocks,
             chaincode_executions: executions.len(),
@@ -172,12 +182,13 @@ async fn worker(
     cast: Arc<Cast>,
     options: DirectOptions,
     deadline: Instant,
+    retries: Retries,
 ) -> Result<WorkerResult> {
     let selection = cast.selection()?;
     let mut result = WorkerResult::default();
     let mut in_a_row = 0;
     while Instant::now() < deadline && in_a_row < MAX_FAILURES_IN_A_ROW {
-        match run_case(&cast, &selection, options).await {
+        match run_case(&cast, &selection, options, &retries).await {
             Ok(outcome) => {
                 in_a_row = 0;
                 result.latencies.push(outcome.timing.total_s);
@@ -202,7 +213,7 @@ pub fn tables(report: &ThroughputReport) -> String {
         "committed tx/s",
         "tx per block",
         "case latency mean / p50 / p95",
-        "failures",
+        "failures (retried steps)",
         "load avg (1 min)",
     ]);
     for l in &report.levels {
@@ -213,7 +224,7 @@ pub fn tables(report: &ThroughputReport) -> String {
             format!("{:.1}", l.tx_per_s()),
             format!("{:.1}", l.committed as f64 / l.blocks.max(1) as f64),
             summary(Some(&l.latency)),
-            l.failures.to_string(),
+            format!("{} ({})", l.failures, l.retries),
             l.load.describe(),
         ]);
     }
@@ -261,6 +272,8 @@ mod tests {
             cases: 20,
             failures: 0,
             first_failure: None,
+            retries: 3,
+            retried_errors: Vec::new(),
             committed: 100,
             blocks: 25,
             chaincode_executions: 300,
@@ -283,6 +296,7 @@ mod tests {
             levels: vec![level],
         });
         assert!(text.contains("| 4 | 20 | 2.00 | 10.0 | 4.0 |"), "{text}");
+        assert!(text.contains("| 0 (3) |"), "{text}");
         assert!(
             text.contains("| 4 | 20% · 20.0 ms CPU/tx · 60 MiB |"),
             "{text}"

@@ -7,7 +7,7 @@ use futures::future::try_join_all;
 use medchain::crypto::{CaseId, RecordType};
 use medchain::workflow::{self, Selection};
 
-use super::{CaseTiming, Stopwatch, message};
+use super::{CaseTiming, Retries, Stopwatch, message};
 use crate::cast::{Cast, Kdf, Part, Participant};
 use crate::error::{BenchError, Result};
 
@@ -36,9 +36,46 @@ const LATER_WRITERS: [(Part, RecordType); 2] = [
     (Part::Insurer, RecordType::Compensation),
 ];
 
-/// `p` answers the case opening (`txtr`).
-async fn answer(p: &Participant, case: &CaseId, kdf: Kdf) -> Result<()> {
-    Ok(workflow::respond(p.ledger(), &p.password, case, kdf.policy).await?)
+/// `p` answers the case opening (`txtr`), retrying as [`Retries`] says.
+async fn answer(p: &Participant, case: &CaseId, kdf: Kdf, retries: &Retries) -> Result<()> {
+    retries
+        .run(|| async move { Ok(workflow::respond(p.ledger(), &p.password, case, kdf.policy).await?) })
+        .await
+}
+
+/// `p` stores a record of `record_type` with `text`; returns its key.
+async fn store(
+    p: &Participant,
+    case: &CaseId,
+    record_type: RecordType,
+    text: &[u8],
+    kdf: Kdf,
+    retries: &Retries,
+) -> Result<[u8; 32]> {
+    retries
+        .run(|| async move {
+            Ok(workflow::add_record(
+                p.ledger(),
+                Some(&p.wallet),
+                &p.password,
+                case,
+                record_type,
+                text,
+                kdf.policy,
+            )
+            .await?)
+        })
+        .await
+}
+
+/// `p` decrypts the record `key`; returns its plaintext.
+async fn read(p: &Participant, key: &[u8; 32], kdf: Kdf, retries: &Retries) -> Result<Vec<u8>> {
+    retries
+        .run(|| async move {
+            let record = workflow::read_record(p.ledger(), &p.password, key, kdf.policy).await?;
+            Ok(record.plaintext.map(|t| t.to_vec()).unwrap_or_default())
+        })
+        .await
 }
 
 /// Runs one case with `cast`, from the patient's `selection`.
@@ -46,19 +83,25 @@ pub async fn run_case(
     cast: &Cast,
     selection: &Selection,
     options: DirectOptions,
+    retries: &Retries,
 ) -> Result<CaseOutcome> {
     let kdf = options.kdf;
+    let retried_before = retries.count();
     let doctor = cast.require(Part::Doctor)?;
     let mut watch = Stopwatch::start();
-    let case = workflow::open_case(
-        doctor.ledger(),
-        &doctor.wallet,
-        &doctor.password,
-        selection,
-        kdf.params,
-        kdf.policy,
-    )
-    .await?;
+    let case = retries
+        .run(|| async {
+            Ok(workflow::open_case(
+                doctor.ledger(),
+                &doctor.wallet,
+                &doctor.password,
+                selection,
+                kdf.params,
+                kdf.policy,
+            )
+            .await?)
+        })
+        .await?;
     let mut submitted = 1;
     watch.step("txtc");
 
@@ -68,37 +111,32 @@ pub async fn run_case(
         .filter(|p| p.part != Part::Doctor)
         .collect();
     if options.parallel_answers {
-        try_join_all(responders.iter().map(|p| answer(p, &case, kdf))).await?;
+        try_join_all(responders.iter().map(|p| answer(p, &case, kdf, retries))).await?;
         submitted += responders.len();
         watch.step("txtr");
     } else {
         for p in &responders {
-            answer(p, &case, kdf).await?;
+            answer(p, &case, kdf, retries).await?;
             submitted += 1;
             watch.step(format!("txtr {}", p.part.label()));
         }
     }
 
-    workflow::establish(
-        doctor.ledger(),
-        &doctor.wallet,
-        &doctor.password,
-        &case,
-        kdf.policy,
-    )
-    .await?;
+    retries
+        .run(|| async {
+            Ok(workflow::establish(
+                doctor.ledger(),
+                &doctor.wallet,
+                &doctor.password,
+                &case,
+                kdf.policy,
+            )
+            .await?)
+        })
+        .await?;
     watch.step("key");
     let text = message(options.message_bytes);
-    let mut last = workflow::add_record(
-        doctor.ledger(),
-        Some(&doctor.wallet),
-        &doctor.password,
-        &case,
-        RecordType::Diagnosis,
-        &text,
-        kdf.policy,
-    )
-    .await?;
+    let mut last = store(doctor, &case, RecordType::Diagnosis, &text, kdf, retries).await?;
     submitted += 1;
     watch.step("txd");
 
@@ -106,25 +144,14 @@ pub async fn run_case(
         let Some(writer) = cast.get(part) else {
             continue;
         };
-        workflow::read_record(writer.ledger(), &writer.password, &last, kdf.policy).await?;
-        last = workflow::add_record(
-            writer.ledger(),
-            Some(&writer.wallet),
-            &writer.password,
-            &case,
-            record_type,
-            &text,
-            kdf.policy,
-        )
-        .await?;
+        read(writer, &last, kdf, retries).await?;
+        last = store(writer, &case, record_type, &text, kdf, retries).await?;
         submitted += 1;
         watch.step(record_type.label());
     }
 
     let patient = cast.require(Part::Patient)?;
-    let read =
-        workflow::read_record(patient.ledger(), &patient.password, &last, kdf.policy).await?;
-    if read.plaintext.as_deref().map(Vec::as_slice) != Some(text.as_slice()) {
+    if read(patient, &last, kdf, retries).await? != text {
         return Err(BenchError::Invalid(
             "the patient decrypted something other than the last record's text".into(),
         ));
@@ -132,6 +159,6 @@ pub async fn run_case(
     watch.step("read");
     Ok(CaseOutcome {
         case,
-        timing: watch.finish(submitted),
+        timing: watch.finish(submitted, retries.count() - retried_before),
     })
 }

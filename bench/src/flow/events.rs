@@ -16,9 +16,12 @@ use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use super::direct::CaseOutcome;
-use super::{Stopwatch, message};
+use super::{FIRST_RETRY_DELAY, Retries, Stopwatch, message};
 use crate::cast::{Cast, Kdf, Part};
 use crate::error::{BenchError, Result};
+
+/// How often a participant's watcher may fail and be restarted in a run.
+const MAX_WATCHER_RESTARTS: usize = 50;
 
 /// What the participants' tasks report.
 enum Signal {
@@ -46,6 +49,7 @@ struct Reactor {
     /// The record type whose arrival ends a case for the patient.
     last_type: RecordType,
     signals: mpsc::UnboundedSender<Signal>,
+    retries: Retries,
 }
 
 impl Reactor {
@@ -58,23 +62,38 @@ impl Reactor {
     }
 
     async fn store(&self, case: &CaseId, record_type: RecordType) -> Result<()> {
-        workflow::add_record(
-            &self.ledger,
-            Some(&self.wallet),
-            &self.password,
-            case,
-            record_type,
-            &self.text,
-            self.kdf.policy,
-        )
-        .await?;
+        self.retries
+            .run(|| async {
+                Ok(workflow::add_record(
+                    &self.ledger,
+                    Some(&self.wallet),
+                    &self.password,
+                    case,
+                    record_type,
+                    &self.text,
+                    self.kdf.policy,
+                )
+                .await?)
+            })
+            .await?;
         self.step(case, record_type.label());
         Ok(())
     }
 
+    /// Decrypts the record `key`; returns its plaintext.
+    async fn read(&self, key: &[u8; 32]) -> Result<Vec<u8>> {
+        self.retries
+            .run(|| async {
+                let record =
+                    workflow::read_record(&self.ledger, &self.password, key, self.kdf.policy)
+                        .await?;
+                Ok(record.plaintext.map(|t| t.to_vec()).unwrap_or_default())
+            })
+            .await
+    }
+
     /// What this participant does on a notification of its watcher.
     async fn react(&self, n: &Notification) -> Result<()> {
-        let policy = self.kdf.policy;
         match (self.part, n) {
             (_, Notification::Answered { case }) => {
                 self.step(case, format!("txtr {}", self.part.label()));
@@ -96,7 +115,7 @@ impl Reactor {
                     (Part::Insurer, RecordType::Medication) => RecordType::Compensation,
                     _ => return Ok(()),
                 };
-                workflow::read_record(&self.ledger, &self.password, key, policy).await?;
+                self.read(key).await?;
                 self.store(case, next).await?;
             }
             (
@@ -107,8 +126,7 @@ impl Reactor {
                     key,
                 },
             ) if *record_type == self.last_type => {
-                let read = workflow::read_record(&self.ledger, &self.password, key, policy).await?;
-                if read.plaintext.as_deref().map(Vec::as_slice) != Some(self.text.as_slice()) {
+                if self.read(key).await? != self.text {
                     return Err(BenchError::Invalid(
                         "the patient decrypted something other than the last record's text".into(),
                     ));
@@ -131,6 +149,7 @@ pub struct EventRig {
     signals: mpsc::UnboundedReceiver<Signal>,
     kdf: Kdf,
     per_case: usize,
+    retries: Retries,
 }
 
 impl EventRig {
@@ -149,6 +168,7 @@ impl EventRig {
         let (stop, stopping) = watch::channel(false);
         let (report, signals) = mpsc::unbounded_channel();
         let mut tasks = Vec::new();
+        let retries = Retries::default();
         for p in &cast.members {
             let reactor = Reactor {
                 part: p.part,
@@ -159,6 +179,7 @@ impl EventRig {
                 text: message(message_bytes),
                 last_type,
                 signals: report.clone(),
+                retries: retries.clone(),
             };
             tasks.extend(spawn(reactor, stopping.clone()));
         }
@@ -169,6 +190,7 @@ impl EventRig {
             kdf,
             // txtc, one txtr per member but the doctor, one record per writer.
             per_case: cast.members.len() + writers.len(),
+            retries,
         }
     }
 
@@ -181,17 +203,24 @@ impl EventRig {
         timeout: Duration,
     ) -> Result<CaseOutcome> {
         let doctor = cast.require(Part::Doctor)?;
+        let retried_before = self.retries.count();
         let deadline = Instant::now() + timeout;
         let mut watch = Stopwatch::start();
-        let case = workflow::open_case(
-            doctor.ledger(),
-            &doctor.wallet,
-            &doctor.password,
-            selection,
-            self.kdf.params,
-            self.kdf.policy,
-        )
-        .await?;
+        let kdf = self.kdf;
+        let case = self
+            .retries
+            .run(|| async {
+                Ok(workflow::open_case(
+                    doctor.ledger(),
+                    &doctor.wallet,
+                    &doctor.password,
+                    selection,
+                    kdf.params,
+                    kdf.policy,
+                )
+                .await?)
+            })
+            .await?;
         watch.step("txtc");
         loop {
             let signal = tokio::time::timeout_at(deadline, self.signals.recv())
@@ -216,8 +245,13 @@ impl EventRig {
         }
         Ok(CaseOutcome {
             case,
-            timing: watch.finish(self.per_case),
+            timing: watch.finish(self.per_case, self.retries.count() - retried_before),
         })
+    }
+
+    /// The run's retry counter.
+    pub fn retries(&self) -> Retries {
+        self.retries.clone()
     }
 
     /// Stops every watcher and reactor.
@@ -230,7 +264,7 @@ impl EventRig {
 }
 
 /// Starts a participant's watcher and its reactor.
-fn spawn(reactor: Reactor, mut stop: watch::Receiver<bool>) -> [JoinHandle<()>; 2] {
+fn spawn(reactor: Reactor, stop: watch::Receiver<bool>) -> [JoinHandle<()>; 2] {
     let (notify, mut notifications) = mpsc::unbounded_channel::<Notification>();
     let watcher = Watcher::new(
         reactor.ledger.clone(),
@@ -239,21 +273,44 @@ fn spawn(reactor: Reactor, mut stop: watch::Receiver<bool>) -> [JoinHandle<()>; 
         reactor.kdf.policy,
     );
     let failed = reactor.signals.clone();
+    let retries = reactor.retries.clone();
     let name = reactor.part.label();
     let watching = tokio::spawn(async move {
-        let stopped = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        let run = watcher.run_until(
-            |n| {
-                let _ = notify.send(n.clone());
-            },
-            |_| true,
-            None,
-            stopped,
-        );
-        if let Err(e) = run.await {
-            let _ = failed.send(Signal::Failed(format!("the {name}'s watcher failed: {e}")));
+        // A failed event is handled again when the watcher runs again (its
+        // checkpoint only moves past handled events): restart it, as a user
+        // would rerun `medchain watch`, a bounded number of times.
+        let mut restarts = 0;
+        let mut delay = FIRST_RETRY_DELAY;
+        loop {
+            let mut stopping = stop.clone();
+            let stopped = async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            };
+            let notify = notify.clone();
+            let run = watcher.run_until(
+                move |n| {
+                    let _ = notify.send(n.clone());
+                },
+                |_| true,
+                None,
+                stopped,
+            );
+            match run.await {
+                Ok(()) => break,
+                Err(_) if *stop.borrow() => break,
+                Err(e) if restarts < MAX_WATCHER_RESTARTS => {
+                    restarts += 1;
+                    retries.note(&format!("the {name}'s watcher: {e}"));
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                }
+                Err(e) => {
+                    let _ = failed.send(Signal::Failed(format!(
+                        "the {name}'s watcher failed {restarts} times; last: {e}"
+                    )));
+                    break;
+                }
+            }
         }
     });
     let reacting = tokio::spawn(async move {

@@ -6,10 +6,83 @@
 pub mod direct;
 pub mod events;
 
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::chaincode_log::now_us;
+use crate::error::Result;
+
+/// Attempts of one step before its error ends the case.
+pub const ATTEMPTS: usize = 5;
+/// The pause before the first retry; it doubles with each one.
+pub const FIRST_RETRY_DELAY: Duration = Duration::from_millis(50);
+
+/// Counts the retries of a run and keeps the first error of each kind.
+///
+/// With one peer per org, a participant's gateway peer may deliver an event
+/// (or a commit status) before the other org's peer has committed the same
+/// block; an endorsement there then fails (e.g. `not found: no case is
+/// stored under key …`). A client retries such a step, as production
+/// clients must; the bench counts how often.
+#[derive(Clone, Default)]
+pub struct Retries {
+    count: Arc<AtomicUsize>,
+    seen: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Retries {
+    /// Retries so far.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// The distinct errors that were retried (at most 5, shortened).
+    pub fn errors(&self) -> Vec<String> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Notes one retry after `error`.
+    pub fn note(&self, error: &str) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        // Transaction ids and keys differ each time: keep the text before them.
+        let kind: String = error.chars().take(160).collect();
+        let prefix = |s: &str| s.chars().take(60).collect::<String>();
+        if let Ok(mut seen) = self.seen.lock() {
+            let known = seen.iter().any(|s| prefix(s) == prefix(&kind));
+            if !known && seen.len() < 5 {
+                tracing::warn!(error = %kind, "retrying a step");
+                seen.push(kind);
+            }
+        }
+    }
+
+    /// Runs `step` up to [`ATTEMPTS`] times, pausing between attempts.
+    pub async fn run<T, F, Fut>(&self, mut step: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut delay = FIRST_RETRY_DELAY;
+        let mut attempt = 1;
+        loop {
+            match step().await {
+                Ok(value) => return Ok(value),
+                Err(e) if attempt < ATTEMPTS => {
+                    self.note(&e.to_string());
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
 
 /// A moment of a case: a step done, seconds after the case started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +108,9 @@ pub struct CaseTiming {
     pub steps: Vec<Step>,
     /// Transactions the case submitted (`Store` calls).
     pub submitted: usize,
+    /// Steps retried during the case (see [`Retries`]).
+    #[serde(default)]
+    pub retries: usize,
 }
 
 /// Measures a case as it runs.
@@ -68,7 +144,7 @@ impl Stopwatch {
     }
 
     /// The timing, ending at the last step.
-    pub fn finish(self, submitted: usize) -> CaseTiming {
+    pub fn finish(self, submitted: usize, retries: usize) -> CaseTiming {
         let total_s = self.steps.last().map_or(0.0, |s| s.at_s);
         CaseTiming {
             start_us: self.start_us,
@@ -76,6 +152,7 @@ impl Stopwatch {
             total_s,
             steps: self.steps,
             submitted,
+            retries,
         }
     }
 }
@@ -108,10 +185,42 @@ mod tests {
         let mut watch = Stopwatch::start();
         watch.step("txtc");
         watch.step("read");
-        let timing = watch.finish(5);
+        let timing = watch.finish(5, 0);
         assert_eq!(timing.steps.len(), 2);
         assert_eq!(timing.total_s, timing.steps[1].at_s);
         assert!(timing.end_us >= timing.start_us);
         assert_eq!(timing.submitted, 5);
+    }
+
+    #[tokio::test]
+    async fn a_step_is_retried_until_it_succeeds_or_attempts_run_out() {
+        let retries = Retries::default();
+        let mut calls = 0;
+        let value = retries
+            .run(|| {
+                calls += 1;
+                let failing = calls < 3;
+                async move {
+                    if failing {
+                        Err(crate::error::BenchError::Invalid(
+                            "not found: no case is stored under key 00".into(),
+                        ))
+                    } else {
+                        Ok(7)
+                    }
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!((value, retries.count()), (7, 2));
+        assert_eq!(retries.errors().len(), 1, "one kind of error");
+
+        let err = retries
+            .run(|| async { Err::<(), _>(crate::error::BenchError::Invalid("always".into())) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "always");
+        assert_eq!(retries.count(), 2 + ATTEMPTS - 1);
+        assert_eq!(retries.errors().len(), 2);
     }
 }
