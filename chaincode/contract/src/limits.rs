@@ -26,9 +26,12 @@ pub const TAG_COEFFICIENT_BYTES: usize = 66;
 pub const MIN_PARTICIPANTS: usize = 2;
 /// Most participants in a case, doctor included.
 pub const MAX_PARTICIPANTS: usize = 32;
-/// Argon2id bounds: memory in KiB (at least 8 per lane, at most 4 GiB).
-pub const KDF_MAX_M_KIB: u32 = 4 * 1024 * 1024;
+/// Argon2id bounds: memory in KiB (at least 8 per lane, at most 1 GiB).
+/// Every participant's client spends this much memory, automatically, when
+/// its watcher answers a case; the bound keeps a case from exhausting it
+/// (about 64× the default cost) while leaving room to raise the cost.
+pub const KDF_MAX_M_KIB: u32 = 1024 * 1024;
 /// Argon2id bounds: passes.
-pub const KDF_MAX_T: u32 = 64;
+pub const KDF_MAX_T: u32 = 16;
 /// Argon2id bounds: lanes.
-pub const KDF_MAX_P: u32 = 64;
+pub const KDF_MAX_P: u32 = 16;

@@ -348,6 +348,30 @@ async fn case_opening_rules() {
         &c.doctor,
         &with(&|o| {
             o.kdf = Some(KdfParams {
+                m_kib: 19456,
+                t: 17,
+                p: 1,
+            })
+        }),
+        "kdf.t must be between 1 and 16",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.kdf = Some(KdfParams {
+                m_kib: 1024 * 1024 + 1,
+                t: 2,
+                p: 1,
+            })
+        }),
+        "kdf.m_kib must be between 8 (8 per lane) and 1048576",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &with(&|o| {
+            o.kdf = Some(KdfParams {
                 m_kib: u32::MAX,
                 t: 2,
                 p: 1,

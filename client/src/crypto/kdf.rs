@@ -47,7 +47,7 @@ impl KdfParams {
     pub const MINIMUM: Self = Self::DEFAULT;
 
     /// The costliest parameters a workflow accepts (the contract's bounds:
-    /// 4 GiB, 64 passes, 64 lanes): a case opening above them is refused
+    /// 1 GiB, 16 passes, 16 lanes): a case opening above them is refused
     /// rather than letting it exhaust the participant's memory.
     pub const MAXIMUM: Self = Self {
         m_kib: limits::KDF_MAX_M_KIB,
