@@ -115,7 +115,7 @@ pub async fn run(args: &CommCostArgs) -> Result<CommCostReport> {
 async fn measure(cast: &Cast, options: DirectOptions) -> Result<CommCost> {
     let observer = cast.require(Part::Patient)?;
     let from = observer.connection.height().await?;
-    let outcome = run_case(cast, &cast.selection()?, options, &Retries::default()).await?;
+    let outcome = run_case(cast, options, &Retries::default()).await?;
     let case = outcome.case.as_bytes().to_vec();
     let stored = observer.ledger().get_case(&case).await?;
     let mut by_type: Vec<(String, usize, usize)> = Vec::new();

@@ -92,13 +92,12 @@ pub async fn run(args: &LatencyArgs) -> Result<LatencyReport> {
         kdf,
     )
     .await?;
-    let selection = cast.selection()?;
-    selection.verify(cast.members[0].ledger()).await?;
+    cast.selection()?.verify(cast.members[0].ledger()).await?;
     cast.checkpoint_now().await?;
     let mut runner = Runner::new(args, &cast, kdf);
     let log = ChaincodeLog::from_now(&files.chaincode_log)?;
     for _ in 0..args.warmup {
-        runner.case(&cast, &selection).await?;
+        runner.case(&cast).await?;
     }
     log.require_executions()?;
 
@@ -107,7 +106,7 @@ pub async fn run(args: &LatencyArgs) -> Result<LatencyReport> {
         let load = Load::start();
         let mut timings = Vec::with_capacity(patients);
         for _ in 0..patients {
-            timings.push(runner.case(&cast, &selection).await?.timing);
+            timings.push(runner.case(&cast).await?.timing);
         }
         let load = load.finish();
         // The last lines may still be on their way to the file.
@@ -172,14 +171,10 @@ impl Runner {
         }
     }
 
-    async fn case(
-        &mut self,
-        cast: &Cast,
-        selection: &medchain::workflow::Selection,
-    ) -> Result<CaseOutcome> {
+    async fn case(&mut self, cast: &Cast) -> Result<CaseOutcome> {
         match self {
-            Self::Events(rig, timeout) => rig.run_case(cast, selection, *timeout).await,
-            Self::Direct(options, retries) => run_case(cast, selection, *options, retries).await,
+            Self::Events(rig, timeout) => rig.run_case(cast, *timeout).await,
+            Self::Direct(options, retries) => run_case(cast, *options, retries).await,
         }
     }
 

@@ -184,11 +184,10 @@ async fn worker(
     deadline: Instant,
     retries: Retries,
 ) -> Result<WorkerResult> {
-    let selection = cast.selection()?;
     let mut result = WorkerResult::default();
     let mut in_a_row = 0;
     while Instant::now() < deadline && in_a_row < MAX_FAILURES_IN_A_ROW {
-        match run_case(&cast, &selection, options, &retries).await {
+        match run_case(&cast, options, &retries).await {
             Ok(outcome) => {
                 in_a_row = 0;
                 result.latencies.push(outcome.timing.total_s);

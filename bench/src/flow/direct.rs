@@ -5,7 +5,7 @@
 
 use futures::future::try_join_all;
 use medchain::crypto::{CaseId, RecordType};
-use medchain::workflow::{self, Selection};
+use medchain::workflow;
 
 use super::{CaseTiming, Retries, Stopwatch, message};
 use crate::cast::{Cast, Kdf, Part, Participant};
@@ -78,16 +78,17 @@ async fn read(p: &Participant, key: &[u8; 32], kdf: Kdf, retries: &Retries) -> R
         .await
 }
 
-/// Runs one case with `cast`, from the patient's `selection`.
+/// Runs one case with `cast`: the patient signs a fresh selection (not
+/// timed: it happens before the doctor opens the case), then the case runs.
 pub async fn run_case(
     cast: &Cast,
-    selection: &Selection,
     options: DirectOptions,
     retries: &Retries,
 ) -> Result<CaseOutcome> {
     let kdf = options.kdf;
     let retried_before = retries.count();
     let doctor = cast.require(Part::Doctor)?;
+    let selection = &cast.selection()?;
     let mut watch = Stopwatch::start();
     let case = retries
         .run(|| async {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use medchain::crypto::{CaseId, RecordType};
 use medchain::ledger::Ledger;
 use medchain::wallet::Wallet;
-use medchain::workflow::{self, Notification, Selection, Watcher};
+use medchain::workflow::{self, Notification, Watcher};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -194,16 +194,13 @@ impl EventRig {
         }
     }
 
-    /// Opens a case from `selection` and waits until the patient has read
-    /// its last record, at most `timeout`.
-    pub async fn run_case(
-        &mut self,
-        cast: &Cast,
-        selection: &Selection,
-        timeout: Duration,
-    ) -> Result<CaseOutcome> {
+    /// The patient signs a fresh selection (not timed), the doctor opens a
+    /// case from it, and the run waits until the patient has read its last
+    /// record, at most `timeout`.
+    pub async fn run_case(&mut self, cast: &Cast, timeout: Duration) -> Result<CaseOutcome> {
         let doctor = cast.require(Part::Doctor)?;
         let retried_before = self.retries.count();
+        let selection = &cast.selection()?;
         let deadline = Instant::now() + timeout;
         let mut watch = Stopwatch::start();
         let kdf = self.kdf;
