@@ -73,6 +73,9 @@ pub fn draw(reports: &[LatencyReport], output: &Path) -> Result<()> {
         .configure_mesh()
         .x_desc("patients triggered sequentially")
         .y_desc("seconds per case")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .light_line_style(WHITE)
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(chart_error)?;

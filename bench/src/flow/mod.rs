@@ -49,11 +49,9 @@ impl Retries {
     /// Notes one retry after `error`.
     pub fn note(&self, error: &str) {
         self.count.fetch_add(1, Ordering::Relaxed);
-        // Transaction ids and keys differ each time: keep the text before them.
-        let kind: String = error.chars().take(160).collect();
-        let prefix = |s: &str| s.chars().take(60).collect::<String>();
+        let kind = without_ids(error);
         if let Ok(mut seen) = self.seen.lock() {
-            let known = seen.iter().any(|s| prefix(s) == prefix(&kind));
+            let known = seen.contains(&kind);
             if !known && seen.len() < 5 {
                 tracing::warn!(error = %kind, "retrying a step");
                 seen.push(kind);
@@ -91,6 +89,29 @@ pub struct Step {
     pub name: String,
     /// Seconds since the case started.
     pub at_s: f64,
+}
+
+/// `text` with every run of 16 or more hex digits (transaction ids, keys,
+/// indices) replaced by `…`, cut to 300 characters: one entry per kind of
+/// error.
+fn without_ids(text: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 16 {
+            out.push('…');
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out.chars().take(300).collect()
 }
 
 /// The timing of one case.
@@ -190,6 +211,20 @@ mod tests {
         assert_eq!(timing.total_s, timing.steps[1].at_s);
         assert!(timing.end_us >= timing.start_us);
         assert_eq!(timing.submitted, 5);
+    }
+
+    #[test]
+    fn errors_are_grouped_without_their_ids() {
+        assert_eq!(
+            without_ids(
+                "no case 682e3a6e8c8f4c5abda83dce6e3afca16fa3cfac697b522884b6d6cfd7264d63 on the ledger; waiting for ecc0b72ec453c791"
+            ),
+            "no case … on the ledger; waiting for …"
+        );
+        assert_eq!(
+            without_ids("status 500, face cafe"),
+            "status 500, face cafe"
+        );
     }
 
     #[tokio::test]
