@@ -768,3 +768,54 @@ async fn a_case_of_500_records_is_read_through_paged_queries() {
             >= 4
     );
 }
+
+#[tokio::test]
+async fn calls_without_a_usable_function_name_fail_with_status_500() {
+    let net = Net::start().await;
+    let doctor = Person::new("doctor");
+    for (args, expected) in [
+        (vec![], "no function name was given"),
+        (
+            vec![&b"\xff\xfe"[..], b"x"],
+            "the function name is not UTF-8",
+        ),
+        (vec![&b"Nope"[..], b"x"], "unknown function"),
+        (vec![&b"Get"[..]], "takes exactly one argument"),
+    ] {
+        let before = net.peer.world_state();
+        let r = net
+            .peer
+            .invoke(&doctor.creator, &args, &Default::default())
+            .await
+            .unwrap();
+        assert_eq!(r.response.status, 500, "{expected}");
+        assert!(
+            r.response.message.contains(expected),
+            "{}",
+            r.response.message
+        );
+        assert!(!r.committed && r.event.is_none());
+        assert_eq!(net.peer.world_state(), before);
+    }
+}
+
+#[tokio::test]
+async fn a_registration_certificate_without_a_p256_key_is_refused() {
+    let net = Net::start().await;
+    let doctor = Person::new("doctor");
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+    let p384 = rcgen::CertificateParams::new(vec!["p384".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let mut input = reg(&doctor, Role::Doctor);
+    if let Some(Record::Reg(r)) = &mut input.record {
+        r.certificate_pem = p384.pem();
+    }
+    net.rejected(
+        &doctor,
+        &input,
+        "the certificate's public key is not a P-256 key",
+    )
+    .await;
+}
