@@ -209,3 +209,33 @@ async fn a_registration_must_be_the_one_of_the_participant_asked_for() {
     // Not registered at all is still `None`.
     assert!(ledger.get_participant(other_ind).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_submission_is_retried_while_another_orgs_peer_lags_one_block_behind() {
+    let org = Org::new();
+    let (ledger, mock) = ledger(&org).await;
+    // Two endorsements fail as on a peer that has not committed the case yet.
+    mock.lag_endorsements(2);
+    let committed = ledger.submit("put", b"k").await.unwrap();
+    assert!(!committed.tx_id.is_empty());
+    assert_eq!(mock.endorse_calls(), 3);
+
+    // A peer that never catches up: the error is reported after the last try.
+    mock.lag_endorsements(100);
+    let before = mock.endorse_calls();
+    let err = ledger.submit("put", b"k").await.unwrap_err();
+    assert!(err.to_string().contains("not found: no case"), "{err}");
+    assert_eq!(mock.endorse_calls() - before, 5);
+}
+
+#[tokio::test]
+async fn other_endorsement_failures_are_not_retried() {
+    let org = Org::new();
+    let (ledger, mock) = ledger(&org).await;
+    let err = ledger.submit("fail", b"").await.unwrap_err();
+    assert!(
+        err.to_string().contains("failed to collect enough"),
+        "{err}"
+    );
+    assert_eq!(mock.endorse_calls(), 1);
+}

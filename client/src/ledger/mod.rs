@@ -39,6 +39,21 @@ pub enum LedgerError {
     Unverified(String),
 }
 
+/// How often a Fabric submission is tried in all when an endorsing peer
+/// seems not to have committed a block the caller already saw.
+const LAGGING_PEER_ATTEMPTS: u32 = 5;
+/// The pause before the first such retry; it doubles after each attempt
+/// (50 + 100 + 200 + 400 ms in all).
+const LAGGING_PEER_FIRST_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Whether an endorsement failed the way a peer that lags one block behind
+/// makes it fail: the contract found no case (or no response) that the
+/// caller knows is committed.
+fn is_lagging_peer(error: &GatewayError) -> bool {
+    let text = error.to_string();
+    text.contains("not found: ") || text.contains("out of order: ")
+}
+
 /// Checks that a record the ledger returned is the one stored under
 /// `key`: κ is SHA-256 of the stored input parameter, so one peer cannot
 /// substitute another record's content.
@@ -203,7 +218,29 @@ impl Ledger {
                     vec![function.as_bytes().to_vec(), argument.to_vec()],
                 )
                 .await?),
-            Backend::Fabric(fabric) => Ok(fabric.contract.submit(function, &[argument]).await?),
+            Backend::Fabric(fabric) => {
+                // An endorsement runs on a peer of every organization. The
+                // caller may already have seen a block (its own peer's
+                // event or commit status) that another organization's peer
+                // has not committed yet; that peer's simulation then fails
+                // with `not found` or `out of order`. Such a failure is
+                // retried briefly; a genuine one is reported after the
+                // last attempt.
+                let mut delay = LAGGING_PEER_FIRST_DELAY;
+                let mut attempt = 1;
+                loop {
+                    match fabric.contract.submit(function, &[argument]).await {
+                        Ok(result) => return Ok(result),
+                        Err(e) if attempt < LAGGING_PEER_ATTEMPTS && is_lagging_peer(&e) => {
+                            tracing::debug!(attempt, error = %e, "an endorsing peer may lag behind; retrying");
+                            tokio::time::sleep(delay).await;
+                            delay *= 2;
+                            attempt += 1;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
         }
     }
 

@@ -20,9 +20,11 @@ use medchain_protos::protos::{ChaincodeEvent, Response, SignedProposal, TxValida
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
-use tonic::{Request, Status};
+use tonic::{Code, Request, Status};
 
-use super::mock_chaincode::{Checked, Outcome, planted_key, prepare, run_chaincode};
+use super::mock_chaincode::{
+    Checked, Outcome, planted_key, prepare, run_chaincode, status_with_details,
+};
 use super::mock_checks::{check_proposal, check_signature};
 
 pub const CHANNEL: &str = "medchain";
@@ -65,6 +67,8 @@ struct Inner {
     accepted_certificates: Vec<String>,
     auto_cut: Mutex<bool>,
     honour_after_transaction_id: Mutex<bool>,
+    lagging_endorsements: Mutex<usize>,
+    endorse_calls: Mutex<usize>,
 }
 
 /// The mock gateway; clones share the ledger.
@@ -87,6 +91,8 @@ impl MockGateway {
                 accepted_certificates,
                 auto_cut: Mutex::new(true),
                 honour_after_transaction_id: Mutex::new(true),
+                lagging_endorsements: Mutex::new(0),
+                endorse_calls: Mutex::new(0),
             }),
         }
     }
@@ -99,6 +105,18 @@ impl MockGateway {
     /// Misbehave: ignore `after_transaction_id` (to test the client guard).
     pub fn set_honour_after_transaction_id(&self, honour: bool) {
         *self.inner.honour_after_transaction_id.lock().unwrap() = honour;
+    }
+
+    /// Plays another organization's peer that has not committed the latest
+    /// block yet: the next `count` endorsements fail as the medchain
+    /// contract fails on that peer (`not found: no case …`).
+    pub fn lag_endorsements(&self, count: usize) {
+        *self.inner.lagging_endorsements.lock().unwrap() = count;
+    }
+
+    /// How many Endorse calls the gateway received.
+    pub fn endorse_calls(&self) -> usize {
+        *self.inner.endorse_calls.lock().unwrap()
     }
 
     /// Orders the pending transactions into a block; returns its number.
@@ -231,6 +249,24 @@ impl Gateway for MockGateway {
         request: Request<EndorseRequest>,
     ) -> Result<tonic::Response<EndorseResponse>, Status> {
         let request = request.into_inner();
+        *self.inner.endorse_calls.lock().unwrap() += 1;
+        {
+            let mut lagging = self.inner.lagging_endorsements.lock().unwrap();
+            if *lagging > 0 {
+                *lagging -= 1;
+                let detail = ErrorDetail {
+                    address: "peer0.org2.example.com:7061".into(),
+                    msp_id: "Org2MSP".into(),
+                    message: "chaincode response 500, not found: no case is stored under key 00"
+                        .into(),
+                };
+                return Err(status_with_details(
+                    Code::Aborted,
+                    "failed to collect enough transaction endorsements, see attached details for more info",
+                    &[detail],
+                ));
+            }
+        }
         let (call, outcome) = self
             .simulate(
                 request.proposed_transaction.as_ref(),
