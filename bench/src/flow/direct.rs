@@ -7,7 +7,7 @@ use futures::future::try_join_all;
 use medchain::crypto::{CaseId, RecordType};
 use medchain::workflow;
 
-use super::{CaseTiming, Retries, Stopwatch, message};
+use super::{CaseTiming, Retries, message, open_case};
 use crate::cast::{Cast, Kdf, Part, Participant};
 use crate::error::{BenchError, Result};
 
@@ -88,23 +88,8 @@ pub async fn run_case(
     let kdf = options.kdf;
     let retried_before = retries.count();
     let doctor = cast.require(Part::Doctor)?;
-    let selection = &cast.selection()?;
-    let mut watch = Stopwatch::start();
-    let case = retries
-        .run(|| async {
-            Ok(workflow::open_case(
-                doctor.ledger(),
-                &doctor.wallet,
-                &doctor.password,
-                selection,
-                kdf.params,
-                kdf.policy,
-            )
-            .await?)
-        })
-        .await?;
+    let (case, mut watch) = open_case(cast, kdf, retries).await?;
     let mut submitted = 1;
-    watch.step("txtc");
 
     let responders: Vec<_> = cast
         .members

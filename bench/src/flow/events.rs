@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use super::direct::CaseOutcome;
-use super::{FIRST_RETRY_DELAY, Retries, Stopwatch, message};
+use super::{FIRST_RETRY_DELAY, Retries, message, open_case};
 use crate::cast::{Cast, Kdf, Part};
 use crate::error::{BenchError, Result};
 
@@ -198,27 +198,9 @@ impl EventRig {
     /// case from it, and the run waits until the patient has read its last
     /// record, at most `timeout`.
     pub async fn run_case(&mut self, cast: &Cast, timeout: Duration) -> Result<CaseOutcome> {
-        let doctor = cast.require(Part::Doctor)?;
         let retried_before = self.retries.count();
-        let selection = &cast.selection()?;
         let deadline = Instant::now() + timeout;
-        let mut watch = Stopwatch::start();
-        let kdf = self.kdf;
-        let case = self
-            .retries
-            .run(|| async {
-                Ok(workflow::open_case(
-                    doctor.ledger(),
-                    &doctor.wallet,
-                    &doctor.password,
-                    selection,
-                    kdf.params,
-                    kdf.policy,
-                )
-                .await?)
-            })
-            .await?;
-        watch.step("txtc");
+        let (case, mut watch) = open_case(cast, self.kdf, &self.retries).await?;
         loop {
             let signal = tokio::time::timeout_at(deadline, self.signals.recv())
                 .await

@@ -14,6 +14,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use medchain::crypto::CaseId;
+use medchain::workflow;
+
+use crate::cast::{Cast, Kdf, Part};
 use crate::chaincode_log::now_us;
 use crate::error::Result;
 
@@ -176,6 +180,30 @@ impl Stopwatch {
             retries,
         }
     }
+}
+
+/// The patient signs a fresh selection (not timed) and the doctor opens a
+/// case from it (`txtc`); returns κ0 and the stopwatch, started just before
+/// the submission, with the `txtc` step recorded.
+pub async fn open_case(cast: &Cast, kdf: Kdf, retries: &Retries) -> Result<(CaseId, Stopwatch)> {
+    let doctor = cast.require(Part::Doctor)?;
+    let selection = &cast.selection()?;
+    let mut watch = Stopwatch::start();
+    let case = retries
+        .run(|| async {
+            Ok(workflow::open_case(
+                doctor.ledger(),
+                &doctor.wallet,
+                &doctor.password,
+                selection,
+                kdf.params,
+                kdf.policy,
+            )
+            .await?)
+        })
+        .await?;
+    watch.step("txtc");
+    Ok((case, watch))
 }
 
 /// A record's plaintext of exactly `bytes` bytes.
