@@ -1,0 +1,92 @@
+//! Who may store what: registered roles and case participants, checked by full public key.
+
+use medchain_protos::medchain::v1::Role;
+use medchain_shim::{ClientIdentity, Stub};
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+
+use super::role_name;
+use crate::case::{Case, ParticipantRef};
+use crate::error::ContractError;
+use crate::query::load_registration;
+
+/// Checks that the creator is registered as `role` under `ind` with the
+/// same public key it signed with.
+pub(super) async fn require_registered<S: Stub>(
+    stub: &S,
+    record: &'static str,
+    creator: &ClientIdentity,
+    ind: u64,
+    role: Role,
+) -> Result<(), ContractError> {
+    match load_registration(stub, ind).await? {
+        Some((registered, key)) if registered == role && &key == creator.public_key() => Ok(()),
+        Some((registered, _)) if registered != role => Err(ContractError::unauthorized(
+            record,
+            format!(
+                "the submitter is registered as {}, not as {}",
+                role_name(registered),
+                role_name(role)
+            ),
+        )),
+        Some(_) => Err(ContractError::unauthorized(
+            record,
+            "the submitter's key differs from its registered certificate",
+        )),
+        None => Err(ContractError::unauthorized(
+            record,
+            format!(
+                "the submitter is not registered as a {}; register first",
+                role_name(role)
+            ),
+        )),
+    }
+}
+
+/// Checks that the creator is a participant of the case who answers it
+/// (everyone but the doctor), comparing full public keys.
+pub(super) async fn authorize_participant<S: Stub>(
+    stub: &S,
+    record: &'static str,
+    case: &Case,
+    creator: &ClientIdentity,
+    kappa0: &[u8],
+) -> Result<(), ContractError> {
+    let own_key = creator.public_key().to_encoded_point(false);
+    let not_participant = || {
+        ContractError::unauthorized(
+            record,
+            format!(
+                "the submitter is not a participant of case {}",
+                hex::encode(kappa0)
+            ),
+        )
+    };
+    match case.role_of(creator.ind()) {
+        None => Err(not_participant()),
+        Some(ParticipantRef::Doctor) => Err(ContractError::unauthorized(
+            record,
+            "the doctor does not answer its own case; it derives its secret locally",
+        )),
+        Some(ParticipantRef::Patient) if own_key.as_bytes() == case.patient_key.as_slice() => {
+            Ok(())
+        }
+        Some(ParticipantRef::Family(n))
+            if case
+                .family_keys
+                .get(n)
+                .is_some_and(|k| own_key.as_bytes() == k.as_slice()) =>
+        {
+            Ok(())
+        }
+        Some(ParticipantRef::Patient | ParticipantRef::Family(_)) => Err(not_participant()),
+        Some(ParticipantRef::Pharmacist) => {
+            require_registered(stub, record, creator, creator.ind(), Role::Pharmacist).await
+        }
+        Some(ParticipantRef::Insurer) => {
+            require_registered(stub, record, creator, creator.ind(), Role::Insurer).await
+        }
+        Some(ParticipantRef::LawyerExpert) => {
+            require_registered(stub, record, creator, creator.ind(), Role::LawyerExpert).await
+        }
+    }
+}

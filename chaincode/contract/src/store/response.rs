@@ -1,0 +1,57 @@
+//! `txtr`: a participant answers a case opening.
+
+use medchain_protos::medchain::v1::CaseResponse;
+use medchain_shim::Stub;
+
+use super::authorize::authorize_participant;
+use super::{emit, put_record};
+use crate::error::ContractError;
+use crate::keys::response_key;
+use crate::limits::SEALED_SECRET_BYTES;
+use crate::query::load_case;
+use crate::validate::{ephemeral_key, key32};
+
+pub(super) async fn store_response<S: Stub>(
+    stub: &S,
+    bytes: &[u8],
+    response: &CaseResponse,
+) -> Result<Vec<u8>, ContractError> {
+    const RECORD: &str = "txtr";
+    let kappa0 = key32(RECORD, "the case key", &response.case_key)?;
+    let case = load_case(stub, kappa0).await?;
+    let creator = stub.creator();
+    if response.responder != creator.ind() {
+        return Err(ContractError::unauthorized(
+            RECORD,
+            format!(
+                "the response names participant {:016x} but the submitter is {:016x}; answer only for yourself",
+                response.responder,
+                creator.ind()
+            ),
+        ));
+    }
+    authorize_participant(stub, RECORD, &case, creator, kappa0).await?;
+    ephemeral_key(&response.ephemeral_key)
+        .map_err(|e| ContractError::invalid(RECORD, format!("ephemeral key: {e}")))?;
+    if response.sealed_secret.len() != SEALED_SECRET_BYTES {
+        return Err(ContractError::invalid(
+            RECORD,
+            format!(
+                "the sealed secret must be {SEALED_SECRET_BYTES} bytes (nonce, 32-byte secret, GCM tag), got {}",
+                response.sealed_secret.len()
+            ),
+        ));
+    }
+    let index = response_key(kappa0, creator.ind())?;
+    if stub.get_state(&index).await?.is_some() {
+        return Err(ContractError::AlreadyStored(format!(
+            "participant {:016x} has already answered case {}",
+            creator.ind(),
+            hex::encode(kappa0)
+        )));
+    }
+    let kappa = put_record(stub, bytes, Some(kappa0)).await?;
+    stub.put_state(&index, &kappa).await?;
+    emit(stub, RECORD, &kappa, kappa0, case.receivers(RECORD));
+    Ok(kappa.to_vec())
+}
