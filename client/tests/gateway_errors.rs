@@ -69,7 +69,7 @@ fn error_details_are_decoded_from_the_status() {
 }
 
 #[test]
-fn other_detail_types_and_garbage_are_skipped() {
+fn other_detail_types_and_garbage_are_left_out() {
     let detail = ErrorDetail {
         address: "a:1".into(),
         msp_id: "M".into(),

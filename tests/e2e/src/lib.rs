@@ -5,7 +5,7 @@
 //!
 //! The network must be up: `bash tests/run-all.sh` brings it up before the
 //! end-to-end phase. Without it every test fails with a message saying how
-//! to start it — nothing is skipped.
+//! to start it; no test passes without the network.
 
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
