@@ -2,6 +2,8 @@
 
 use medchain_protos::medchain::v1::{CaseOpening, KdfParams};
 use medchain_shim::key_index;
+use p256::PublicKey;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
 
 use crate::validate::identity_key;
 
@@ -135,6 +137,19 @@ impl Case {
         } else {
             None
         }
+    }
+
+    /// Whether `who` is the patient or a family member of this case named
+    /// by exactly `key` (patients and family members are named by their
+    /// full public key, not only by its 64-bit index).
+    pub fn named_by_key(&self, who: ParticipantRef, key: &PublicKey) -> bool {
+        let key = key.to_encoded_point(false);
+        let named = match who {
+            ParticipantRef::Patient => Some(&self.patient_key),
+            ParticipantRef::Family(n) => self.family_keys.get(n),
+            _ => None,
+        };
+        named.is_some_and(|k| k.as_slice() == key.as_bytes())
     }
 
     /// The patient and every family member.

@@ -31,6 +31,8 @@ pub use case::{Case, ParticipantRef};
 pub use error::ContractError;
 pub use keys::{case_index_range_attributes, record_state_key};
 pub use query::record_type;
+pub use store::role_name;
+pub use validate::{ephemeral_key, identity_key};
 
 use medchain_shim::{Chaincode, InvokeError, Stub};
 

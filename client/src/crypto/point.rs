@@ -19,13 +19,15 @@ pub const UNCOMPRESSED_LEN: usize = medchain_contract::limits::IDENTITY_KEY_BYTE
 /// Decodes a 33-byte SEC1 compressed point (prefix `02` or `03`); `what`
 /// names the key in the error.
 pub fn decode_compressed_key(bytes: &[u8], what: &'static str) -> Result<PublicKey, CryptoError> {
-    decode(bytes, COMPRESSED_LEN, &[0x02, 0x03], what, "compressed")
+    // The chaincode's parser is the one implementation of the encoding.
+    medchain_contract::ephemeral_key(bytes).map_err(|_| invalid(what, "compressed", COMPRESSED_LEN))
 }
 
 /// Decodes a 65-byte SEC1 uncompressed point (prefix `04`); `what` names
 /// the key in the error.
 pub fn decode_uncompressed_key(bytes: &[u8], what: &'static str) -> Result<PublicKey, CryptoError> {
-    decode(bytes, UNCOMPRESSED_LEN, &[0x04], what, "uncompressed")
+    medchain_contract::identity_key(bytes)
+        .map_err(|_| invalid(what, "uncompressed", UNCOMPRESSED_LEN))
 }
 
 /// The 33-byte SEC1 compressed encoding.
@@ -42,23 +44,12 @@ pub fn encode_uncompressed_key(key: &PublicKey) -> [u8; UNCOMPRESSED_LEN] {
     out
 }
 
-fn decode(
-    bytes: &[u8],
-    len: usize,
-    prefixes: &[u8],
-    what: &'static str,
-    encoding: &'static str,
-) -> Result<PublicKey, CryptoError> {
-    let error = CryptoError::InvalidPublicKey {
+/// The error for a key that is not a valid point in `encoding`.
+fn invalid(what: &'static str, encoding: &'static str, expected: usize) -> CryptoError {
+    CryptoError::InvalidPublicKey {
         what,
         encoding,
-        expected: len,
-    };
-    match bytes.first() {
-        Some(prefix) if bytes.len() == len && prefixes.contains(prefix) => {
-            PublicKey::from_sec1_bytes(bytes).map_err(|_| error)
-        }
-        _ => Err(error),
+        expected,
     }
 }
 

@@ -1,12 +1,12 @@
 //! A case as read from the ledger with `GetCase`: the opening, the
 //! responses and the records, decoded and checked.
 
-use medchain_contract::Case;
+use medchain_contract::{Case, ParticipantRef};
 use medchain_protos::medchain::v1::input_parameter::Record;
 use medchain_protos::medchain::v1::{
     CaseOpening, CaseRecord, CaseResponse, InputParameter, StoredRecord,
 };
-use p256::elliptic_curve::sec1::ToEncodedPoint;
+
 use prost::Message;
 
 use super::WorkflowError;
@@ -154,18 +154,11 @@ impl CaseView {
     /// Checks that the ledger identity is a participant of the case
     /// (patients and family members by full public key).
     pub fn require_participant(&self, ledger: &Ledger) -> Result<(), WorkflowError> {
-        let ind = ledger.ind();
-        let own_key = ledger.identity().public_key().to_encoded_point(false);
-        let is_member = match self.case.role_of(ind) {
+        let is_member = match self.case.role_of(ledger.ind()) {
             None => false,
-            Some(medchain_contract::ParticipantRef::Patient) => {
-                own_key.as_bytes() == self.case.patient_key.as_slice()
+            Some(who @ (ParticipantRef::Patient | ParticipantRef::Family(_))) => {
+                self.case.named_by_key(who, ledger.identity().public_key())
             }
-            Some(medchain_contract::ParticipantRef::Family(n)) => self
-                .case
-                .family_keys
-                .get(n)
-                .is_some_and(|k| own_key.as_bytes() == k.as_slice()),
             Some(_) => true,
         };
         if is_member {

@@ -267,11 +267,7 @@ impl Selection {
                         Some(Record::Reg(reg)) => Role::try_from(reg.role).ok(),
                         _ => None,
                     });
-            let role_name = role
-                .as_str_name()
-                .trim_start_matches("ROLE_")
-                .to_lowercase()
-                .replace('_', "-");
+            let role_name = medchain_contract::role_name(role);
             match registered {
                 Some(r) if r == role => {}
                 Some(_) => {

@@ -2,7 +2,6 @@
 
 use medchain_protos::medchain::v1::Role;
 use medchain_shim::{ClientIdentity, Stub};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 
 use super::role_name;
 use crate::case::{Case, ParticipantRef};
@@ -51,7 +50,6 @@ pub(super) async fn authorize_participant<S: Stub>(
     creator: &ClientIdentity,
     kappa0: &[u8],
 ) -> Result<(), ContractError> {
-    let own_key = creator.public_key().to_encoded_point(false);
     let not_participant = || {
         ContractError::unauthorized(
             record,
@@ -67,14 +65,8 @@ pub(super) async fn authorize_participant<S: Stub>(
             record,
             "the doctor does not answer its own case; it derives its secret locally",
         )),
-        Some(ParticipantRef::Patient) if own_key.as_bytes() == case.patient_key.as_slice() => {
-            Ok(())
-        }
-        Some(ParticipantRef::Family(n))
-            if case
-                .family_keys
-                .get(n)
-                .is_some_and(|k| own_key.as_bytes() == k.as_slice()) =>
+        Some(who @ (ParticipantRef::Patient | ParticipantRef::Family(_)))
+            if case.named_by_key(who, creator.public_key()) =>
         {
             Ok(())
         }

@@ -42,8 +42,9 @@ pub async fn store<S: Stub>(stub: &S, bytes: &[u8]) -> Result<Vec<u8>, ContractE
     }
 }
 
-/// The role name used in messages.
-pub(crate) fn role_name(role: Role) -> &'static str {
+/// The role's name as messages and the CLI spell it (`doctor`,
+/// `pharmacist`, `insurer`, `lawyer-expert`).
+pub fn role_name(role: Role) -> &'static str {
     match role {
         Role::Doctor => "doctor",
         Role::Pharmacist => "pharmacist",

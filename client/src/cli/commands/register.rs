@@ -45,10 +45,7 @@ pub async fn ensure_registered(ledger: &Ledger, role: UserRole) -> Result<bool, 
             ExitStatus::OutOfOrder,
             format!(
                 "this identity is already registered as {}; one identity has one role, so use another identity for the {role} role",
-                found
-                    .as_str_name()
-                    .trim_start_matches("ROLE_")
-                    .to_lowercase()
+                medchain_contract::role_name(found)
             ),
         )),
         None => {
