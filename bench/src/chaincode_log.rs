@@ -1,5 +1,5 @@
 //! The chaincode server's per-transaction timing lines (the shim's
-//! `medchain_shim::timing` target, see `docs/chaincode.md`), read from its
+//! `fabric_shim::timing` target, see `docs/chaincode.md`), read from its
 //! log and summed per transaction id and per case.
 
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{BenchError, Result};
 
 /// The log filter that turns the timing lines on.
-pub const LOG_FILTER: &str = "info,medchain_shim::timing=debug";
+pub const LOG_FILTER: &str = "info,fabric_shim::timing=debug";
 
 /// One execution of a transaction by the chaincode (one per endorsing peer
 /// for a submitted transaction, one for an evaluated query).
@@ -98,13 +98,13 @@ fn strip_ansi(line: &str) -> String {
 }
 
 /// Parses a `tracing` fmt line of the timing target, e.g.
-/// `2026-01-01T10:00:00.123456Z DEBUG medchain_shim::timing: transaction executed peer=… tx_id=… channel=… micros=1834 ok=true`.
+/// `2026-01-01T10:00:00.123456Z DEBUG fabric_shim::timing: transaction executed peer=… tx_id=… channel=… micros=1834 ok=true`.
 pub fn parse_line(line: &str) -> Option<Execution> {
     if !line.contains("transaction executed") {
         return None;
     }
     let line = strip_ansi(line);
-    if !line.contains("medchain_shim::timing") {
+    if !line.contains("fabric_shim::timing") {
         return None;
     }
     let mut words = line.split_whitespace();
@@ -198,7 +198,7 @@ mod tests {
 
     use super::*;
 
-    const LINE: &str = "2026-01-01T10:00:00.123456Z DEBUG medchain_shim::timing: transaction executed peer=127.0.0.1:50412 tx_id=ab12 channel=medchain micros=1834 ok=true";
+    const LINE: &str = "2026-01-01T10:00:00.123456Z DEBUG fabric_shim::timing: transaction executed peer=127.0.0.1:50412 tx_id=ab12 channel=medchain micros=1834 ok=true";
 
     #[test]
     fn parses_a_plain_timing_line() {
@@ -213,14 +213,14 @@ mod tests {
 
     #[test]
     fn parses_a_coloured_timing_line() {
-        let coloured = "\u{1b}[2m2026-01-01T10:00:00.123456Z\u{1b}[0m \u{1b}[34mDEBUG\u{1b}[0m \u{1b}[2mmedchain_shim::timing\u{1b}[0m\u{1b}[2m:\u{1b}[0m transaction executed \u{1b}[3mpeer\u{1b}[0m\u{1b}[2m=\u{1b}[0m127.0.0.1:1 \u{1b}[3mtx_id\u{1b}[0m\u{1b}[2m=\u{1b}[0mcd34 \u{1b}[3mmicros\u{1b}[0m\u{1b}[2m=\u{1b}[0m7 \u{1b}[3mok\u{1b}[0m\u{1b}[2m=\u{1b}[0mfalse";
+        let coloured = "\u{1b}[2m2026-01-01T10:00:00.123456Z\u{1b}[0m \u{1b}[34mDEBUG\u{1b}[0m \u{1b}[2mfabric_shim::timing\u{1b}[0m\u{1b}[2m:\u{1b}[0m transaction executed \u{1b}[3mpeer\u{1b}[0m\u{1b}[2m=\u{1b}[0m127.0.0.1:1 \u{1b}[3mtx_id\u{1b}[0m\u{1b}[2m=\u{1b}[0mcd34 \u{1b}[3mmicros\u{1b}[0m\u{1b}[2m=\u{1b}[0m7 \u{1b}[3mok\u{1b}[0m\u{1b}[2m=\u{1b}[0mfalse";
         let e = parse_line(coloured).unwrap();
         assert_eq!((e.tx_id.as_str(), e.micros, e.ok), ("cd34", 7, false));
     }
 
     #[test]
     fn ignores_other_lines() {
-        assert!(parse_line("2026-01-01T10:00:00Z INFO medchain_shim: peer READY").is_none());
+        assert!(parse_line("2026-01-01T10:00:00Z INFO fabric_shim: peer READY").is_none());
         assert!(parse_line("transaction executed but no timestamp").is_none());
         let no_micros = LINE.replace("micros=1834", "micros=x");
         assert!(parse_line(&no_micros).is_none());

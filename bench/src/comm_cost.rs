@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
+use fabric_gateway::Checkpoint;
 use futures::StreamExt;
-use medchain::gateway::Checkpoint;
-use medchain::ledger::embedded::EmbeddedLedger;
-use medchain_protos::medchain::v1::StoreEvent;
+use medchain_protocol::v1::StoreEvent;
+use medchain_sdk::ledger::embedded::EmbeddedLedger;
 use prost::Message;
 use serde::{Deserialize, Serialize};
 
@@ -81,7 +81,7 @@ pub async fn run(args: &CommCostArgs) -> Result<CommCostReport> {
         None => {
             let ledger = EmbeddedLedger::open(dir.path().join("ledger"))
                 .await
-                .map_err(medchain::ledger::LedgerError::from)?;
+                .map_err(medchain_sdk::ledger::LedgerError::from)?;
             (Stage::Embedded(ledger), "embedded")
         }
     };
@@ -114,7 +114,7 @@ pub async fn run(args: &CommCostArgs) -> Result<CommCostReport> {
 /// Runs one case with `cast` and measures what it stored and emitted.
 async fn measure(cast: &Cast, options: DirectOptions) -> Result<CommCost> {
     let observer = cast.require(Part::Patient)?;
-    let from = observer.connection.height().await?;
+    let from = observer.ledger().height().await?;
     let outcome = run_case(cast, options, &Retries::default()).await?;
     let case = outcome.case.as_bytes().to_vec();
     let stored = observer.ledger().get_case(&case).await?;

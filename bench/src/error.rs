@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use medchain::cli::CliError;
-use medchain::ledger::LedgerError;
-use medchain::workflow::WorkflowError;
+use medchain_sdk::cast::CastError;
+use medchain_sdk::ledger::LedgerError;
+use medchain_sdk::workflow::WorkflowError;
 
 /// A benchmark failure, in one sentence.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,7 @@ pub enum BenchError {
     },
     /// Setting up a participant (wallet, connection, registration) failed.
     #[error(transparent)]
-    Setup(#[from] CliError),
+    Setup(#[from] CastError),
     /// A workflow step failed.
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
@@ -30,7 +30,7 @@ pub enum BenchError {
     Ledger(#[from] LedgerError),
     /// A wallet could not be read or updated.
     #[error(transparent)]
-    Wallet(#[from] medchain::wallet::WalletError),
+    Wallet(#[from] medchain_sdk::wallet::WalletError),
     /// A results file is not what this tool writes.
     #[error(
         "{path} is not a medchain-bench results file ({cause}); give the JSON a `latency` run wrote"

@@ -113,7 +113,7 @@ pub async fn run(args: &ThroughputArgs) -> Result<ThroughputReport> {
             let cast_dir = dir.path().join(format!("c{concurrency}-{i}"));
             casts.push(Arc::new(Cast::create(&stage, &cast_dir, 3, kdf).await?));
         }
-        let height = casts[0].members[0].connection.height().await?;
+        let height = casts[0].members[0].ledger().height().await?;
         let log = ChaincodeLog::from_now(&files.chaincode_log)?;
         let load = Load::start();
         let meter = Meter::start(&processes);
@@ -134,7 +134,7 @@ pub async fn run(args: &ThroughputArgs) -> Result<ThroughputReport> {
         let elapsed_s = start.elapsed().as_secs_f64();
         let usage = meter.finish()?;
         let load = load.finish();
-        let blocks = casts[0].members[0].connection.height().await? - height;
+        let blocks = casts[0].members[0].ledger().height().await? - height;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let executions = log.executions()?;
         let latencies: Vec<f64> = results

@@ -19,8 +19,8 @@
 
 use std::process::ExitCode;
 
+use fabric_shim::server::{ServerConfig, serve};
 use medchain_contract::MedicalRecords;
-use medchain_shim::server::{ServerConfig, serve};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]

@@ -4,8 +4,8 @@
 //! the last record. What is left is the chain of commits itself.
 
 use futures::future::try_join_all;
-use medchain::crypto::{CaseId, RecordType};
-use medchain::workflow;
+use medchain_sdk::workflow;
+use medchain_siff::{CaseId, RecordType};
 
 use super::{CaseTiming, Retries, message, open_case};
 use crate::cast::{Cast, Kdf, Part, Participant};

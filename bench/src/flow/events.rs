@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use medchain::crypto::{CaseId, RecordType};
-use medchain::ledger::Ledger;
-use medchain::wallet::Wallet;
-use medchain::workflow::{self, Notification, Watcher};
+use medchain_sdk::ledger::Ledger;
+use medchain_sdk::wallet::Wallet;
+use medchain_sdk::workflow::{self, Notification, Watcher};
+use medchain_siff::{CaseId, RecordType};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;

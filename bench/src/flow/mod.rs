@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use medchain::crypto::CaseId;
-use medchain::workflow;
+use medchain_sdk::workflow;
+use medchain_siff::CaseId;
 
 use crate::cast::{Cast, Kdf, Part};
 use crate::chaincode_log::now_us;

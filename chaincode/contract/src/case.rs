@@ -1,11 +1,11 @@
 //! A case's participants, derived from its `txtc` record.
 
-use medchain_protos::medchain::v1::{CaseOpening, KdfParams};
-use medchain_shim::key_index;
+use medchain_protocol::participant_index;
+use medchain_protocol::v1::{CaseOpening, KdfParams};
 use p256::PublicKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 
-use crate::validate::identity_key;
+use medchain_protocol::identity_key;
 
 /// The part a participant plays in one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl Case {
     /// Derives the participant list from a (validated) case opening.
     /// Fails when an identity key is not a valid P-256 point.
     pub fn from_opening(opening: &CaseOpening) -> Result<Self, String> {
-        let patient = key_index(
+        let patient = participant_index(
             &identity_key(&opening.patient_key).map_err(|e| format!("patient key: {e}"))?,
         );
         let family = opening
@@ -61,7 +61,7 @@ impl Case {
             .enumerate()
             .map(|(n, k)| {
                 identity_key(k)
-                    .map(|k| key_index(&k))
+                    .map(|k| participant_index(&k))
                     .map_err(|e| format!("family key {n}: {e}"))
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -6,7 +6,7 @@
 //! Signed message: `"medchain-selection-v1" || 0x00 || encode(Selection)`,
 //! ECDSA P-256 with SHA-256, DER.
 
-use medchain_protos::medchain::v1::{CaseOpening, Selection};
+use medchain_protocol::v1::{CaseOpening, Selection};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;

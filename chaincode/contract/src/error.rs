@@ -1,6 +1,6 @@
 //! The contract's errors: each is one sentence saying what is wrong.
 
-use medchain_shim::StubError;
+use fabric_shim::StubError;
 
 /// Why the contract rejected a call. The `Display` text is what the client
 /// sees (Fabric returns it as the proposal response message).

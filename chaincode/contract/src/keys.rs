@@ -16,7 +16,7 @@
 //! conflict (Fabric's MVCC check covers read keys only), and its history
 //! lists every record in the order the ledger committed them.
 
-use medchain_shim::{StubError, create_composite_key};
+use fabric_shim::{StubError, create_composite_key};
 use prost_types::Timestamp;
 
 use crate::error::ContractError;

@@ -9,7 +9,7 @@
 //! | `GetCase` | κ0 (32 bytes, raw or hex) | a `CaseRecords` message: every record of the case |
 //! | `GetParticipant` | `ind` (8 bytes big-endian, raw or 16 hex digits) | the stored `reg` input parameter |
 //!
-//! The contract is written against [`medchain_shim::Stub`] only, so the same
+//! The contract is written against [`fabric_shim::Stub`] only, so the same
 //! code runs under a Fabric peer (through `medchain-chaincode`) and
 //! in-process (the client's embedded ledger). It is deterministic: it reads
 //! no clock and no randomness and never iterates a hash map.
@@ -22,7 +22,6 @@ mod case;
 pub mod consent;
 mod error;
 mod keys;
-pub mod limits;
 mod query;
 mod store;
 mod validate;
@@ -32,20 +31,20 @@ pub use error::ContractError;
 pub use keys::{case_index_range_attributes, record_state_key};
 pub use query::record_type;
 pub use store::role_name;
-pub use validate::{ephemeral_key, identity_key};
 
-use medchain_shim::{Chaincode, InvokeError, Stub};
+use fabric_shim::{Chaincode, ClientIdentity, InvokeError, Stub};
+use medchain_protocol::function;
 
-/// The names of the contract's functions.
-pub mod function {
-    /// Validates and stores an input parameter.
-    pub const STORE: &str = "Store";
-    /// Returns a stored record by key.
-    pub const GET: &str = "Get";
-    /// Returns every record of a case.
-    pub const GET_CASE: &str = "GetCase";
-    /// Returns a participant's registration.
-    pub const GET_PARTICIPANT: &str = "GetParticipant";
+/// The paper's participant index `ind` of a transaction's creator.
+pub trait CreatorIndex {
+    /// The index of the certificate's key ([`medchain_protocol::participant_index`]).
+    fn ind(&self) -> u64;
+}
+
+impl CreatorIndex for ClientIdentity {
+    fn ind(&self) -> u64 {
+        medchain_protocol::participant_index(self.public_key())
+    }
 }
 
 /// The medical records contract (stateless: all state is on the ledger).

@@ -1,10 +1,10 @@
 //! `Get`, `GetCase`, `GetParticipant` and the ledger reads `Store` shares.
 
-use medchain_protos::medchain::v1::input_parameter::Record;
-use medchain_protos::medchain::v1::{CaseRecords, InputParameter, Role, StoredRecord};
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseRecords, InputParameter, Role, StoredRecord};
 use std::collections::BTreeMap;
 
-use medchain_shim::{Stub, split_composite_key};
+use fabric_shim::{Stub, split_composite_key};
 use p256::PublicKey;
 use prost::Message;
 
@@ -13,8 +13,8 @@ use crate::error::ContractError;
 use crate::keys::{
     CASE_INDEX, case_index_range_attributes, case_log_key, record_state_key, registration_key,
 };
-use crate::limits::KEY_BYTES;
 use crate::store::registration_key_of;
+use medchain_protocol::limits::KEY_BYTES;
 
 /// The `Get` function: the bytes stored under κ.
 pub async fn get<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u8>, ContractError> {

@@ -1,13 +1,11 @@
 //! Field-level validation shared by the record types.
 
-use medchain_protos::medchain::v1::{InputParameter, KdfParams};
-use p256::PublicKey;
+use medchain_protocol::v1::{InputParameter, KdfParams};
 use prost::Message;
 
 use crate::error::ContractError;
-use crate::limits::{
-    EPHEMERAL_KEY_BYTES, IDENTITY_KEY_BYTES, KDF_MAX_M_KIB, KDF_MAX_P, KDF_MAX_T, KEY_BYTES,
-    MAX_INPUT_BYTES, TAG_COEFFICIENT_BYTES,
+use medchain_protocol::limits::{
+    KDF_MAX_M_KIB, KDF_MAX_P, KDF_MAX_T, KEY_BYTES, MAX_INPUT_BYTES, TAG_COEFFICIENT_BYTES,
 };
 
 /// Decodes a `Store` argument and insists on canonical encoding: the bytes
@@ -36,30 +34,6 @@ pub fn decode_input(bytes: &[u8]) -> Result<InputParameter, ContractError> {
         ));
     }
     Ok(input)
-}
-
-/// Parses an identity key: a 65-byte SEC1 uncompressed P-256 point.
-pub fn identity_key(bytes: &[u8]) -> Result<PublicKey, String> {
-    if bytes.len() != IDENTITY_KEY_BYTES || bytes[0] != 0x04 {
-        return Err(format!(
-            "expected a {IDENTITY_KEY_BYTES}-byte SEC1 uncompressed P-256 key, got {} bytes",
-            bytes.len()
-        ));
-    }
-    PublicKey::from_sec1_bytes(bytes)
-        .map_err(|_| "the key is not a point on the P-256 curve".to_owned())
-}
-
-/// Parses an ephemeral key: a 33-byte SEC1 compressed P-256 point.
-pub fn ephemeral_key(bytes: &[u8]) -> Result<PublicKey, String> {
-    if bytes.len() != EPHEMERAL_KEY_BYTES || !matches!(bytes[0], 0x02 | 0x03) {
-        return Err(format!(
-            "expected a {EPHEMERAL_KEY_BYTES}-byte SEC1 compressed P-256 key, got {} bytes",
-            bytes.len()
-        ));
-    }
-    PublicKey::from_sec1_bytes(bytes)
-        .map_err(|_| "the key is not a point on the P-256 curve".to_owned())
 }
 
 /// Checks a 32-byte key (κ or κ0).

@@ -7,8 +7,8 @@
 mod common;
 
 use common::*;
-use medchain_protos::medchain::v1::input_parameter::Record;
-use medchain_protos::medchain::v1::{CaseRecords, InputParameter, KdfParams, Role};
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseRecords, InputParameter, KdfParams, Role};
 use prost::Message;
 
 /// A compressed encoding whose x coordinate is not a field element.
@@ -106,7 +106,7 @@ async fn malformed_input_parameters() {
     bytes.extend_from_slice(&[0x78, 0x01]); // field 15, varint 1
     net.rejected_bytes(&doctor, &bytes, "not in canonical protobuf encoding")
         .await;
-    let oversized = vec![0u8; medchain_contract::limits::MAX_INPUT_BYTES + 1];
+    let oversized = vec![0u8; medchain_protocol::limits::MAX_INPUT_BYTES + 1];
     net.rejected_bytes(&doctor, &oversized, "more than the limit")
         .await;
 }
@@ -195,7 +195,7 @@ async fn case_opening_is_stored_and_announced_to_every_participant() {
 async fn case_opening_rules() {
     let net = Net::start().await;
     let c = Cast::registered(&net).await;
-    let with = |change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseOpening)| {
+    let with = |change: &dyn Fn(&mut medchain_protocol::v1::CaseOpening)| {
         let mut o = c.unsigned_opening();
         change(&mut o);
         txtc(sign(&c.patient, o))
@@ -467,7 +467,7 @@ async fn response_rules() {
     let net = Net::start().await;
     let c = Cast::registered(&net).await;
     let case = c.open(&net).await;
-    let with = |who: &Person, change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseResponse)| {
+    let with = |who: &Person, change: &dyn Fn(&mut medchain_protocol::v1::CaseResponse)| {
         let mut r = response(&case, who);
         change(&mut r);
         InputParameter {
@@ -591,7 +591,7 @@ async fn record_rules() {
     let net = Net::start().await;
     let c = Cast::registered(&net).await;
     let case = c.open(&net).await;
-    let txd = |change: &dyn Fn(&mut medchain_protos::medchain::v1::CaseRecord)| {
+    let txd = |change: &dyn Fn(&mut medchain_protocol::v1::CaseRecord)| {
         let mut r = record(&case, c.others(&c.doctor));
         change(&mut r);
         wrap("txd", r)
@@ -764,7 +764,7 @@ async fn a_case_of_500_records_is_read_through_paged_queries() {
     // The peer was asked for the following pages.
     assert!(
         net.peer
-            .received_count(medchain_protos::protos::chaincode_message::Type::QueryStateNext)
+            .received_count(fabric_protos::protos::chaincode_message::Type::QueryStateNext)
             >= 4
     );
 }

@@ -2,9 +2,8 @@
 //! and the P-256 public key inside it.
 
 use der::{Decode, DecodePem, Encode};
-use medchain_protos::msp::SerializedIdentity;
+use fabric_protos::msp::SerializedIdentity;
 use p256::PublicKey;
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 use prost::Message;
 use x509_cert::Certificate;
 
@@ -76,11 +75,6 @@ impl ClientIdentity {
         &self.public_key
     }
 
-    /// The key's 64-bit index (see [`key_index`]).
-    pub fn ind(&self) -> u64 {
-        key_index(&self.public_key)
-    }
-
     /// Serializes the identity as an `msp.SerializedIdentity`.
     pub fn to_serialized(&self) -> Vec<u8> {
         SerializedIdentity {
@@ -119,15 +113,4 @@ pub fn public_key_from_der(der: &[u8]) -> Result<PublicKey, IdentityError> {
         .to_der()
         .map_err(|e| IdentityError::Certificate(e.to_string()))?;
     p256::pkcs8::DecodePublicKey::from_public_key_der(&spki_der).map_err(|_| IdentityError::NotP256)
-}
-
-/// The 64-bit index of a P-256 public key: the last 8 bytes, read
-/// big-endian, of its 65-byte SEC1 uncompressed encoding (the paper's
-/// `vk mod 2^64`).
-pub fn key_index(public_key: &PublicKey) -> u64 {
-    let point = public_key.to_encoded_point(false);
-    let bytes = point.as_bytes();
-    let mut last = [0u8; 8];
-    last.copy_from_slice(&bytes[bytes.len() - 8..]);
-    u64::from_be_bytes(last)
 }

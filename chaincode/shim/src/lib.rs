@@ -15,10 +15,11 @@ pub mod composite;
 pub mod identity;
 #[cfg(feature = "mock-peer")]
 pub mod mock_peer;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod stub;
 
 pub use chaincode::{Chaincode, InvokeError};
 pub use composite::{create_composite_key, split_composite_key};
-pub use identity::{ClientIdentity, IdentityError, key_index};
+pub use identity::{ClientIdentity, IdentityError};
 pub use stub::{KeyModification, KeyValue, Stub, StubError};

@@ -22,8 +22,8 @@
 //! successful transaction is committed as soon as it completes.
 //!
 //! ```no_run
-//! # async fn run(address: std::net::SocketAddr, creator: Vec<u8>) -> Result<(), medchain_shim::mock_peer::MockPeerError> {
-//! use medchain_shim::mock_peer::MockPeer;
+//! # async fn run(address: std::net::SocketAddr, creator: Vec<u8>) -> Result<(), fabric_shim::mock_peer::MockPeerError> {
+//! use fabric_shim::mock_peer::MockPeer;
 //! let peer = MockPeer::connect(address).await?;
 //! let result = peer.invoke(&creator, &[b"put", b"k", b"v"], &Default::default()).await?;
 //! assert_eq!(result.response.status, 200);
@@ -43,10 +43,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use medchain_protos::msp::SerializedIdentity;
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeEvent, ChaincodeMessage, Response};
-use medchain_protos::queryresult::KeyModification;
+use fabric_protos::msp::SerializedIdentity;
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeEvent, ChaincodeMessage, Response};
+use fabric_protos::queryresult::KeyModification;
 use prost::Message;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;

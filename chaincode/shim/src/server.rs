@@ -7,13 +7,13 @@
 //! `COMPLETED` (or `ERROR`). See the crate README for the message flow.
 //!
 //! ```no_run
-//! # use medchain_shim::{Chaincode, InvokeError, Stub};
+//! # use fabric_shim::{Chaincode, InvokeError, Stub};
 //! # struct MyContract;
 //! # impl Chaincode for MyContract {
 //! #     async fn invoke<S: Stub>(&self, _stub: &S) -> Result<Vec<u8>, InvokeError> { Ok(vec![]) }
 //! # }
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use medchain_shim::server::{ServerConfig, serve};
+//! use fabric_shim::server::{ServerConfig, serve};
 //! let config = ServerConfig::from_env()?;
 //! serve(config, MyContract, async {
 //!     let _ = tokio::signal::ctrl_c().await;
@@ -48,6 +48,6 @@ pub use tls::TlsConfig;
 /// `tx_id`, `channel`, `micros` (from the message's arrival until the reply
 /// is queued, state round trips to the peer included) and `ok`. It is off
 /// unless the log filter enables the target, e.g.
-/// `RUST_LOG=info,medchain_shim::timing=debug`; disabled, it costs one
+/// `RUST_LOG=info,fabric_shim::timing=debug`; disabled, it costs one
 /// `Instant::now()` per transaction.
-pub const TIMING_TARGET: &str = "medchain_shim::timing";
+pub const TIMING_TARGET: &str = "fabric_shim::timing";

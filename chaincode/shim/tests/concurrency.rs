@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use common::{creator, start_with_peer};
-use medchain_protos::protos::Response;
-use medchain_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::Response;
+use fabric_protos::protos::chaincode_message::Type;
 use prost::Message;
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{KvChaincode, TestCa};
-use medchain_shim::server::{ConfigError, ServeError, ServerConfig, serve};
+use fabric_shim::server::{ConfigError, ServeError, ServerConfig, serve};
 
 fn load(vars: &[(&str, &str)]) -> Result<ServerConfig, ConfigError> {
     let map: HashMap<String, OsString> = vars
@@ -56,7 +56,7 @@ fn as_refs<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
 fn temp_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "medchain-shim-config-{}-{}",
+        "fabric-shim-config-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     ));

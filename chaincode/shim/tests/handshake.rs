@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{CHAINCODE_ID, assert_put_works, creator, start, wait_for_requests};
-use medchain_protos::protos::chaincode_client::ChaincodeClient;
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeId, ChaincodeMessage, Response};
-use medchain_shim::mock_peer::MockPeer;
+use fabric_protos::protos::chaincode_client::ChaincodeClient;
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeId, ChaincodeMessage, Response};
+use fabric_shim::mock_peer::MockPeer;
 use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{assert_put_works, creator, start_with_peer};
-use medchain_protos::common::{ChannelHeader, Header, HeaderType};
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeMessage, Proposal, SignedProposal};
-use medchain_shim::mock_peer::MockPeer;
+use fabric_protos::common::{ChannelHeader, Header, HeaderType};
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeMessage, Proposal, SignedProposal};
+use fabric_shim::mock_peer::MockPeer;
 use prost::Message;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -103,7 +103,7 @@ async fn truncated_or_garbled_transaction_payloads() {
     let signed = bad_creator.proposal.as_mut().unwrap();
     let mut proposal = Proposal::decode(signed.proposal_bytes.as_slice()).unwrap();
     let mut header = Header::decode(proposal.header.as_slice()).unwrap();
-    header.signature_header = medchain_protos::common::SignatureHeader {
+    header.signature_header = fabric_protos::common::SignatureHeader {
         creator: b"not an identity".to_vec(),
         nonce: vec![1],
     }

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{creator, json, start_with_peer};
-use medchain_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::chaincode_message::Type;
 
 #[tokio::test]
 async fn a_range_of_500_keys_is_fetched_in_pages_of_100() {

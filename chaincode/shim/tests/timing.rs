@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{creator, start_with_peer};
-use medchain_shim::server::TIMING_TARGET;
+use fabric_shim::server::TIMING_TARGET;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{TestCa, assert_put_works, start};
-use medchain_shim::mock_peer::{MockPeer, MockPeerError, MockPeerOptions, PeerTls};
-use medchain_shim::server::TlsConfig;
+use fabric_shim::mock_peer::{MockPeer, MockPeerError, MockPeerOptions, PeerTls};
+use fabric_shim::server::TlsConfig;
 use zeroize::Zeroizing;
 
 fn peer_tls(ca: &TestCa, client: Option<&common::Issued>) -> MockPeerOptions {

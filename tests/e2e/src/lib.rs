@@ -14,15 +14,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use medchain::cli::backend::{connect, identity_signer, read_network_profile};
-use medchain::crypto::{KdfParams, KdfPolicy};
-use medchain::ledger::Ledger;
-use medchain::wallet::{
+use medchain_protocol::v1::Role;
+use medchain_sdk::connect::{NetworkProfile, connect, identity_signer};
+use medchain_sdk::ledger::Ledger;
+use medchain_sdk::wallet::{
     BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
     WalletProfile, WalletSecrets,
 };
-use medchain::workflow::{self, Notification, Watcher};
-use medchain_protos::medchain::v1::Role;
+use medchain_sdk::workflow::{self, Notification, Watcher};
+use medchain_siff::{KdfParams, KdfPolicy};
 use tokio::sync::{OnceCell, mpsc};
 
 /// Argon2id parameters for the tests (the KDF is not under test here).
@@ -109,7 +109,7 @@ fn user_role(name: &str) -> UserRole {
 /// it to its organisation's gateway.
 pub async fn user(root: &Path, name: &str) -> User {
     let path = profile_path();
-    let network = read_network_profile(&path).unwrap();
+    let network = NetworkProfile::read(&path).unwrap();
     let identity = network.role(name).unwrap();
     let role = user_role(name);
     let profile = WalletProfile {
@@ -137,11 +137,11 @@ pub async fn user(root: &Path, name: &str) -> User {
     )
     .unwrap()
     .with_kdf(FAST);
-    let connection = connect(&profile)
+    let ledger = connect(&profile)
         .await
         .unwrap_or_else(|e| panic!("cannot connect {name} to the network: {e}"));
     // Watchers start at the current height: earlier tests' events are not theirs.
-    let height = connection.height().await.unwrap();
+    let height = ledger.height().await.unwrap();
     wallet
         .update(|p| {
             p.checkpoint = SavedCheckpoint {
@@ -152,7 +152,7 @@ pub async fn user(root: &Path, name: &str) -> User {
         .unwrap();
     User {
         name: name.into(),
-        ledger: connection.ledger,
+        ledger,
         wallet,
         password,
         role,
@@ -248,7 +248,7 @@ impl Cast {
     }
 
     /// The doctor opens a case from the patient's selection.
-    pub async fn open(&self) -> medchain::crypto::CaseId {
+    pub async fn open(&self) -> medchain_siff::CaseId {
         let selection = self.selection();
         selection.verify(&self.patient.ledger).await.unwrap();
         workflow::open_case(

@@ -6,11 +6,11 @@
 
 use std::process::Command;
 
-use medchain::crypto::{CaseId, RecordType};
-use medchain::workflow::{self, CaseView, Notification, Watcher};
 use medchain_e2e::*;
-use medchain_protos::medchain::v1::input_parameter::Record;
-use medchain_protos::medchain::v1::{CaseRecord, InputParameter, Registration, Role};
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseRecord, InputParameter, Registration, Role};
+use medchain_sdk::workflow::{self, CaseView, Notification, Watcher};
+use medchain_siff::{CaseId, RecordType};
 use tokio::sync::mpsc;
 
 /// Waits until the doctor's watcher has established the key.
@@ -200,7 +200,7 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
         .stranger
         .ledger
         .store(&InputParameter {
-            record: Some(Record::Txtr(medchain_protos::medchain::v1::CaseResponse {
+            record: Some(Record::Txtr(medchain_protocol::v1::CaseResponse {
                 case_key: case.as_bytes().to_vec(),
                 responder: c.stranger.ledger.ind(),
                 ephemeral_key: hex::decode(workflow::public_key_hex(&c.stranger.ledger)).unwrap()
@@ -330,7 +330,7 @@ async fn a_restarted_participant_receives_every_event_exactly_once() {
     // Restarted from its checkpoint: exactly the three records, once each.
     let second = Watcher::new(
         patient.ledger.clone(),
-        medchain::wallet::Wallet::open(patient.wallet.dir()).unwrap(),
+        medchain_sdk::wallet::Wallet::open(patient.wallet.dir()).unwrap(),
         &patient.password,
         POLICY,
     );

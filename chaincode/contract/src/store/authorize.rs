@@ -1,9 +1,10 @@
 //! Who may store what: registered roles and case participants, checked by full public key.
 
-use medchain_protos::medchain::v1::Role;
-use medchain_shim::{ClientIdentity, Stub};
+use fabric_shim::{ClientIdentity, Stub};
+use medchain_protocol::v1::Role;
 
 use super::role_name;
+use crate::CreatorIndex;
 use crate::case::{Case, ParticipantRef};
 use crate::error::ContractError;
 use crate::query::load_registration;

@@ -7,10 +7,10 @@ mod record;
 mod registration;
 mod response;
 
-use medchain_protos::medchain::v1::input_parameter::Record;
-use medchain_protos::medchain::v1::{Registration, Role, StoreEvent};
-use medchain_shim::Stub;
-use medchain_shim::identity::parse_certificate_pem;
+use fabric_shim::Stub;
+use fabric_shim::identity::parse_certificate_pem;
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{Registration, Role, StoreEvent};
 use p256::PublicKey;
 use prost::Message;
 use sha2::{Digest, Sha256};

@@ -1,17 +1,19 @@
 //! `txtc`: the doctor opens a case.
 
-use medchain_protos::medchain::v1::{CaseOpening, Role};
-use medchain_shim::Stub;
+use fabric_shim::Stub;
+use medchain_protocol::v1::{CaseOpening, Role};
 
 use super::authorize::require_registered;
 use super::{emit, put_record, role_name};
+use crate::CreatorIndex;
 use crate::case::Case;
 use crate::consent::verify_consent;
 use crate::error::ContractError;
 use crate::keys::selection_key;
-use crate::limits::MAX_PARTICIPANTS;
 use crate::query::load_registration;
-use crate::validate::{ephemeral_key, kdf_params};
+use crate::validate::kdf_params;
+use medchain_protocol::ephemeral_key;
+use medchain_protocol::limits::MAX_PARTICIPANTS;
 
 pub(super) async fn store_opening<S: Stub>(
     stub: &S,

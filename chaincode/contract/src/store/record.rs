@@ -1,16 +1,17 @@
 //! `txd`, `txm`, `txa`: the records of a case.
 
-use medchain_protos::medchain::v1::{CaseRecord, Role};
-use medchain_shim::Stub;
+use fabric_shim::Stub;
+use medchain_protocol::v1::{CaseRecord, Role};
 use sha2::{Digest, Sha256};
 
 use super::authorize::require_registered;
 use super::{emit, put_record};
+use crate::CreatorIndex;
 use crate::error::ContractError;
 use crate::keys::{response_key, tag_key};
-use crate::limits::{MAX_CIPHERTEXT_BYTES, MIN_CIPHERTEXT_BYTES};
 use crate::query::load_case;
 use crate::validate::{key32, tag};
+use medchain_protocol::limits::{MAX_CIPHERTEXT_BYTES, MIN_CIPHERTEXT_BYTES};
 
 pub(super) async fn store_case_record<S: Stub>(
     stub: &S,

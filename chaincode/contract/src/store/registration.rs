@@ -1,13 +1,14 @@
 //! `reg`: a doctor, pharmacist, insurer or lawyer/expert registers.
 
-use medchain_protos::medchain::v1::{Registration, Role};
-use medchain_shim::identity::parse_certificate_pem;
-use medchain_shim::{Stub, key_index};
+use fabric_shim::Stub;
+use fabric_shim::identity::parse_certificate_pem;
+use medchain_protocol::participant_index;
+use medchain_protocol::v1::{Registration, Role};
 
 use super::{emit, role_name};
 use crate::error::ContractError;
 use crate::keys::registration_key;
-use crate::limits::MAX_CERTIFICATE_PEM_BYTES;
+use medchain_protocol::limits::MAX_CERTIFICATE_PEM_BYTES;
 
 pub(super) async fn store_registration<S: Stub>(
     stub: &S,
@@ -38,7 +39,7 @@ pub(super) async fn store_registration<S: Stub>(
             "the certificate is not the submitter's own; register with your own Fabric certificate",
         ));
     }
-    let ind = key_index(&public_key);
+    let ind = participant_index(&public_key);
     let key = registration_key(ind)?;
     if stub.get_state(&key).await?.is_some() {
         return Err(ContractError::AlreadyStored(format!(

@@ -1,15 +1,17 @@
 //! `txtr`: a participant answers a case opening.
 
-use medchain_protos::medchain::v1::CaseResponse;
-use medchain_shim::Stub;
+use fabric_shim::Stub;
+use medchain_protocol::v1::CaseResponse;
 
 use super::authorize::authorize_participant;
 use super::{emit, put_record};
+use crate::CreatorIndex;
 use crate::error::ContractError;
 use crate::keys::response_key;
-use crate::limits::SEALED_SECRET_BYTES;
 use crate::query::load_case;
-use crate::validate::{ephemeral_key, key32};
+use crate::validate::key32;
+use medchain_protocol::ephemeral_key;
+use medchain_protocol::limits::SEALED_SECRET_BYTES;
 
 pub(super) async fn store_response<S: Stub>(
     stub: &S,

@@ -7,15 +7,17 @@
 
 use std::collections::BTreeMap;
 
+use fabric_shim::ClientIdentity;
+use fabric_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_identity};
+use fabric_shim::server::{ServerConfig, serve_on_listener};
+use medchain_contract::CreatorIndex;
 use medchain_contract::MedicalRecords;
-use medchain_protos::medchain::v1::input_parameter::Record;
-use medchain_protos::medchain::v1::{
+use medchain_protocol::participant_index;
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{
     CaseOpening, CaseRecord, CaseResponse, InputParameter, KdfParams, PatientConsent, Registration,
     Role, StoreEvent,
 };
-use medchain_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_identity};
-use medchain_shim::server::{ServerConfig, serve_on_listener};
-use medchain_shim::{ClientIdentity, key_index};
 use p256::SecretKey;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -352,5 +354,5 @@ pub fn wrap(record_type: &str, record: CaseRecord) -> InputParameter {
 }
 
 pub fn uncompressed_ind(vk: &[u8]) -> u64 {
-    key_index(&p256::PublicKey::from_sec1_bytes(vk).unwrap())
+    participant_index(&p256::PublicKey::from_sec1_bytes(vk).unwrap())
 }

@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeAdditionalParams, ChaincodeId, ChaincodeMessage};
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeAdditionalParams, ChaincodeId, ChaincodeMessage};
 use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;

@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{
     ChaincodeMessage, DelState, GetHistoryForKey, GetState, GetStateByRange, PutState,
     QueryResponse, QueryResultBytes, QueryStateClose, QueryStateNext,
 };
-use medchain_protos::queryresult::{KeyModification, Kv};
+use fabric_protos::queryresult::{KeyModification, Kv};
 use prost::Message;
 use prost_types::Timestamp;
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use medchain_protos::protos::{ChaincodeEvent, Response};
+use fabric_protos::protos::{ChaincodeEvent, Response};
 use zeroize::Zeroizing;
 
 /// TLS settings of the mock peer's connection.

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use medchain_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{
+use fabric_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{
     ChaincodeHeaderExtension, ChaincodeId, ChaincodeInput, ChaincodeInvocationSpec,
     ChaincodeMessage, ChaincodeProposalPayload, ChaincodeSpec, Proposal, SignedProposal,
 };

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeMessage, Response};
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeMessage, Response};
 use prost::Message;
 use tokio::sync::{mpsc, oneshot};
 use tonic::Streaming;

@@ -7,7 +7,7 @@
 
 use std::marker::PhantomData;
 
-use medchain_protos::protos::ChaincodeMessage;
+use fabric_protos::protos::ChaincodeMessage;
 use prost::Message;
 use prost::bytes::{Buf, BufMut};
 use tonic::Status;

@@ -1,7 +1,7 @@
 //! Building the `ChaincodeMessage`s the shim sends.
 
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeEvent, ChaincodeMessage, Response};
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeEvent, ChaincodeMessage, Response};
 use prost::Message;
 
 use super::router::TxKey;

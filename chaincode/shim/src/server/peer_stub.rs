@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{
     ChaincodeEvent, ChaincodeMessage, DelState, GetHistoryForKey, GetState, GetStateByRange,
     PutState, QueryResponse, QueryResultBytes, QueryStateClose, QueryStateNext,
 };
-use medchain_protos::queryresult;
+use fabric_protos::queryresult;
 use prost::Message;
 use prost_types::Timestamp;
 use tokio::sync::mpsc;

@@ -5,10 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use medchain_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
-use medchain_protos::protos::{
-    ChaincodeInput, ChaincodeMessage, ChaincodeProposalPayload, Proposal,
-};
+use fabric_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
+use fabric_protos::protos::{ChaincodeInput, ChaincodeMessage, ChaincodeProposalPayload, Proposal};
 use prost::Message;
 use prost_types::Timestamp;
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use medchain_protos::protos::ChaincodeMessage;
+use fabric_protos::protos::ChaincodeMessage;
 use tokio::sync::oneshot;
 
 /// Identifies a transaction on one stream: Fabric allows the same tx id on

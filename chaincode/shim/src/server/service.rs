@@ -7,7 +7,7 @@ use std::future::{Ready, ready};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use medchain_protos::protos::ChaincodeMessage;
+use fabric_protos::protos::ChaincodeMessage;
 use tokio::sync::watch;
 use tonic::codegen::{Body, BoxFuture, Service, StdError, http};
 use tonic::server::{Grpc, NamedService};

@@ -13,9 +13,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fabric_protos::protos::chaincode_message::Type;
+use fabric_protos::protos::{ChaincodeId, ChaincodeMessage};
 use futures::{Stream, StreamExt};
-use medchain_protos::protos::chaincode_message::Type;
-use medchain_protos::protos::{ChaincodeId, ChaincodeMessage};
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};

@@ -6,9 +6,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use medchain_shim::mock_peer::{MockPeer, MockPeerOptions, serialized_identity};
-use medchain_shim::server::{ServeError, ServerConfig, TlsConfig, serve_on_listener};
-use medchain_shim::{
+use fabric_shim::mock_peer::{MockPeer, MockPeerOptions, serialized_identity};
+use fabric_shim::server::{ServeError, ServerConfig, TlsConfig, serve_on_listener};
+use fabric_shim::{
     Chaincode, ClientIdentity, InvokeError, Stub, create_composite_key, split_composite_key,
 };
 use rcgen::{
@@ -131,7 +131,7 @@ impl Chaincode for KvChaincode {
                     "channel_id": stub.channel_id(),
                     "seconds": stub.tx_timestamp().map(|t| t.seconds),
                     "msp_id": creator.msp_id(),
-                    "ind": creator.ind(),
+                    "certificate_der_len": creator.certificate_der().len(),
                     "transient": transient,
                     "args": stub.args().len(),
                 }))?)
@@ -334,7 +334,7 @@ pub async fn assert_put_works(peer: &MockPeer, key: &str) {
 /// Waits until the chaincode has sent `count` messages of type `kind`.
 pub async fn wait_for_requests(
     peer: &MockPeer,
-    kind: medchain_protos::protos::chaincode_message::Type,
+    kind: fabric_protos::protos::chaincode_message::Type,
     count: usize,
 ) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -1,0 +1,120 @@
+//! `medchain init`: creates a wallet — name, role, identity, ledger.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::whoami;
+use crate::args::{GlobalArgs, InitArgs};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::{password, session};
+use medchain_sdk::connect;
+use medchain_sdk::wallet::{
+    BackendProfile, IdentityLocation, NewWallet, UserRole, Wallet, embedded_identity,
+};
+
+fn absolute(path: &Path) -> Result<PathBuf, CliError> {
+    std::path::absolute(path).map_err(|e| CliError::io("the path", path, &e))
+}
+
+/// The identity and backend the options ask for.
+fn choose(
+    args: &InitArgs,
+) -> Result<(IdentityLocation, BackendProfile, Option<Zeroizing<String>>), CliError> {
+    let Some(profile_path) = &args.gateway else {
+        let dir = match &args.ledger {
+            Some(dir) => dir.clone(),
+            None => connect::default_dir("ledger")?,
+        };
+        let (identity, key) = embedded_identity(&args.name)?;
+        let backend = BackendProfile::Embedded {
+            dir: absolute(&dir)?,
+        };
+        return Ok((identity, backend, Some(key)));
+    };
+    let profile_path = absolute(profile_path)?;
+    let network = connect::NetworkProfile::read(&profile_path)?;
+    let (identity, default_org) = match (&args.user, &args.msp_dir, &args.cert) {
+        (Some(user), _, _) => {
+            let role = network.role(user)?;
+            (
+                IdentityLocation::MspFolder {
+                    msp_id: role.msp_id.clone(),
+                    path: absolute(&role.msp_dir)?,
+                },
+                Some(role.org.clone()),
+            )
+        }
+        (None, Some(dir), _) => (
+            IdentityLocation::MspFolder {
+                msp_id: args.msp_id.clone().unwrap_or_default(),
+                path: absolute(dir)?,
+            },
+            None,
+        ),
+        (None, None, Some(cert)) => (
+            IdentityLocation::Files {
+                msp_id: args.msp_id.clone().unwrap_or_default(),
+                certificate: absolute(cert)?,
+                private_key: absolute(args.key.as_deref().unwrap_or(Path::new("")))?,
+            },
+            None,
+        ),
+        (None, None, None) => {
+            return Err(CliError::usage(
+                "with --gateway, give the identity: --user NAME (a user of the profile), --msp-dir DIR --msp-id ID, or --cert FILE --key FILE --msp-id ID",
+            ));
+        }
+    };
+    let org = args.org.clone().or(default_org).ok_or_else(|| {
+        CliError::usage(format!(
+            "give --org, the organisation whose gateway peer to use (one of: {})",
+            network.orgs.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    network.org(&org)?;
+    Ok((
+        identity,
+        BackendProfile::Gateway {
+            profile: profile_path,
+            org,
+        },
+        None,
+    ))
+}
+
+/// Runs `medchain init`.
+pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> Result<(), CliError> {
+    let dir = session::wallet_dir(global)?;
+    Wallet::ensure_absent(&dir)?;
+    if args.name.trim().is_empty() {
+        return Err(CliError::usage(
+            "the name is empty; give --name with your name",
+        ));
+    }
+    let (identity, backend, signing_key_pem) = choose(args)?;
+    let role = UserRole::from(args.role);
+    let new = NewWallet {
+        name: args.name.clone(),
+        role,
+        identity,
+        backend,
+        signing_key_pem,
+    };
+    // Check a Fabric identity loads before anything is written.
+    connect::client_identity(&new.profile())?;
+    let password = password::new(global.password_file.as_deref())?;
+    let wallet = new.create(&dir, &password, session::kdf(global))?;
+    let profile = wallet.profile()?;
+    let (human, mut json) = whoami::describe(&wallet, &profile)?;
+    let next = if role.registers() {
+        "next: `medchain register` to register on the ledger"
+    } else {
+        "next: share your contact (`medchain whoami --out contact.json`) or, as a patient, `medchain select`"
+    };
+    json["created"] = json!(true);
+    out.result(&format!("created the wallet\n{human}\n{next}"), &json);
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! `medchain read`: decrypts one record, or every record of a case, and
+//! marks them read in the wallet.
+
+use serde_json::json;
+
+use super::audit::{describe_record, show_case};
+use crate::args::{GlobalArgs, ReadArgs};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::progress;
+use crate::session::{Session, parse_case, parse_key};
+use fabric_gateway::private_file::write_private_file;
+use medchain_sdk::workflow;
+
+/// Runs `medchain read`.
+pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(), CliError> {
+    let session = Session::open(global)?;
+    let record = match (&args.record, &args.case) {
+        (Some(record), _) => parse_key(record, "record key")?,
+        (None, Some(case)) => return show_case(&session, &parse_case(case)?, true, out).await,
+        (None, None) => return Err(CliError::usage("give --record KAPPA or --case K0")),
+    };
+    let password = session.unlock()?;
+    let ledger = session.connect().await?;
+    let decrypted = progress::during(
+        out,
+        "fetching and decrypting the record",
+        workflow::read_record(&ledger, &password, &record, session.policy),
+    )
+    .await?;
+    let key_hex = hex::encode(record);
+    session.wallet.update(|p| {
+        for entry in p.cases.values_mut() {
+            entry.unread.retain(|k| k != &key_hex);
+        }
+    })?;
+    let plaintext = decrypted
+        .plaintext
+        .as_deref()
+        .map_or(&[][..], Vec::as_slice);
+    if let Some(path) = &args.out {
+        write_private_file(path, plaintext)
+            .map_err(|e| CliError::io("the output file", path, &e))?;
+        out.result(
+            &format!(
+                "wrote the {} bytes of {} record {key_hex} to {}",
+                plaintext.len(),
+                decrypted.record_type.label(),
+                path.display()
+            ),
+            &json!({"record": key_hex, "type": decrypted.record_type.label(), "out": path, "bytes": plaintext.len()}),
+        );
+        return Ok(());
+    }
+    let (human, json) = describe_record(&decrypted);
+    out.result(&human, &json);
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! `medchain watch`: the user's event loop. Answers case openings,
+//! establishes keys (doctor), reports new records; resumes from the
+//! wallet's checkpoint; stops cleanly on Ctrl-C or after `--idle-exit`.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::args::{GlobalArgs, WatchArgs};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::session::Session;
+use medchain_sdk::workflow::{Notification, Watcher, format_ind};
+
+/// A notification as a line of text and as JSON.
+pub fn describe(n: &Notification) -> (String, Value) {
+    match n {
+        Notification::Answered { case } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!("case {case}: you were selected and answered (txtr)"),
+                json!({"event": "answered", "case": case}),
+            )
+        }
+        Notification::CaseOpened { case, participants } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: opened with {participants} participants; waiting for their answers"
+                ),
+                json!({"event": "case-opened", "case": case, "participants": participants}),
+            )
+        }
+        Notification::ResponseReceived {
+            case,
+            from,
+            missing,
+        } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: answer from {} ({missing} still missing)",
+                    format_ind(*from)
+                ),
+                json!({"event": "response", "case": case, "from": format_ind(*from), "missing": missing}),
+            )
+        }
+        Notification::KeyEstablished { case, participants } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: key established for {participants} participants; store the diagnosis with `medchain record --case {case} --message …`"
+                ),
+                json!({"event": "key-established", "case": case, "participants": participants}),
+            )
+        }
+        Notification::NewRecord {
+            case,
+            record_type,
+            key,
+        } => {
+            let case = hex::encode(case.as_bytes());
+            let key = hex::encode(key);
+            (
+                format!(
+                    "case {case}: new {} record {key}; read it with `medchain read --record {key}`",
+                    record_type.label()
+                ),
+                json!({"event": "new-record", "case": case, "type": record_type.label(), "record": key}),
+            )
+        }
+    }
+}
+
+/// Runs `medchain watch`.
+pub async fn run(global: &GlobalArgs, args: &WatchArgs, out: &Output) -> Result<(), CliError> {
+    let session = Session::open(global)?;
+    let password = session.unlock()?;
+    let ledger = session.connect().await?;
+    let checkpoint = session.profile.checkpoint.block;
+    out.note(&format!(
+        "watching as {} ({}) from block {checkpoint}; Ctrl-C stops",
+        session.profile.name, session.profile.role
+    ));
+    let watcher = Watcher::new(ledger, session.wallet.clone(), &password, session.policy);
+    let idle = args.idle_exit.map(Duration::from_secs);
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    watcher
+        .run_until(
+            |n| {
+                let (human, json) = describe(n);
+                out.line(&human, &json);
+            },
+            |_| true,
+            idle,
+            ctrl_c,
+        )
+        .await?;
+    out.note("stopped; the next `medchain watch` resumes from here");
+    Ok(())
+}

@@ -1,0 +1,379 @@
+//! The CLI's errors: one sentence saying what is wrong and what to do, and
+//! the exit code it maps to (listed in `medchain --help` and
+//! `docs/usage.md`).
+
+use medchain_contract::ContractError;
+
+use crate::qr::QrError;
+use fabric_gateway::{ConnectError, GatewayError};
+use medchain_sdk::ledger::LedgerError;
+use medchain_sdk::ledger::embedded::EmbeddedError;
+use medchain_sdk::wallet::WalletError;
+use medchain_sdk::workflow::WorkflowError;
+use medchain_siff::CryptoError;
+
+/// The process exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExitStatus {
+    /// 0: success.
+    Success = 0,
+    /// 1: any other failure (I/O, damaged files, failed demo checks).
+    Failure = 1,
+    /// 2: invalid command line or input.
+    Usage = 2,
+    /// 3: wrong password, cannot decrypt, or not a participant.
+    Denied = 3,
+    /// 4: no wallet, unknown case or record, missing file.
+    NotFound = 4,
+    /// 5: the ledger rejected the transaction.
+    Rejected = 5,
+    /// 6: the ledger cannot be reached.
+    Unreachable = 6,
+    /// 7: a step taken too early or already done.
+    OutOfOrder = 7,
+}
+
+impl ExitStatus {
+    /// The numeric exit code.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// A short name for `--json` error objects.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Usage => "usage",
+            Self::Denied => "denied",
+            Self::NotFound => "not-found",
+            Self::Rejected => "rejected",
+            Self::Unreachable => "unreachable",
+            Self::OutOfOrder => "out-of-order",
+        }
+    }
+}
+
+/// A failed command: an exit status and one sentence for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    status: ExitStatus,
+    message: String,
+}
+
+impl CliError {
+    /// An error with `status` and `message` (folded onto one line).
+    pub fn new(status: ExitStatus, message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        Self { status, message }
+    }
+
+    /// Invalid command line or input (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitStatus::Usage, message)
+    }
+
+    /// Any other failure (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(ExitStatus::Failure, message)
+    }
+
+    /// The exit status.
+    pub fn status(&self) -> ExitStatus {
+        self.status
+    }
+
+    /// The sentence shown to the user.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A file could not be read or written.
+    pub fn io(what: &str, path: &std::path::Path, error: &std::io::Error) -> Self {
+        let status = if error.kind() == std::io::ErrorKind::NotFound {
+            ExitStatus::NotFound
+        } else {
+            ExitStatus::Failure
+        };
+        Self::new(
+            status,
+            format!(
+                "cannot access {what} {}: {error}; check the path and its permissions",
+                path.display()
+            ),
+        )
+    }
+}
+
+impl From<WorkflowError> for CliError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Ledger(e) => e.into(),
+            WorkflowError::Crypto(e) => e.into(),
+            WorkflowError::Wallet(e) => e.into(),
+            WorkflowError::UnknownCase(case) => Self::new(
+                ExitStatus::NotFound,
+                format!(
+                    "there is no case {case} on the ledger; check the case id (`medchain cases` lists yours)"
+                ),
+            ),
+            WorkflowError::NotParticipant(case) => Self::new(
+                ExitStatus::Denied,
+                format!(
+                    "you are not a participant of case {case}; only the participants the patient selected take part in it"
+                ),
+            ),
+            WorkflowError::OutOfOrder(m) => Self::new(ExitStatus::OutOfOrder, m),
+            WorkflowError::Invalid(m) => Self::usage(m),
+            WorkflowError::UnusableResponse(m) => Self::failure(m),
+        }
+    }
+}
+
+impl From<CryptoError> for CliError {
+    fn from(e: CryptoError) -> Self {
+        let status = match e {
+            CryptoError::CannotDecrypt => ExitStatus::Denied,
+            CryptoError::InvalidKdfParams { .. }
+            | CryptoError::KdfParamsTooWeak { .. }
+            | CryptoError::KdfParamsTooCostly { .. } => ExitStatus::Usage,
+            _ => ExitStatus::Failure,
+        };
+        let message = match e {
+            CryptoError::CannotDecrypt => {
+                format!("{e}; check your password (each participant reads the case with its own)")
+            }
+            CryptoError::KdfParamsTooWeak { .. } => {
+                format!("{e}; pass --insecure-test-kdf only in tests")
+            }
+            _ => e.to_string(),
+        };
+        Self::new(status, message)
+    }
+}
+
+impl From<WalletError> for CliError {
+    fn from(e: WalletError) -> Self {
+        match &e {
+            WalletError::WrongPassword { dir } => Self::new(
+                ExitStatus::Denied,
+                format!(
+                    "wrong password for the wallet in {}; try again with the password chosen at `medchain init`",
+                    dir.display()
+                ),
+            ),
+            WalletError::Missing { .. } => Self::new(ExitStatus::NotFound, e.to_string()),
+            WalletError::Exists { .. } => Self::usage(e.to_string()),
+            WalletError::Io { .. }
+            | WalletError::Damaged { .. }
+            | WalletError::KeyGeneration(_) => Self::failure(e.to_string()),
+        }
+    }
+}
+
+impl From<LedgerError> for CliError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Embedded(EmbeddedError::Rejected(c)) => contract_error(&c),
+            LedgerError::Embedded(e @ EmbeddedError::Io { .. }) => Self::new(
+                ExitStatus::Unreachable,
+                format!("{e}; check the embedded ledger directory (see `medchain whoami`)"),
+            ),
+            LedgerError::Embedded(e) => Self::failure(e.to_string()),
+            LedgerError::Gateway(e) => e.into(),
+            LedgerError::Malformed(_) => Self::failure(format!(
+                "{e}; check that the wallet's ledger runs the medchain chaincode"
+            )),
+            LedgerError::Unverified(_) => Self::failure(e.to_string()),
+            LedgerError::Identity(_) => Self::usage(format!(
+                "{e}; check the identity given to `medchain init` (see `medchain whoami`)"
+            )),
+        }
+    }
+}
+
+/// A contract rejection, as the embedded ledger reports it.
+fn contract_error(c: &ContractError) -> CliError {
+    let status = match c {
+        ContractError::NotFound(_) => ExitStatus::NotFound,
+        ContractError::OutOfOrder(_) => ExitStatus::OutOfOrder,
+        ContractError::Corrupt(_) | ContractError::Ledger(_) => ExitStatus::Failure,
+        _ => ExitStatus::Rejected,
+    };
+    rejection(status, &c.to_string())
+}
+
+fn rejection(status: ExitStatus, reason: &str) -> CliError {
+    match status {
+        ExitStatus::NotFound => CliError::new(
+            status,
+            format!("the ledger has no such entry ({reason}); check the id you gave"),
+        ),
+        _ => CliError::new(
+            status,
+            format!(
+                "the ledger rejected the transaction ({reason}), so nothing was stored; fix the input and run the command again"
+            ),
+        ),
+    }
+}
+
+impl From<GatewayError> for CliError {
+    fn from(e: GatewayError) -> Self {
+        match &e {
+            GatewayError::Connect(ConnectError::Unreachable { .. })
+            | GatewayError::Timeout { .. } => Self::new(ExitStatus::Unreachable, e.to_string()),
+            GatewayError::Connect(_) | GatewayError::Identity(_) => Self::usage(format!(
+                "{e}; check the wallet's identity and the network profile"
+            )),
+            GatewayError::Commit { .. } => Self::new(ExitStatus::Rejected, e.to_string()),
+            GatewayError::Rpc(rpc) => {
+                use tonic::Code;
+                match rpc.code() {
+                    Code::Unavailable | Code::DeadlineExceeded => Self::new(
+                        ExitStatus::Unreachable,
+                        format!("{e}; check that the Fabric peers are up (network/status.sh)"),
+                    ),
+                    _ => {
+                        let text = e.to_string();
+                        if text.contains("could not launch chaincode")
+                            || text.contains("connection refused")
+                        {
+                            return Self::new(
+                                ExitStatus::Unreachable,
+                                format!(
+                                    "the Fabric peers cannot run the medchain chaincode ({}); start the network with network/up.sh and check it with network/status.sh",
+                                    abridged(rpc.message())
+                                ),
+                            );
+                        }
+                        let status = if text.contains("not found: ") {
+                            ExitStatus::NotFound
+                        } else if text.contains("out of order: ") {
+                            ExitStatus::OutOfOrder
+                        } else {
+                            ExitStatus::Rejected
+                        };
+                        rejection(status, &text)
+                    }
+                }
+            }
+            _ => Self::failure(e.to_string()),
+        }
+    }
+}
+
+/// At most the first 200 characters of a peer's message.
+fn abridged(message: &str) -> String {
+    match message.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_owned(),
+    }
+}
+
+impl From<medchain_sdk::connect::ConnectError> for CliError {
+    fn from(e: medchain_sdk::connect::ConnectError) -> Self {
+        use medchain_sdk::connect::ConnectError as E;
+        match e {
+            E::Io { what, path, source } => Self::io(what, &path, &source),
+            E::Ledger(e) => e.into(),
+            E::Gateway(e) => e.into(),
+            e @ (E::BadProfile { .. }
+            | E::NoSuchOrg { .. }
+            | E::NoSuchUser { .. }
+            | E::Identity(_)
+            | E::NoHome(_)) => Self::usage(e.to_string()),
+            e @ (E::Damaged(_) | E::MalformedChainInfo) => Self::failure(e.to_string()),
+        }
+    }
+}
+
+impl From<medchain_sdk::cast::CastError> for CliError {
+    fn from(e: medchain_sdk::cast::CastError) -> Self {
+        use medchain_sdk::cast::CastError as E;
+        match e {
+            E::Wallet(e) => e.into(),
+            E::Connect(e) => e.into(),
+            E::Workflow(e) => e.into(),
+            e @ E::Missing(_) => Self::failure(e.to_string()),
+        }
+    }
+}
+
+impl From<QrError> for CliError {
+    fn from(e: QrError) -> Self {
+        Self::usage(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn each_failure_has_its_exit_code() {
+        let cases: Vec<(CliError, u8)> = vec![
+            (CryptoError::CannotDecrypt.into(), 3),
+            (
+                WalletError::WrongPassword {
+                    dir: PathBuf::from("/w"),
+                }
+                .into(),
+                3,
+            ),
+            (
+                WalletError::Missing {
+                    dir: PathBuf::from("/w"),
+                }
+                .into(),
+                4,
+            ),
+            (WorkflowError::UnknownCase("ab".into()).into(), 4),
+            (WorkflowError::NotParticipant("ab".into()).into(), 3),
+            (WorkflowError::OutOfOrder("too early".into()).into(), 7),
+            (WorkflowError::Invalid("bad".into()).into(), 2),
+            (
+                LedgerError::Embedded(EmbeddedError::Rejected(ContractError::AlreadyStored(
+                    "x".into(),
+                )))
+                .into(),
+                5,
+            ),
+            (
+                LedgerError::Embedded(EmbeddedError::Rejected(ContractError::NotFound("x".into())))
+                    .into(),
+                4,
+            ),
+            (
+                GatewayError::Connect(ConnectError::Unreachable {
+                    address: "localhost:7051".into(),
+                    reason: "connection refused".into(),
+                })
+                .into(),
+                6,
+            ),
+            (
+                GatewayError::Commit {
+                    transaction_id: "tx".into(),
+                    code: 11,
+                    block_number: 3,
+                }
+                .into(),
+                5,
+            ),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.status().code(), code, "{error}");
+            assert!(!error.message().contains('\n'), "{error}");
+        }
+    }
+
+    #[test]
+    fn messages_are_folded_onto_one_line() {
+        let e = CliError::usage("first line\n  second line");
+        assert_eq!(e.message(), "first line second line");
+    }
+}

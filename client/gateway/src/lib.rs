@@ -1,0 +1,119 @@
+//! A client for the Hyperledger Fabric Gateway service (Fabric ≥ 2.4),
+//! shaped like the official `fabric-gateway` SDKs:
+//! [`Gateway`] → [`Network`] (a channel) → [`Contract`] (a chaincode).
+//!
+//! * **Identity** — [`Credentials::from_msp_folder`] reads an MSP folder as
+//!   cryptogen or fabric-ca-client write it (`signcerts/*.pem`,
+//!   `keystore/*_sk`); [`Credentials::from_files`] takes explicit paths.
+//!   Requests are signed with ECDSA P-256 over SHA-256, DER, low-S
+//!   ([`Signer`] lets an HSM plug in; [`PrivateKeySigner`] zeroizes its key).
+//! * **Transactions** — [`Contract::evaluate`] queries;
+//!   [`Contract::submit`] endorses, submits and waits for the commit, and
+//!   an invalid transaction is a [`GatewayError::Commit`] naming the
+//!   validation code (e.g. `MVCC_READ_CONFLICT`). The steps are also
+//!   available one by one: [`Contract::new_proposal`] →
+//!   [`Proposal::endorse`] → [`Transaction::submit`] → [`Commit::status`],
+//!   with transient data and endorsing organisations on the
+//!   [`ProposalBuilder`]. Every call has a timeout ([`Timeouts`]).
+//! * **Errors** — a failed call keeps the gRPC code and message and the
+//!   per-peer [`ErrorDetail`]s the gateway attaches ([`RpcError`]).
+//! * **Events** — [`Network::chaincode_events`] is an async stream of
+//!   [`ChaincodeEvent`]s. Save a [`Checkpoint`] after handling each event
+//!   (to a [`FileCheckpointStore`], written atomically with mode 0600) and
+//!   restart from it to miss and repeat nothing.
+//! * **TLS** — [`PeerEndpoint`] with [`TlsSettings`]: the organisation's TLS
+//!   CA, an optional client certificate (mutual TLS), and a server-name
+//!   override for peers dialled as `localhost`.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use futures::StreamExt;
+//! use fabric_gateway::{
+//!     CheckpointStore, Credentials, FileCheckpointStore, Gateway, PeerEndpoint,
+//!     StartPosition, TlsSettings,
+//! };
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let org = Path::new("network/organizations/peerOrganizations/org1.example.com");
+//! let credentials = Credentials::from_msp_folder(
+//!     &org.join("users/User1@org1.example.com/msp"),
+//!     "Org1MSP",
+//! )?;
+//! let tls = TlsSettings::from_ca_file(&org.join("tlsca/tlsca.org1.example.com-cert.pem"))?
+//!     .with_server_name("peer0.org1.example.com");
+//! let channel = PeerEndpoint::new("localhost:7051").with_tls(tls).connect().await?;
+//!
+//! let gateway = Gateway::from_credentials(channel, credentials);
+//! let network = gateway.network("medchain");
+//! let contract = network.contract("medchain");
+//!
+//! // Query, then update the ledger and wait for the commit.
+//! let record = contract.evaluate("Get", &[b"record-1"]).await?;
+//! let committed = contract.submit("Store", &[b"record-2", &record]).await?;
+//! println!("{} committed in block {}", committed.tx_id, committed.block_number);
+//!
+//! // Step by step, with transient (private) data.
+//! let status = contract
+//!     .new_proposal("Store")
+//!     .argument(b"record-3")
+//!     .transient("secret", b"never on the ledger")
+//!     .build()?
+//!     .endorse()
+//!     .await?
+//!     .submit()
+//!     .await?
+//!     .status()
+//!     .await?
+//!     .ensure_valid()?;
+//! println!("block {}", status.block_number);
+//!
+//! // Events, resumable after a restart.
+//! let mut checkpoints = FileCheckpointStore::new("events.checkpoint");
+//! let start = StartPosition::resume(checkpoints.load()?, StartPosition::Block(0));
+//! let mut events = network.chaincode_events("medchain", start)?;
+//! while let Some(event) = events.next().await {
+//!     let event = event?;
+//!     println!("{} from {} in block {}", event.event_name, event.tx_id, event.block_number);
+//!     checkpoints.save_event(&event)?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod checkpoint;
+mod client;
+mod commit;
+mod contract;
+mod endpoint;
+mod error;
+mod events;
+mod identity;
+mod network;
+pub mod private_file;
+mod proposal;
+mod signer;
+mod tls;
+mod transaction;
+
+pub use checkpoint::{
+    Checkpoint, CheckpointError, CheckpointStore, FileCheckpointStore, InMemoryCheckpointStore,
+    StartPosition,
+};
+pub use client::{Gateway, Timeouts};
+pub use commit::{Commit, CommitStatus};
+pub use contract::{Contract, SubmitResult};
+pub use endpoint::{ConnectError, PeerEndpoint};
+pub use error::{
+    ERROR_DETAIL_TYPE_URL, GatewayError, Operation, RpcError, error_details, validation_code_name,
+};
+pub use events::{ChaincodeEvent, ChaincodeEventStream};
+pub use fabric_protos::gateway::ErrorDetail;
+pub use identity::{Credentials, Identity, IdentityError, read_private_key};
+pub use network::Network;
+pub use proposal::{NONCE_LENGTH, Proposal, ProposalBuilder};
+pub use proposal::{new_nonce, transaction_id};
+pub use signer::{InvalidKey, PrivateKeySigner, SignError, Signer, sign_message};
+pub use tls::TlsSettings;
+pub use transaction::Transaction;

@@ -1,0 +1,458 @@
+//! An in-process Fabric Gateway (tonic server implementing the generated
+//! `gateway_server::Gateway` trait) that follows the real protocol: it
+//! verifies every signature against the creator's certificate (low-S
+//! required), the transaction id rule and the channel header, builds real
+//! prepared transaction envelopes, orders submitted transactions into
+//! blocks, answers commit status with validation codes, and streams
+//! chaincode events of valid transactions with Fabric's start-block and
+//! `after_transaction_id` rules. Its "chaincode" is a small key-value store.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fabric_protos::common::Envelope;
+use fabric_protos::gateway::gateway_server::{Gateway, GatewayServer};
+use fabric_protos::gateway::*;
+use fabric_protos::orderer::seek_position;
+use fabric_protos::protos::{ChaincodeEvent, Response, SignedProposal, TxValidationCode};
+use prost::Message;
+use tokio::sync::{mpsc, watch};
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tonic::{Code, Request, Status};
+
+use super::mock_chaincode::{
+    Checked, Outcome, planted_key, prepare, run_chaincode, status_with_details,
+};
+use super::mock_checks::{check_proposal, check_signature};
+
+pub const CHANNEL: &str = "medchain";
+pub const CHAINCODE: &str = "medchain";
+
+#[derive(Clone)]
+struct Endorsed {
+    payload: Vec<u8>,
+    creator: Vec<u8>,
+    code: TxValidationCode,
+    event: Option<ChaincodeEvent>,
+    write: Option<(String, Vec<u8>)>,
+}
+
+#[derive(Clone)]
+struct Committed {
+    tx_id: String,
+    code: TxValidationCode,
+    event: Option<ChaincodeEvent>,
+}
+
+/// A write to the key-value state.
+type Write = Option<(String, Vec<u8>)>;
+
+#[derive(Default)]
+struct Ledger {
+    /// Block 0 is the genesis block, without transactions.
+    blocks: Vec<Vec<Committed>>,
+    batch: Vec<(Committed, Write)>,
+    endorsed: HashMap<String, Endorsed>,
+    committed: HashMap<String, (TxValidationCode, u64)>,
+    state: HashMap<String, Vec<u8>>,
+    events_requests: Vec<ChaincodeEventsRequest>,
+    target_organizations: Vec<Vec<String>>,
+}
+
+struct Inner {
+    ledger: Mutex<Ledger>,
+    height: watch::Sender<u64>,
+    accepted_certificates: Vec<String>,
+    auto_cut: Mutex<bool>,
+    honour_after_transaction_id: Mutex<bool>,
+    lagging_endorsements: Mutex<usize>,
+    endorse_calls: Mutex<usize>,
+}
+
+/// The mock gateway; clones share the ledger.
+#[derive(Clone)]
+pub struct MockGateway {
+    inner: Arc<Inner>,
+}
+
+impl MockGateway {
+    /// A gateway accepting requests signed by these (PEM) certificates.
+    pub fn new(accepted_certificates: Vec<String>) -> Self {
+        let ledger = Ledger {
+            blocks: vec![Vec::new()],
+            ..Ledger::default()
+        };
+        Self {
+            inner: Arc::new(Inner {
+                ledger: Mutex::new(ledger),
+                height: watch::channel(1).0,
+                accepted_certificates,
+                auto_cut: Mutex::new(true),
+                honour_after_transaction_id: Mutex::new(true),
+                lagging_endorsements: Mutex::new(0),
+                endorse_calls: Mutex::new(0),
+            }),
+        }
+    }
+
+    /// Whether each submitted transaction gets its own block at once.
+    pub fn set_auto_cut(&self, auto_cut: bool) {
+        *self.inner.auto_cut.lock().unwrap() = auto_cut;
+    }
+
+    /// Misbehave: ignore `after_transaction_id` (to test the client guard).
+    pub fn set_honour_after_transaction_id(&self, honour: bool) {
+        *self.inner.honour_after_transaction_id.lock().unwrap() = honour;
+    }
+
+    /// Plays another organization's peer that has not committed the latest
+    /// block yet: the next `count` endorsements fail as the medchain
+    /// contract fails on that peer (`not found: no case …`).
+    pub fn lag_endorsements(&self, count: usize) {
+        *self.inner.lagging_endorsements.lock().unwrap() = count;
+    }
+
+    /// How many Endorse calls the gateway received.
+    pub fn endorse_calls(&self) -> usize {
+        *self.inner.endorse_calls.lock().unwrap()
+    }
+
+    /// Orders the pending transactions into a block; returns its number.
+    pub fn cut_block(&self) -> u64 {
+        let mut ledger = self.inner.ledger.lock().unwrap();
+        let number = ledger.blocks.len() as u64;
+        let batch = std::mem::take(&mut ledger.batch);
+        let mut block = Vec::new();
+        for (tx, write) in batch {
+            if let (TxValidationCode::Valid, Some((key, value))) = (tx.code, write) {
+                ledger.state.insert(key, value);
+            }
+            ledger.committed.insert(tx.tx_id.clone(), (tx.code, number));
+            block.push(tx);
+        }
+        ledger.blocks.push(block);
+        let height = ledger.blocks.len() as u64;
+        drop(ledger);
+        self.inner.height.send_replace(height);
+        number
+    }
+
+    /// Plays a peer whose state answers `function(argument)` — one of the
+    /// medchain contract's queries — with `answer`, whatever it is.
+    pub fn plant_query(&self, function: &str, argument: &[u8], answer: Vec<u8>) {
+        self.inner
+            .ledger
+            .lock()
+            .unwrap()
+            .state
+            .insert(planted_key(function, argument), answer);
+    }
+
+    pub fn height(&self) -> u64 {
+        *self.inner.height.borrow()
+    }
+
+    pub fn events_requests(&self) -> Vec<ChaincodeEventsRequest> {
+        self.inner.ledger.lock().unwrap().events_requests.clone()
+    }
+
+    pub fn target_organizations(&self) -> Vec<Vec<String>> {
+        self.inner
+            .ledger
+            .lock()
+            .unwrap()
+            .target_organizations
+            .clone()
+    }
+
+    /// Serves on 127.0.0.1 (TLS if given) and returns the address.
+    pub async fn serve(self, tls: Option<tonic::transport::ServerTlsConfig>) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = tls {
+            builder = builder.tls_config(tls).unwrap();
+        }
+        let router = builder.add_service(GatewayServer::new(self));
+        tokio::spawn(router.serve_with_incoming(TcpListenerStream::new(listener)));
+        address
+    }
+
+    /// Checks a proposal, records the organisations asked for, and runs
+    /// the chaincode.
+    async fn simulate(
+        &self,
+        signed: Option<&SignedProposal>,
+        channel_id: &str,
+        transaction_id: &str,
+        organizations: Vec<String>,
+    ) -> Result<(Checked, Outcome), Status> {
+        let call = check_proposal(
+            &self.inner.accepted_certificates,
+            signed,
+            channel_id,
+            transaction_id,
+        )?;
+        if call.function == "slow" {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+        let mut ledger = self.inner.ledger.lock().unwrap();
+        ledger.target_organizations.push(organizations);
+        let outcome = run_chaincode(&ledger.state, &call)?;
+        Ok((call, outcome))
+    }
+
+    fn check_signature(
+        &self,
+        creator: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Status> {
+        check_signature(
+            &self.inner.accepted_certificates,
+            creator,
+            message,
+            signature,
+        )
+    }
+}
+
+#[tonic::async_trait]
+impl Gateway for MockGateway {
+    async fn evaluate(
+        &self,
+        request: Request<EvaluateRequest>,
+    ) -> Result<tonic::Response<EvaluateResponse>, Status> {
+        let request = request.into_inner();
+        let (_, outcome) = self
+            .simulate(
+                request.proposed_transaction.as_ref(),
+                &request.channel_id,
+                &request.transaction_id,
+                request.target_organizations,
+            )
+            .await?;
+        let result = Response {
+            status: 200,
+            message: String::new(),
+            payload: outcome.payload,
+        };
+        Ok(tonic::Response::new(EvaluateResponse {
+            result: Some(result),
+        }))
+    }
+
+    async fn endorse(
+        &self,
+        request: Request<EndorseRequest>,
+    ) -> Result<tonic::Response<EndorseResponse>, Status> {
+        let request = request.into_inner();
+        *self.inner.endorse_calls.lock().unwrap() += 1;
+        {
+            let mut lagging = self.inner.lagging_endorsements.lock().unwrap();
+            if *lagging > 0 {
+                *lagging -= 1;
+                let detail = ErrorDetail {
+                    address: "peer0.org2.example.com:7061".into(),
+                    msp_id: "Org2MSP".into(),
+                    message: "chaincode response 500, not found: no case is stored under key 00"
+                        .into(),
+                };
+                return Err(status_with_details(
+                    Code::Aborted,
+                    "failed to collect enough transaction endorsements, see attached details for more info",
+                    &[detail],
+                ));
+            }
+        }
+        let (call, outcome) = self
+            .simulate(
+                request.proposed_transaction.as_ref(),
+                &request.channel_id,
+                &request.transaction_id,
+                request.endorsing_organizations,
+            )
+            .await?;
+        let payload = prepare(&call, &outcome);
+        let event = outcome.event.map(|(event_name, payload)| ChaincodeEvent {
+            chaincode_id: CHAINCODE.into(),
+            tx_id: call.tx_id.clone(),
+            event_name,
+            payload,
+        });
+        let endorsed = Endorsed {
+            payload: payload.clone(),
+            creator: call.creator,
+            code: outcome.code,
+            event,
+            write: outcome.write,
+        };
+        let mut ledger = self.inner.ledger.lock().unwrap();
+        ledger.endorsed.insert(call.tx_id, endorsed);
+        let envelope = Envelope {
+            payload,
+            signature: Vec::new(),
+        };
+        Ok(tonic::Response::new(EndorseResponse {
+            prepared_transaction: Some(envelope),
+        }))
+    }
+
+    async fn submit(
+        &self,
+        request: Request<SubmitRequest>,
+    ) -> Result<tonic::Response<SubmitResponse>, Status> {
+        let request = request.into_inner();
+        let envelope = request
+            .prepared_transaction
+            .ok_or_else(|| Status::invalid_argument("a prepared transaction is required"))?;
+        if envelope.signature.is_empty() {
+            return Err(Status::invalid_argument(
+                "prepared transaction must be signed",
+            ));
+        }
+        let endorsed = self
+            .inner
+            .ledger
+            .lock()
+            .unwrap()
+            .endorsed
+            .get(&request.transaction_id)
+            .cloned()
+            .ok_or_else(|| Status::not_found("no such endorsed transaction"))?;
+        if envelope.payload != endorsed.payload || request.channel_id != CHANNEL {
+            return Err(Status::invalid_argument(
+                "the envelope is not the one that was endorsed",
+            ));
+        }
+        self.check_signature(&endorsed.creator, &envelope.payload, &envelope.signature)?;
+        let committed = Committed {
+            tx_id: request.transaction_id,
+            code: endorsed.code,
+            event: endorsed.event,
+        };
+        self.inner
+            .ledger
+            .lock()
+            .unwrap()
+            .batch
+            .push((committed, endorsed.write));
+        if *self.inner.auto_cut.lock().unwrap() {
+            self.cut_block();
+        }
+        Ok(tonic::Response::new(SubmitResponse {}))
+    }
+
+    async fn commit_status(
+        &self,
+        request: Request<SignedCommitStatusRequest>,
+    ) -> Result<tonic::Response<CommitStatusResponse>, Status> {
+        let signed = request.into_inner();
+        let request = CommitStatusRequest::decode(signed.request.as_slice())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        self.check_signature(&request.identity, &signed.request, &signed.signature)?;
+        if request.channel_id != CHANNEL {
+            return Err(Status::failed_precondition("unknown channel"));
+        }
+        let mut height = self.inner.height.subscribe();
+        loop {
+            if let Some((code, block)) = self
+                .inner
+                .ledger
+                .lock()
+                .unwrap()
+                .committed
+                .get(&request.transaction_id)
+            {
+                return Ok(tonic::Response::new(CommitStatusResponse {
+                    result: *code as i32,
+                    block_number: *block,
+                }));
+            }
+            height
+                .changed()
+                .await
+                .map_err(|_| Status::unavailable("shutting down"))?;
+        }
+    }
+
+    type ChaincodeEventsStream = ReceiverStream<Result<ChaincodeEventsResponse, Status>>;
+
+    async fn chaincode_events(
+        &self,
+        request: Request<SignedChaincodeEventsRequest>,
+    ) -> Result<tonic::Response<Self::ChaincodeEventsStream>, Status> {
+        let signed = request.into_inner();
+        let request = ChaincodeEventsRequest::decode(signed.request.as_slice())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        self.check_signature(&request.identity, &signed.request, &signed.signature)?;
+        if request.channel_id != CHANNEL {
+            return Err(Status::not_found("unknown channel"));
+        }
+        let honour = *self.inner.honour_after_transaction_id.lock().unwrap();
+        let after = if honour {
+            request.after_transaction_id.clone()
+        } else {
+            String::new()
+        };
+        let mut next_block = {
+            let mut ledger = self.inner.ledger.lock().unwrap();
+            ledger.events_requests.push(request.clone());
+            match (
+                ledger.committed.get(&after),
+                request.start_position.and_then(|p| p.r#type),
+            ) {
+                (Some((_, block)), _) => *block,
+                (None, Some(seek_position::Type::Specified(s))) => s.number,
+                (None, Some(seek_position::Type::NextCommit(_)) | None) => {
+                    ledger.blocks.len() as u64
+                }
+                (None, Some(_)) => {
+                    return Err(Status::invalid_argument("invalid start position type"));
+                }
+            }
+        };
+        let (sender, receiver) = mpsc::channel(4);
+        let inner = self.inner.clone();
+        let chaincode = request.chaincode_id;
+        tokio::spawn(async move {
+            let mut passed = after.is_empty();
+            let mut height = inner.height.subscribe();
+            loop {
+                while *height.borrow_and_update() <= next_block {
+                    if height.changed().await.is_err() {
+                        return;
+                    }
+                }
+                let block = inner.ledger.lock().unwrap().blocks[next_block as usize].clone();
+                let mut events = Vec::new();
+                for tx in block
+                    .into_iter()
+                    .filter(|tx| tx.code == TxValidationCode::Valid)
+                {
+                    let Some(event) = tx.event else { continue };
+                    if !passed {
+                        passed = event.tx_id == after;
+                        continue;
+                    }
+                    if event.chaincode_id == chaincode {
+                        events.push(event);
+                    }
+                }
+                if !events.is_empty() {
+                    let response = ChaincodeEventsResponse {
+                        events,
+                        block_number: next_block,
+                    };
+                    if sender.send(Ok(response)).await.is_err() {
+                        return;
+                    }
+                }
+                next_block += 1;
+            }
+        });
+        Ok(tonic::Response::new(ReceiverStream::new(receiver)))
+    }
+}

@@ -1,0 +1,66 @@
+//! Shared by the `gateway_*` integration tests: test PKI, independent
+//! protocol readers, and an in-process mock Fabric Gateway.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod mock_chaincode;
+pub mod mock_checks;
+pub mod mock_gateway;
+pub mod pki;
+pub mod protocol;
+
+use std::path::PathBuf;
+
+use fabric_gateway::{Credentials, Gateway, PeerEndpoint};
+use tempfile::TempDir;
+
+use mock_gateway::MockGateway;
+use pki::{Issued, TestCa, write_cryptogen_msp};
+
+/// Org1 with its CA, the identity User1 and User1's MSP folder on disk.
+pub struct Org {
+    pub ca: TestCa,
+    pub user: Issued,
+    pub dir: TempDir,
+}
+
+impl Org {
+    pub fn new() -> Self {
+        let ca = TestCa::new("ca.org1.example.com");
+        let user = ca.issue_identity("User1@org1.example.com");
+        let dir = tempfile::tempdir().unwrap();
+        let org = Self { ca, user, dir };
+        write_cryptogen_msp(&org.msp_dir(), "User1@org1.example.com", &org.ca, &org.user);
+        org
+    }
+
+    pub fn msp_dir(&self) -> PathBuf {
+        self.dir.path().join("users/User1@org1.example.com/msp")
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        Credentials::from_msp_folder(&self.msp_dir(), "Org1MSP").unwrap()
+    }
+
+    /// A mock gateway that accepts User1.
+    pub fn mock_gateway(&self) -> MockGateway {
+        MockGateway::new(vec![self.user.certificate_pem.clone()])
+    }
+}
+
+/// A plaintext mock gateway and a client gateway connected to it as User1.
+pub async fn connected(org: &Org) -> (Gateway, MockGateway) {
+    let mock = org.mock_gateway();
+    let address = mock.clone().serve(None).await;
+    let channel = PeerEndpoint::new(address.to_string())
+        .connect()
+        .await
+        .unwrap();
+    (Gateway::from_credentials(channel, org.credentials()), mock)
+}
+
+/// A gateway whose channel connects lazily to an address nothing listens on
+/// (for tests that only build and sign requests).
+pub fn offline_gateway(org: &Org) -> Gateway {
+    let channel = PeerEndpoint::new("127.0.0.1:9").connect_lazy().unwrap();
+    Gateway::from_credentials(channel, org.credentials())
+}

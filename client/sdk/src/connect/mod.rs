@@ -1,0 +1,172 @@
+//! Connecting a wallet to its ledger: the embedded development ledger in a
+//! directory, or a Fabric network reached through a gateway peer listed in
+//! the network's client profile (`network/up.sh` writes it; see
+//! `docs/network.md`).
+
+mod error;
+mod profile;
+
+use std::path::PathBuf;
+
+use fabric_gateway::{Credentials, Gateway, PeerEndpoint, PrivateKeySigner, TlsSettings};
+use fabric_shim::ClientIdentity;
+
+pub use self::error::ConnectError;
+pub use self::profile::{NetworkProfile, OrgProfile, PeerProfile, RoleIdentity};
+use crate::ledger::Ledger;
+use crate::ledger::embedded::EmbeddedLedger;
+use crate::wallet::{BackendProfile, IdentityLocation, WalletProfile, WalletSecrets};
+
+/// The MSP id of identities made for the embedded ledger.
+pub const EMBEDDED_MSP_ID: &str = "EmbeddedMSP";
+
+/// The user's ledger identity (certificate and MSP id; no private key).
+pub fn client_identity(profile: &WalletProfile) -> Result<ClientIdentity, ConnectError> {
+    match &profile.identity {
+        IdentityLocation::Embedded {
+            msp_id,
+            certificate_pem,
+        } => ClientIdentity::from_pem(msp_id.clone(), certificate_pem).map_err(|e| {
+            ConnectError::Damaged(format!(
+                "the wallet's certificate is damaged ({e}); restore the wallet from a backup"
+            ))
+        }),
+        _ => {
+            let (identity, _) = fabric_credentials(&profile.identity)?.into_parts();
+            ClientIdentity::from_pem(identity.msp_id().to_owned(), identity.certificate_pem())
+                .map_err(|e| {
+                    ConnectError::Identity(format!("the identity's certificate is unusable: {e}"))
+                })
+        }
+    }
+}
+
+/// Loads a Fabric identity with its signing key.
+fn fabric_credentials(location: &IdentityLocation) -> Result<Credentials, ConnectError> {
+    let credentials = match location {
+        IdentityLocation::MspFolder { msp_id, path } => Credentials::from_msp_folder(path, msp_id),
+        IdentityLocation::Files {
+            msp_id,
+            certificate,
+            private_key,
+        } => Credentials::from_files(msp_id, certificate, private_key),
+        IdentityLocation::Embedded { .. } => {
+            return Err(ConnectError::Identity(
+                "this wallet's identity was made for the embedded ledger and cannot sign for a Fabric network; create a wallet with `medchain init --gateway … --user …`".into(),
+            ));
+        }
+    };
+    credentials.map_err(|e| {
+        ConnectError::Identity(format!(
+            "{e}; check the identity given to `medchain init` (see `medchain whoami`)"
+        ))
+    })
+}
+
+/// The signing key of the wallet's identity: the embedded identity's key
+/// from the (decrypted) secrets, or the Fabric identity's keystore key.
+pub fn identity_signer(
+    profile: &WalletProfile,
+    secrets: &WalletSecrets,
+) -> Result<PrivateKeySigner, ConnectError> {
+    match &profile.identity {
+        IdentityLocation::Embedded { .. } => {
+            check_embedded_key(secrets, &client_identity(profile)?)?;
+            let pem = secrets.signing_key_pem.as_deref().unwrap_or_default();
+            PrivateKeySigner::from_pem(pem).map_err(|_| damaged_key())
+        }
+        location => Ok(fabric_credentials(location)?.into_parts().1),
+    }
+}
+
+fn damaged_key() -> ConnectError {
+    ConnectError::Damaged(
+        "the wallet's signing key is damaged; restore the wallet from a backup".into(),
+    )
+}
+
+/// Checks that the wallet's embedded signing key belongs to its certificate.
+pub fn check_embedded_key(
+    secrets: &WalletSecrets,
+    identity: &ClientIdentity,
+) -> Result<(), ConnectError> {
+    let Some(pem) = secrets.signing_key_pem.as_deref() else {
+        return Err(ConnectError::Damaged(
+            "the wallet holds no signing key for its embedded identity; restore the wallet from a backup".into(),
+        ));
+    };
+    let signer = PrivateKeySigner::from_pem(pem).map_err(|_| damaged_key())?;
+    if signer.public_key() != *identity.public_key() {
+        return Err(ConnectError::Damaged(
+            "the wallet's signing key does not match its certificate; restore the wallet from a backup".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Works on an already opened embedded ledger as the wallet's identity (the
+/// demo shares one ledger between its participants).
+pub fn on_embedded(
+    ledger: &EmbeddedLedger,
+    profile: &WalletProfile,
+) -> Result<Ledger, ConnectError> {
+    Ok(Ledger::embedded(ledger.clone(), client_identity(profile)?))
+}
+
+/// Connects to the wallet's ledger as the wallet's identity.
+pub async fn connect(profile: &WalletProfile) -> Result<Ledger, ConnectError> {
+    match &profile.backend {
+        BackendProfile::Embedded { dir } => {
+            let ledger = EmbeddedLedger::open(dir)
+                .await
+                .map_err(crate::ledger::LedgerError::from)?;
+            on_embedded(&ledger, profile)
+        }
+        BackendProfile::Gateway { profile: path, org } => {
+            let network_profile = NetworkProfile::read(path)?;
+            let org = network_profile.org(org)?;
+            let credentials = fabric_credentials(&profile.identity)?;
+            let mut tls = TlsSettings::from_ca_file(&org.gateway.tls_ca).map_err(|e| {
+                ConnectError::BadProfile {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            if let Some(name) = &org.gateway.server_name {
+                tls = tls.with_server_name(name.clone());
+            }
+            let channel = PeerEndpoint::new(org.gateway.endpoint.clone())
+                .with_tls(tls)
+                .connect()
+                .await
+                .map_err(fabric_gateway::GatewayError::from)?;
+            let gateway = Gateway::from_credentials(channel, credentials);
+            Ok(Ledger::fabric(
+                &gateway,
+                &network_profile.channel,
+                &network_profile.chaincode,
+            )?)
+        }
+    }
+}
+
+/// A short description of the backend, for `whoami` and the demo.
+pub fn describe(backend: &BackendProfile) -> String {
+    match backend {
+        BackendProfile::Embedded { dir } => {
+            format!("embedded development ledger in {}", dir.display())
+        }
+        BackendProfile::Gateway { profile, org } => {
+            format!("Fabric network {} (gateway of {org})", profile.display())
+        }
+    }
+}
+
+/// `~/.medchain/<name>`, the default place of wallets and the embedded
+/// ledger.
+pub fn default_dir(name: &str) -> Result<PathBuf, ConnectError> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ConnectError::NoHome(name.to_owned()))?;
+    Ok(PathBuf::from(home).join(".medchain").join(name))
+}

@@ -1,0 +1,210 @@
+//! Transaction simulation over the embedded ledger's committed state, with
+//! Fabric's semantics: reads see committed state only (not the transaction's
+//! own writes), writes are collected in a write set that is committed only
+//! if the contract succeeds, and one chaincode event is kept.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use fabric_shim::composite::partial_composite_range;
+use fabric_shim::stub::validate_simple_range;
+use fabric_shim::{ClientIdentity, KeyModification, KeyValue, Stub, StubError};
+use prost_types::Timestamp;
+
+use super::replica::Replica;
+
+/// The stub the contract sees while the embedded ledger simulates a
+/// transaction.
+pub struct SimulationStub<'a> {
+    replica: &'a Replica,
+    args: Vec<Vec<u8>>,
+    tx_id: String,
+    channel_id: String,
+    timestamp: Timestamp,
+    creator: ClientIdentity,
+    transient: BTreeMap<String, Vec<u8>>,
+    writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
+    event: Mutex<Option<(String, Vec<u8>)>>,
+}
+
+/// What a successful simulation produced.
+pub struct SimulationResult {
+    /// The write set, in key order (`None` deletes).
+    pub writes: BTreeMap<String, Option<Vec<u8>>>,
+    /// The chaincode event, if one was set.
+    pub event: Option<(String, Vec<u8>)>,
+}
+
+impl<'a> SimulationStub<'a> {
+    /// A stub for one transaction.
+    pub fn new(
+        replica: &'a Replica,
+        args: Vec<Vec<u8>>,
+        tx_id: String,
+        channel_id: String,
+        timestamp: Timestamp,
+        creator: ClientIdentity,
+    ) -> Self {
+        Self {
+            replica,
+            args,
+            tx_id,
+            channel_id,
+            timestamp,
+            creator,
+            transient: BTreeMap::new(),
+            writes: Mutex::new(BTreeMap::new()),
+            event: Mutex::new(None),
+        }
+    }
+
+    /// Consumes the stub and returns its write set and event.
+    pub fn finish(self) -> SimulationResult {
+        SimulationResult {
+            writes: self.writes.into_inner().unwrap_or_else(|p| p.into_inner()),
+            event: self.event.into_inner().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    fn record_write(&self, key: &str, value: Option<Vec<u8>>) -> Result<(), StubError> {
+        if key.is_empty() {
+            return Err(StubError::InvalidKey("the key is empty".into()));
+        }
+        self.writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned(), value);
+        Ok(())
+    }
+}
+
+impl Stub for SimulationStub<'_> {
+    fn args(&self) -> &[Vec<u8>] {
+        &self.args
+    }
+
+    fn tx_id(&self) -> &str {
+        &self.tx_id
+    }
+
+    fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+
+    fn tx_timestamp(&self) -> Option<Timestamp> {
+        Some(self.timestamp)
+    }
+
+    fn creator(&self) -> &ClientIdentity {
+        &self.creator
+    }
+
+    fn transient(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.transient
+    }
+
+    fn set_event(&self, name: &str, payload: Vec<u8>) {
+        *self.event.lock().unwrap_or_else(|p| p.into_inner()) = Some((name.to_owned(), payload));
+    }
+
+    async fn get_state(&self, key: &str) -> Result<Option<Vec<u8>>, StubError> {
+        Ok(self.replica.get(key).map(<[u8]>::to_vec))
+    }
+
+    async fn put_state(&self, key: &str, value: &[u8]) -> Result<(), StubError> {
+        self.record_write(key, Some(value.to_vec()))
+    }
+
+    async fn del_state(&self, key: &str) -> Result<(), StubError> {
+        self.record_write(key, None)
+    }
+
+    async fn get_state_by_range(&self, start: &str, end: &str) -> Result<Vec<KeyValue>, StubError> {
+        let start = validate_simple_range(start, end)?;
+        Ok(self.replica.range(start, end))
+    }
+
+    async fn get_state_by_partial_composite_key(
+        &self,
+        object_type: &str,
+        attributes: &[&str],
+    ) -> Result<Vec<KeyValue>, StubError> {
+        let (start, end) = partial_composite_range(object_type, attributes)?;
+        Ok(self.replica.range(&start, &end))
+    }
+
+    async fn get_history_for_key(&self, key: &str) -> Result<Vec<KeyModification>, StubError> {
+        Ok(self.replica.history(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::ledger::embedded::log::{Block, KeyWrite};
+    use futures::executor::block_on;
+
+    /// A replica holding the simple keys `a` and `b` and one composite key.
+    fn replica() -> (Replica, String) {
+        let composite = fabric_shim::create_composite_key("t", &["x"]).unwrap();
+        let mut replica = Replica::default();
+        let writes = ["a", "b", composite.as_str()]
+            .into_iter()
+            .map(|key| KeyWrite {
+                key: key.to_owned(),
+                value: key.as_bytes().to_vec(),
+                is_delete: false,
+            })
+            .collect();
+        replica
+            .apply(Block {
+                number: 0,
+                tx_id: "tx".into(),
+                writes,
+                ..Block::default()
+            })
+            .unwrap();
+        (replica, composite)
+    }
+
+    fn stub(replica: &Replica) -> SimulationStub<'_> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["user".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        SimulationStub::new(
+            replica,
+            Vec::new(),
+            "tx".into(),
+            "channel".into(),
+            Timestamp::default(),
+            ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap(),
+        )
+    }
+
+    fn keys(found: Vec<KeyValue>) -> Vec<String> {
+        found.into_iter().map(|kv| kv.key).collect()
+    }
+
+    #[test]
+    fn an_open_range_holds_simple_keys_only() {
+        let (replica, _) = replica();
+        let stub = stub(&replica);
+        let found = block_on(stub.get_state_by_range("", "")).unwrap();
+        assert_eq!(keys(found), ["a", "b"]);
+    }
+
+    #[test]
+    fn composite_keys_are_read_by_partial_key_not_by_range() {
+        let (replica, composite) = replica();
+        let stub = stub(&replica);
+        for (start, end) in [(composite.as_str(), ""), ("", composite.as_str())] {
+            let e = block_on(stub.get_state_by_range(start, end)).unwrap_err();
+            assert!(matches!(e, StubError::InvalidKey(_)), "{e}");
+        }
+        let found = block_on(stub.get_state_by_partial_composite_key("t", &[])).unwrap();
+        assert_eq!(keys(found), [composite]);
+    }
+}

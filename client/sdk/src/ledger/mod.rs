@@ -1,0 +1,336 @@
+//! The ledger the workflow runs on, seen through the contract's four
+//! functions: a Fabric network through the gateway, or the in-process
+//! [`embedded`] development ledger. Both run the same contract with the same
+//! validation and deliver the same chaincode events.
+
+pub mod embedded;
+
+use fabric_shim::ClientIdentity;
+use fabric_shim::identity::parse_certificate_pem;
+use futures::stream::{BoxStream, StreamExt};
+use medchain_protocol::function;
+use medchain_protocol::participant_index;
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseRecords, InputParameter};
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use embedded::{EmbeddedError, EmbeddedLedger};
+use fabric_gateway::{
+    ChaincodeEvent, Checkpoint, Contract, Gateway, GatewayError, Network, Operation, RpcError,
+    StartPosition, SubmitResult,
+};
+
+/// Why a ledger call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The embedded ledger failed or rejected the call.
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    /// The Fabric gateway failed or the chaincode rejected the call.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// The signing identity's certificate is not one the contract accepts.
+    #[error("the identity's certificate is unusable: {0}")]
+    Identity(#[from] fabric_shim::IdentityError),
+    /// The ledger answered with bytes that do not decode.
+    #[error("the ledger returned a malformed {0}")]
+    Malformed(&'static str),
+    /// The ledger answered with something other than what was asked for
+    /// (a faulty or compromised peer): the sentence says what.
+    #[error("{0}; the peer may be faulty or compromised — try another peer")]
+    Unverified(String),
+}
+
+/// How often a Fabric submission is tried in all when an endorsing peer
+/// seems not to have committed a block the caller already saw.
+const LAGGING_PEER_ATTEMPTS: u32 = 5;
+/// The pause before the first such retry; it doubles after each attempt
+/// (50 + 100 + 200 + 400 ms in all).
+const LAGGING_PEER_FIRST_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Whether an endorsement failed the way a peer that lags one block behind
+/// makes it fail: the contract found no case (or no response) that the
+/// caller knows is committed.
+fn is_lagging_peer(error: &GatewayError) -> bool {
+    let text = error.to_string();
+    text.contains("not found: ") || text.contains("out of order: ")
+}
+
+/// Checks that a record the ledger returned is the one stored under
+/// `key`: κ is SHA-256 of the stored input parameter, so one peer cannot
+/// substitute another record's content.
+pub(crate) fn verify_record(key: &[u8], value: &[u8]) -> Result<(), LedgerError> {
+    if Sha256::digest(value)[..] == *key {
+        Ok(())
+    } else {
+        Err(LedgerError::Unverified(format!(
+            "the ledger returned record {} whose content does not match its key",
+            hex::encode(key)
+        )))
+    }
+}
+
+impl LedgerError {
+    /// Whether the contract looked for something that does not exist
+    /// (`not found: …`).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Self::Embedded(EmbeddedError::Rejected(
+                medchain_contract::ContractError::NotFound(_),
+            )) => true,
+            Self::Gateway(e) => e.to_string().contains("not found: "),
+            _ => false,
+        }
+    }
+
+    /// Whether the call failed because the connection to the ledger broke
+    /// or could not be made (a restarted or unreachable gateway peer).
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(self, Self::Gateway(e) if e.is_connection_failure())
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Embedded(EmbeddedLedger),
+    Fabric(Box<FabricBackend>),
+}
+
+/// A Fabric channel and the medchain contract on it.
+#[derive(Clone)]
+struct FabricBackend {
+    network: Network,
+    contract: Contract,
+}
+
+/// A connection to the ledger as one identity. Cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    backend: Backend,
+    identity: ClientIdentity,
+    event_cut: Option<(usize, StreamCut)>,
+}
+
+/// How [`Ledger::cut_event_streams`] ends an event stream early.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamCut {
+    /// The stream ends, as when a peer closes it.
+    End,
+    /// The stream fails as when the connection to the peer breaks.
+    ConnectionLost,
+}
+
+impl Ledger {
+    /// Works on an embedded ledger as `identity`.
+    pub fn embedded(ledger: EmbeddedLedger, identity: ClientIdentity) -> Self {
+        Self {
+            backend: Backend::Embedded(ledger),
+            identity,
+            event_cut: None,
+        }
+    }
+
+    /// Works on the chaincode `chaincode` of the channel `channel` through
+    /// a gateway connection, as the gateway's signing identity.
+    pub fn fabric(gateway: &Gateway, channel: &str, chaincode: &str) -> Result<Self, LedgerError> {
+        let signer = gateway.identity();
+        let identity = ClientIdentity::from_pem(signer.msp_id(), signer.certificate_pem())?;
+        let network = gateway.network(channel);
+        let contract = network.contract(chaincode);
+        Ok(Self {
+            backend: Backend::Fabric(Box::new(FabricBackend { network, contract })),
+            identity,
+            event_cut: None,
+        })
+    }
+
+    /// Test seam: every event stream this connection opens stops after
+    /// `events` events, the way `how` says (to test that event loops
+    /// survive peers that close streams or lose connections).
+    #[doc(hidden)]
+    pub fn cut_event_streams(mut self, events: usize, how: StreamCut) -> Self {
+        self.event_cut = Some((events, how));
+        self
+    }
+
+    /// The identity that signs this connection's transactions.
+    pub fn identity(&self) -> &ClientIdentity {
+        &self.identity
+    }
+
+    /// The participant index of this connection's identity.
+    pub fn ind(&self) -> u64 {
+        participant_index(self.identity.public_key())
+    }
+
+    /// The number of committed blocks: a watcher checkpointed at this height
+    /// sees only what comes next.
+    pub async fn height(&self) -> Result<u64, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => Ok(ledger.height().await?),
+            Backend::Fabric(fabric) => {
+                let network = &fabric.network;
+                let info = network
+                    .contract("qscc")
+                    .evaluate("GetChainInfo", &[network.name().as_bytes()])
+                    .await?;
+                fabric_protos::common::BlockchainInfo::decode(info.as_slice())
+                    .map(|i| i.height)
+                    .map_err(|_| LedgerError::Malformed("chain information"))
+            }
+        }
+    }
+
+    /// Submits `Store(input)` and waits for the commit; returns κ.
+    pub async fn store(&self, input: &InputParameter) -> Result<SubmitResult, LedgerError> {
+        self.submit(function::STORE, &input.encode_to_vec()).await
+    }
+
+    /// `Get(κ)`: the stored input parameter.
+    pub async fn get(&self, kappa: &[u8]) -> Result<InputParameter, LedgerError> {
+        let bytes = self.evaluate(function::GET, kappa).await?;
+        verify_record(kappa, &bytes)?;
+        InputParameter::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("record"))
+    }
+
+    /// `GetCase(κ0)`: every record of a case.
+    pub async fn get_case(&self, kappa0: &[u8]) -> Result<CaseRecords, LedgerError> {
+        let bytes = self.evaluate(function::GET_CASE, kappa0).await?;
+        CaseRecords::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("case"))
+    }
+
+    /// `GetParticipant(ind)`: a registration, or `None` when `ind` is not
+    /// registered. The registration's certificate is checked to hold the
+    /// key of participant `ind`.
+    pub async fn get_participant(&self, ind: u64) -> Result<Option<InputParameter>, LedgerError> {
+        let bytes = match self
+            .evaluate(function::GET_PARTICIPANT, &ind.to_be_bytes())
+            .await
+        {
+            Ok(bytes) => bytes,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let malformed = || LedgerError::Malformed("registration");
+        let input = InputParameter::decode(bytes.as_slice()).map_err(|_| malformed())?;
+        let Some(Record::Reg(registration)) = &input.record else {
+            return Err(malformed());
+        };
+        let (_, key) =
+            parse_certificate_pem(&registration.certificate_pem).map_err(|_| malformed())?;
+        let registered = participant_index(&key);
+        if registered != ind {
+            return Err(LedgerError::Unverified(format!(
+                "the ledger returned the registration of participant {registered:016x} when asked for participant {ind:016x}"
+            )));
+        }
+        Ok(Some(input))
+    }
+
+    /// Submits a transaction and waits for its commit.
+    pub async fn submit(
+        &self,
+        function: &str,
+        argument: &[u8],
+    ) -> Result<SubmitResult, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => Ok(ledger
+                .submit(
+                    &self.identity,
+                    vec![function.as_bytes().to_vec(), argument.to_vec()],
+                )
+                .await?),
+            Backend::Fabric(fabric) => {
+                // An endorsement runs on a peer of every organization. The
+                // caller may already have seen a block (its own peer's
+                // event or commit status) that another organization's peer
+                // has not committed yet; that peer's simulation then fails
+                // with `not found` or `out of order`. Such a failure is
+                // retried briefly; a genuine one is reported after the
+                // last attempt.
+                let mut delay = LAGGING_PEER_FIRST_DELAY;
+                let mut attempt = 1;
+                loop {
+                    match fabric.contract.submit(function, &[argument]).await {
+                        Ok(result) => return Ok(result),
+                        Err(e) if attempt < LAGGING_PEER_ATTEMPTS && is_lagging_peer(&e) => {
+                            tracing::debug!(attempt, error = %e, "an endorsing peer may lag behind; retrying");
+                            tokio::time::sleep(delay).await;
+                            delay *= 2;
+                            attempt += 1;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates a query.
+    pub async fn evaluate(&self, function: &str, argument: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => Ok(ledger
+                .evaluate(
+                    &self.identity,
+                    vec![function.as_bytes().to_vec(), argument.to_vec()],
+                )
+                .await?),
+            Backend::Fabric(fabric) => Ok(fabric.contract.evaluate(function, &[argument]).await?),
+        }
+    }
+
+    /// The chaincode events after `checkpoint` (from the first block when
+    /// `None`), in commit order, forever.
+    pub fn events(
+        &self,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<BoxStream<'static, Result<ChaincodeEvent, LedgerError>>, LedgerError> {
+        let stream = self.uncut_events(checkpoint)?;
+        Ok(match self.event_cut {
+            None => stream,
+            Some((events, how)) => {
+                let end = match how {
+                    StreamCut::End => None,
+                    StreamCut::ConnectionLost => {
+                        let status = tonic::Status::unavailable("connection reset by peer");
+                        let error =
+                            RpcError::from_status(Operation::ChaincodeEvents, None, &status);
+                        Some(Err(LedgerError::Gateway(error.into())))
+                    }
+                };
+                stream
+                    .take(events)
+                    .chain(futures::stream::iter(end))
+                    .boxed()
+            }
+        })
+    }
+
+    fn uncut_events(
+        &self,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<BoxStream<'static, Result<ChaincodeEvent, LedgerError>>, LedgerError> {
+        match &self.backend {
+            Backend::Embedded(ledger) => {
+                // One transaction per block: resume after the checkpoint's
+                // transaction, or at its block when it names none.
+                let from = checkpoint.map_or(0, |c| {
+                    c.block_number() + u64::from(c.transaction_id().is_some())
+                });
+                Ok(ledger
+                    .events(from)
+                    .map(|e| e.map_err(LedgerError::from))
+                    .boxed())
+            }
+            Backend::Fabric(fabric) => {
+                let start = StartPosition::resume(checkpoint, StartPosition::Block(0));
+                let stream = fabric
+                    .network
+                    .chaincode_events(fabric.contract.chaincode_name(), start)?;
+                Ok(stream.map(|e| e.map_err(LedgerError::from)).boxed())
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Making a new wallet: its profile, and for the embedded ledger a new
+//! identity.
+
+use std::path::Path;
+
+use medchain_siff::KdfParams;
+use zeroize::Zeroizing;
+
+use super::{
+    BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
+    WalletError, WalletProfile, WalletSecrets,
+};
+use crate::connect::EMBEDDED_MSP_ID;
+
+/// A new P-256 key and a self-signed certificate naming `name`, for the
+/// embedded ledger: the identity location and the PKCS#8 PEM key.
+pub fn embedded_identity(name: &str) -> Result<(IdentityLocation, Zeroizing<String>), WalletError> {
+    let failed = |e: rcgen::Error| WalletError::KeyGeneration(e.to_string());
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
+    let mut params = rcgen::CertificateParams::default();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    let certificate = params.self_signed(&key).map_err(failed)?;
+    let key_pem = Zeroizing::new(key.serialize_pem());
+    Ok((
+        IdentityLocation::Embedded {
+            msp_id: EMBEDDED_MSP_ID.to_owned(),
+            certificate_pem: certificate.pem(),
+        },
+        key_pem,
+    ))
+}
+
+/// What a new wallet holds.
+pub struct NewWallet {
+    /// The user's display name.
+    pub name: String,
+    /// The user's role.
+    pub role: UserRole,
+    /// The user's identity.
+    pub identity: IdentityLocation,
+    /// The ledger the user works on.
+    pub backend: BackendProfile,
+    /// The signing key of an embedded identity (kept encrypted).
+    pub signing_key_pem: Option<Zeroizing<String>>,
+}
+
+impl NewWallet {
+    /// The wallet's profile.
+    pub fn profile(&self) -> WalletProfile {
+        WalletProfile {
+            format: PROFILE_FORMAT.to_owned(),
+            name: self.name.clone(),
+            role: self.role,
+            identity: self.identity.clone(),
+            backend: self.backend.clone(),
+            checkpoint: SavedCheckpoint::default(),
+            cases: Default::default(),
+        }
+    }
+
+    /// Creates the wallet in `dir`, its secrets encrypted under `password`
+    /// with Argon2id at `kdf` cost.
+    pub fn create(self, dir: &Path, password: &str, kdf: KdfParams) -> Result<Wallet, WalletError> {
+        let mut secrets = WalletSecrets::default();
+        secrets.signing_key_pem = self.signing_key_pem.as_ref().map(|k| k.to_string());
+        Ok(Wallet::create(dir, &self.profile(), password, &secrets, kdf)?.with_kdf(kdf))
+    }
+}

@@ -1,0 +1,170 @@
+//! A case as read from the ledger with `GetCase`: the opening, the
+//! responses and the records, decoded and checked.
+
+use medchain_contract::{Case, ParticipantRef};
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseOpening, CaseRecord, CaseResponse, InputParameter, StoredRecord};
+
+use prost::Message;
+
+use super::WorkflowError;
+use crate::ledger::{Ledger, LedgerError, verify_record};
+use medchain_siff::{CaseId, KdfParams, RecordType};
+
+/// One stored record of a case with its decoded body.
+#[derive(Debug, Clone)]
+pub struct CaseEntryRecord {
+    /// The record's key κ.
+    pub key: [u8; 32],
+    /// `txd`, `txm` or `txa`.
+    pub record_type: RecordType,
+    /// The Fabric transaction that stored it.
+    pub tx_id: String,
+    /// The decoded record.
+    pub record: CaseRecord,
+}
+
+/// Everything stored for a case, in ledger order.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    /// κ0.
+    pub id: CaseId,
+    /// The `txtc` record.
+    pub opening: CaseOpening,
+    /// The participants.
+    pub case: Case,
+    /// Every `txtr`, with the tx id that stored it.
+    pub responses: Vec<(CaseResponse, String)>,
+    /// Every `txd`, `txm` and `txa`.
+    pub records: Vec<CaseEntryRecord>,
+}
+
+impl CaseView {
+    /// Reads a case from the ledger and checks that every record is the
+    /// one stored under its key, and that the records belong to the case:
+    /// one faulty or compromised peer cannot substitute content.
+    pub async fn load(ledger: &Ledger, id: &CaseId) -> Result<Self, WorkflowError> {
+        let stored = match ledger.get_case(id.as_bytes()).await {
+            Ok(stored) => stored,
+            Err(e) if e.is_not_found() => {
+                return Err(WorkflowError::UnknownCase(hex::encode(id.as_bytes())));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut opening = None;
+        let mut responses = Vec::new();
+        let mut records = Vec::new();
+        for StoredRecord {
+            key, value, tx_id, ..
+        } in stored.records
+        {
+            let malformed = || {
+                WorkflowError::Invalid(format!(
+                    "the ledger returned a malformed record {}",
+                    hex::encode(&key)
+                ))
+            };
+            verify_record(&key, &value)?;
+            let record = InputParameter::decode(value.as_slice())
+                .ok()
+                .and_then(|i| i.record)
+                .ok_or_else(malformed)?;
+            let key: [u8; 32] = key.as_slice().try_into().map_err(|_| malformed())?;
+            let belongs = match &record {
+                Record::Txtc(_) => &key == id.as_bytes(),
+                Record::Txtr(r) => r.case_key == id.as_bytes(),
+                Record::Txd(r) | Record::Txm(r) | Record::Txa(r) => r.case_key == id.as_bytes(),
+                Record::Reg(_) => false,
+            };
+            if !belongs {
+                return Err(LedgerError::Unverified(format!(
+                    "the ledger returned record {} as part of case {}, to which it does not belong",
+                    hex::encode(key),
+                    hex::encode(id.as_bytes())
+                ))
+                .into());
+            }
+            match record {
+                Record::Txtc(o) => opening = Some(o),
+                Record::Txtr(r) => responses.push((r, tx_id)),
+                Record::Txd(r) => records.push(CaseEntryRecord {
+                    key,
+                    record_type: RecordType::Diagnosis,
+                    tx_id,
+                    record: r,
+                }),
+                Record::Txm(r) => records.push(CaseEntryRecord {
+                    key,
+                    record_type: RecordType::Medication,
+                    tx_id,
+                    record: r,
+                }),
+                Record::Txa(r) => records.push(CaseEntryRecord {
+                    key,
+                    record_type: RecordType::Compensation,
+                    tx_id,
+                    record: r,
+                }),
+                Record::Reg(_) => return Err(malformed()),
+            }
+        }
+        let opening =
+            opening.ok_or_else(|| WorkflowError::UnknownCase(hex::encode(id.as_bytes())))?;
+        let case = Case::from_opening(&opening).map_err(WorkflowError::Invalid)?;
+        Ok(Self {
+            id: *id,
+            opening,
+            case,
+            responses,
+            records,
+        })
+    }
+
+    /// The case's Argon2id parameters.
+    pub fn kdf(&self) -> KdfParams {
+        let k = self.case.kdf;
+        KdfParams {
+            m_kib: k.m_kib,
+            t: k.t,
+            p: k.p,
+        }
+    }
+
+    /// The tag fixed by the case's first record, if any record exists.
+    pub fn tag(&self) -> Option<&[u8]> {
+        self.records.first().map(|r| r.record.tag.as_slice())
+    }
+
+    /// Whether `ind` has answered the case opening.
+    pub fn has_answered(&self, ind: u64) -> bool {
+        self.responses.iter().any(|(r, _)| r.responder == ind)
+    }
+
+    /// The participants who have not answered yet.
+    pub fn missing_responses(&self) -> Vec<u64> {
+        self.case
+            .responders()
+            .into_iter()
+            .filter(|&ind| !self.has_answered(ind))
+            .collect()
+    }
+
+    /// Checks that the ledger identity is a participant of the case
+    /// (patients and family members by full public key).
+    pub fn require_participant(&self, ledger: &Ledger) -> Result<(), WorkflowError> {
+        let is_member = match self.case.role_of(ledger.ind()) {
+            None => false,
+            Some(who @ (ParticipantRef::Patient | ParticipantRef::Family(_))) => {
+                self.case.named_by_key(who, ledger.identity().public_key())
+            }
+            Some(_) => true,
+        };
+        if is_member {
+            Ok(())
+        } else {
+            Err(WorkflowError::NotParticipant(hex::encode(
+                self.id.as_bytes(),
+            )))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The diagnosis-and-treatment workflow, one function per step, usable from
+//! the CLI and from tests (the paper's "Diagnosis and treatment
+//! initialization / process"):
+//!
+//! 1. doctors, pharmacists, insurers and lawyers/experts [`register`];
+//! 2. the patient makes a [`Selection`] and hands it to the doctor (file or
+//!    QR code);
+//! 3. the doctor opens the case ([`open_case`], `txtc`);
+//! 4. every other participant answers ([`respond`], `txtr`);
+//! 5. the doctor establishes the key ([`establish`]) and stores the
+//!    diagnosis; pharmacists and insurers add their records
+//!    ([`add_record`], `txd` / `txm` / `txa`);
+//! 6. anyone in the case — years later too — reads them with its password
+//!    alone ([`audit`], [`read_record`]).
+//!
+//! A [`Watcher`] reacts to a user's events (answers case openings,
+//! establishes the key when the last response arrives, reports new
+//! records) and resumes from its checkpoint after a restart.
+
+mod case_view;
+mod error;
+mod selection;
+mod steps;
+mod watch;
+
+use zeroize::Zeroizing;
+
+pub use case_view::{CaseEntryRecord, CaseView};
+pub use error::WorkflowError;
+pub use selection::{
+    ParsedSelection, SELECTION_FORMAT, Selection, format_ind, parse_ind, parse_public_key,
+};
+pub use steps::{
+    add_record, audit, ensure_registered, establish, open_case, public_key_hex, read_record,
+    recover_case_key, register, respond,
+};
+pub use watch::{Notification, Watcher};
+
+use medchain_siff::RecordType;
+
+/// A decrypted record of a case.
+pub struct DecryptedRecord {
+    /// The record's key κ.
+    pub key: [u8; 32],
+    /// Diagnosis, medication or compensation.
+    pub record_type: RecordType,
+    /// The transaction that stored it.
+    pub tx_id: String,
+    /// The plaintext (zeroized on drop); `None` when this record does not
+    /// open with the case key although others do (written with another key
+    /// or damaged).
+    pub plaintext: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for DecryptedRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecryptedRecord")
+            .field("key", &hex::encode(self.key))
+            .field("record_type", &self.record_type)
+            .field("tx_id", &self.tx_id)
+            .field(
+                "plaintext",
+                &self
+                    .plaintext
+                    .as_ref()
+                    .map(|p| format!("<{} bytes>", p.len())),
+            )
+            .finish()
+    }
+}

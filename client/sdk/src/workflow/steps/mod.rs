@@ -1,0 +1,30 @@
+//! The workflow steps, one function each: register, open a case, answer
+//! it, establish its key, store records, read them and audit a case.
+
+mod establish;
+mod open;
+mod records;
+mod register;
+mod respond;
+
+pub use establish::establish;
+pub use open::open_case;
+pub use records::{add_record, audit, read_record, recover_case_key};
+pub use register::{ensure_registered, public_key_hex, register};
+pub use respond::respond;
+
+use super::WorkflowError;
+use super::case_view::CaseView;
+use medchain_siff::{KdfPolicy, ParticipantSecret};
+
+/// The participant's secret `s_x` for a case, from its password.
+pub(super) fn participant_secret(
+    view: &CaseView,
+    ind: u64,
+    password: &str,
+    policy: KdfPolicy,
+) -> Result<ParticipantSecret, WorkflowError> {
+    let kdf = view.kdf();
+    kdf.check_policy(policy)?;
+    Ok(ParticipantSecret::derive(password, &view.id, ind, &kdf)?)
+}

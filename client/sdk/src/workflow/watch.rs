@@ -1,0 +1,314 @@
+//! A user's event loop: reacts to the chaincode events addressed to it and
+//! saves a checkpoint after each one, so a restarted watcher resumes
+//! without missing or repeating an event.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use medchain_protocol::v1::StoreEvent;
+use medchain_protocol::v1::input_parameter::Record;
+use prost::Message;
+use tokio::time::Instant;
+use zeroize::Zeroizing;
+
+use super::case_view::CaseView;
+use super::selection::format_ind;
+use super::{WorkflowError, establish, respond};
+use crate::ledger::Ledger;
+use crate::wallet::{CaseEntry, CaseStatus, SavedCheckpoint, UserRole, Wallet};
+use fabric_gateway::{ChaincodeEvent, Checkpoint};
+use medchain_siff::{CaseId, KdfPolicy, RecordType};
+
+/// The pause before reopening an event stream that ended or broke; it
+/// doubles while reopening keeps failing.
+const FIRST_RECONNECT_PAUSE: Duration = Duration::from_millis(250);
+/// The longest pause between two attempts to reopen the event stream.
+const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
+
+/// Something the watcher did or noticed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notification {
+    /// A case naming this user was opened; the watcher answered it.
+    Answered {
+        /// κ0.
+        case: CaseId,
+    },
+    /// A case this doctor opened was stored.
+    CaseOpened {
+        /// κ0.
+        case: CaseId,
+        /// The number of participants.
+        participants: usize,
+    },
+    /// A participant answered this doctor's case.
+    ResponseReceived {
+        /// κ0.
+        case: CaseId,
+        /// The responder's index.
+        from: u64,
+        /// How many responses are still missing.
+        missing: usize,
+    },
+    /// The last response arrived and the watcher established the case key.
+    KeyEstablished {
+        /// κ0.
+        case: CaseId,
+        /// The number of participants.
+        participants: usize,
+    },
+    /// A new record of a case this user can read was stored.
+    NewRecord {
+        /// κ0.
+        case: CaseId,
+        /// Its type.
+        record_type: RecordType,
+        /// Its key κ.
+        key: [u8; 32],
+    },
+}
+
+/// Reacts to one user's events. Holds the user's password (zeroized on
+/// drop) for as long as it runs, to answer cases and establish keys.
+pub struct Watcher {
+    ledger: Ledger,
+    wallet: Wallet,
+    password: Zeroizing<String>,
+    policy: KdfPolicy,
+}
+
+impl Watcher {
+    /// A watcher for the ledger identity, keeping its state in `wallet`.
+    pub fn new(ledger: Ledger, wallet: Wallet, password: &str, policy: KdfPolicy) -> Self {
+        Self {
+            ledger,
+            wallet,
+            password: Zeroizing::new(password.to_owned()),
+            policy,
+        }
+    }
+
+    /// Handles events from the wallet's checkpoint on, calling `notify` for
+    /// each notification, until `keep_going` returns false after an event
+    /// (or forever). A failed event stops the loop with the error and is
+    /// handled again on the next run: the checkpoint only moves past events
+    /// that were handled. When the event stream ends or the connection to
+    /// the ledger breaks, the stream is opened again from the last saved
+    /// checkpoint after a pause (0.25 s, doubling up to 5 s while it keeps
+    /// failing).
+    pub async fn run(
+        &self,
+        notify: impl FnMut(&Notification),
+        keep_going: impl FnMut(&Notification) -> bool,
+    ) -> Result<(), WorkflowError> {
+        self.run_until(notify, keep_going, None, std::future::pending())
+            .await
+    }
+
+    /// Like [`run`](Self::run), and also stops cleanly when `stop`
+    /// completes (e.g. on Ctrl-C) or, with `idle`, when no event arrives for
+    /// that long (reconnections included). Both are only acted on while
+    /// waiting for the next event or for a reconnection, never in the
+    /// middle of handling one, so an event is either handled and
+    /// checkpointed or left for the next run.
+    pub async fn run_until(
+        &self,
+        mut notify: impl FnMut(&Notification),
+        mut keep_going: impl FnMut(&Notification) -> bool,
+        idle: Option<Duration>,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), WorkflowError> {
+        let mut stop = std::pin::pin!(stop);
+        let mut idle_until = idle.map(|idle| Instant::now() + idle);
+        let mut pause = FIRST_RECONNECT_PAUSE;
+        loop {
+            let saved = self.wallet.profile()?.checkpoint;
+            let checkpoint = (saved.block > 0 || saved.tx_id.is_some())
+                .then(|| Checkpoint::new(saved.block, saved.tx_id));
+            let interrupted = match self.ledger.events(checkpoint) {
+                Ok(mut events) => loop {
+                    let next = async {
+                        match idle_until {
+                            Some(at) => tokio::time::timeout_at(at, events.next()).await.ok(),
+                            None => Some(events.next().await),
+                        }
+                    };
+                    let event = tokio::select! {
+                        biased;
+                        () = &mut stop => return Ok(()),
+                        next = next => match next {
+                            None => return Ok(()), // idle for too long
+                            Some(None) => break None,
+                            Some(Some(Err(e))) => break Some(WorkflowError::from(e)),
+                            Some(Some(Ok(event))) => event,
+                        },
+                    };
+                    let notifications = match self.handle(&event).await {
+                        Ok(notifications) => notifications,
+                        Err(e) => break Some(e),
+                    };
+                    self.wallet.update(|p| {
+                        p.checkpoint = SavedCheckpoint {
+                            block: event.block_number,
+                            tx_id: Some(event.tx_id.clone()),
+                        };
+                    })?;
+                    pause = FIRST_RECONNECT_PAUSE;
+                    idle_until = idle.map(|idle| Instant::now() + idle);
+                    let mut stop_now = false;
+                    for n in &notifications {
+                        notify(n);
+                        stop_now |= !keep_going(n);
+                    }
+                    if stop_now {
+                        return Ok(());
+                    }
+                },
+                Err(e) => Some(e.into()),
+            };
+            match interrupted {
+                Some(e) if !e.is_connection_failure() => return Err(e),
+                Some(e) => tracing::warn!(
+                    error = %e,
+                    "the connection to the ledger broke; reconnecting in {pause:?}"
+                ),
+                None => tracing::debug!("the event stream ended; reopening it in {pause:?}"),
+            }
+            let wake = Instant::now() + pause;
+            let idle_first = idle_until.is_some_and(|at| at <= wake);
+            tokio::select! {
+                biased;
+                () = &mut stop => return Ok(()),
+                () = tokio::time::sleep_until(idle_until.unwrap_or(wake)), if idle_first => return Ok(()),
+                () = tokio::time::sleep_until(wake) => {}
+            }
+            pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
+        }
+    }
+
+    /// Handles one event; returns what happened.
+    pub async fn handle(&self, event: &ChaincodeEvent) -> Result<Vec<Notification>, WorkflowError> {
+        let Ok(payload) = StoreEvent::decode(event.payload.as_slice()) else {
+            tracing::warn!(tx_id = %event.tx_id, "ignoring an event whose payload is not a StoreEvent");
+            return Ok(Vec::new());
+        };
+        let me = self.ledger.ind();
+        if !payload.receivers.contains(&me) || payload.r#type == "reg" {
+            return Ok(Vec::new());
+        }
+        let case = CaseId::from_slice(&payload.case_key)?;
+        match payload.r#type.as_str() {
+            "txtc" => self.on_case_opened(&case).await,
+            "txtr" => self.on_response(&case, &payload.key).await,
+            other => match RecordType::from_label(other) {
+                Some(record_type) => {
+                    let key: [u8; 32] = payload.key.as_slice().try_into().map_err(|_| {
+                        WorkflowError::Invalid("an event carries a malformed record key".into())
+                    })?;
+                    self.remember(&case, |entry| {
+                        entry.status = CaseStatus::Active;
+                        entry.unread.push(hex::encode(key));
+                    })
+                    .await?;
+                    Ok(vec![Notification::NewRecord {
+                        case,
+                        record_type,
+                        key,
+                    }])
+                }
+                None => Ok(Vec::new()),
+            },
+        }
+    }
+
+    async fn on_case_opened(&self, case: &CaseId) -> Result<Vec<Notification>, WorkflowError> {
+        let view = CaseView::load(&self.ledger, case).await?;
+        if view.case.doctor == self.ledger.ind() {
+            self.remember(case, |_| {}).await?;
+            return Ok(vec![Notification::CaseOpened {
+                case: *case,
+                participants: view.case.len(),
+            }]);
+        }
+        if view.has_answered(self.ledger.ind()) {
+            return Ok(Vec::new());
+        }
+        respond(&self.ledger, &self.password, case, self.policy).await?;
+        self.remember(case, |entry| entry.status = CaseStatus::Answered)
+            .await?;
+        Ok(vec![Notification::Answered { case: *case }])
+    }
+
+    /// A response (stored under `key`) to this doctor's case.
+    async fn on_response(
+        &self,
+        case: &CaseId,
+        key: &[u8],
+    ) -> Result<Vec<Notification>, WorkflowError> {
+        let from = match self.ledger.get(key).await?.record {
+            Some(Record::Txtr(response)) if response.case_key == case.as_bytes() => {
+                response.responder
+            }
+            _ => {
+                return Err(WorkflowError::Invalid(format!(
+                    "the event of response {} does not name a response to case {}",
+                    hex::encode(key),
+                    hex::encode(case.as_bytes())
+                )));
+            }
+        };
+        let view = CaseView::load(&self.ledger, case).await?;
+        let missing = view.missing_responses().len();
+        let mut notes = vec![Notification::ResponseReceived {
+            case: *case,
+            from,
+            missing,
+        }];
+        let pending = self
+            .wallet
+            .profile()?
+            .cases
+            .get(&hex::encode(case.as_bytes()))
+            .is_some_and(|c| c.pending_tag.is_some());
+        if missing == 0 && view.tag().is_none() && !pending {
+            let participants = establish(
+                &self.ledger,
+                &self.wallet,
+                &self.password,
+                case,
+                self.policy,
+            )
+            .await?;
+            notes.push(Notification::KeyEstablished {
+                case: *case,
+                participants,
+            });
+        }
+        tracing::debug!(case = %hex::encode(&case.as_bytes()[..8]), from = %format_ind(from), missing, "response received");
+        Ok(notes)
+    }
+
+    /// Records the case in the wallet (with the user's part in it) and
+    /// applies `change` to its entry.
+    async fn remember(
+        &self,
+        case: &CaseId,
+        change: impl FnOnce(&mut CaseEntry),
+    ) -> Result<(), WorkflowError> {
+        let role = self.wallet.profile()?.role;
+        let case_hex = hex::encode(case.as_bytes());
+        self.wallet.update(|p| {
+            let entry = p.cases.entry(case_hex).or_insert(CaseEntry {
+                role,
+                status: if role == UserRole::Doctor {
+                    CaseStatus::AwaitingResponses
+                } else {
+                    CaseStatus::Answered
+                },
+                pending_tag: None,
+                unread: Vec::new(),
+            });
+            change(entry);
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,339 @@
+//! The whole diagnosis-and-treatment workflow on the embedded ledger.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod workflow_support;
+
+use medchain_sdk::wallet::UserRole;
+use medchain_sdk::workflow::{self, Selection, WorkflowError, format_ind};
+use medchain_siff::{CaseId, CryptoError, KdfPolicy, RecordType};
+use workflow_support::{FAST, POLICY, User, selection_for, signed, user};
+
+struct Cast {
+    patient: User,
+    family: User,
+    doctor: User,
+    pharmacist: User,
+    insurer: User,
+    lawyer: User,
+    stranger: User,
+}
+
+async fn cast(root: &std::path::Path) -> Cast {
+    Cast {
+        patient: user(root, "patient", UserRole::Patient).await,
+        family: user(root, "family", UserRole::Family).await,
+        doctor: user(root, "doctor", UserRole::Doctor).await,
+        pharmacist: user(root, "pharmacist", UserRole::Pharmacist).await,
+        insurer: user(root, "insurer", UserRole::Insurer).await,
+        lawyer: user(root, "lawyer", UserRole::LawyerExpert).await,
+        stranger: user(root, "stranger", UserRole::Family).await,
+    }
+}
+
+fn selection(c: &Cast) -> Selection {
+    let mut s = selection_for(&c.patient, &c.doctor);
+    s.family_keys
+        .push(workflow::public_key_hex(&c.family.ledger));
+    s.pharmacists.push(format_ind(c.pharmacist.ledger.ind()));
+    s.insurers.push(format_ind(c.insurer.ledger.ind()));
+    s.lawyer_experts.push(format_ind(c.lawyer.ledger.ind()));
+    signed(s, &c.patient)
+}
+
+async fn open(c: &Cast) -> CaseId {
+    let s = selection(c);
+    s.verify(&c.patient.ledger).await.unwrap();
+    workflow::open_case(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &s,
+        FAST,
+        POLICY,
+    )
+    .await
+    .unwrap()
+}
+
+async fn respond_all(c: &Cast, case: &CaseId) {
+    for u in [&c.patient, &c.family, &c.pharmacist, &c.insurer, &c.lawyer] {
+        workflow::respond(&u.ledger, &u.password, case, POLICY)
+            .await
+            .unwrap();
+    }
+}
+
+fn text(records: &[workflow::DecryptedRecord]) -> Vec<(RecordType, String)> {
+    records
+        .iter()
+        .map(|r| {
+            (
+                r.record_type,
+                String::from_utf8(r.plaintext.as_ref().unwrap().to_vec()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_complete_case_for_every_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = open(&c).await;
+    respond_all(&c, &case).await;
+    let k = workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    assert_eq!(k, 6);
+    // Establishing twice is refused, before and after the first record.
+    let err = workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::OutOfOrder(_))
+            && err.to_string().contains("already established"),
+        "{err}"
+    );
+    // The ephemeral scalar is gone once the key is established.
+    let secrets = c.doctor.wallet.secrets(&c.doctor.password).unwrap();
+    assert!(secrets.ephemeral(&hex::encode(case.as_bytes())).is_none());
+
+    for (u, t, msg) in [
+        (
+            &c.doctor,
+            RecordType::Diagnosis,
+            "influenza; rest and fluids",
+        ),
+        (
+            &c.pharmacist,
+            RecordType::Medication,
+            "oseltamivir 75 mg x10: 42.00 EUR",
+        ),
+        (&c.insurer, RecordType::Compensation, "covered: 42.00 EUR"),
+    ] {
+        workflow::add_record(
+            &u.ledger,
+            Some(&u.wallet),
+            &u.password,
+            &case,
+            t,
+            msg.as_bytes(),
+            POLICY,
+        )
+        .await
+        .unwrap();
+    }
+
+    let expected = vec![
+        (
+            RecordType::Diagnosis,
+            "influenza; rest and fluids".to_owned(),
+        ),
+        (
+            RecordType::Medication,
+            "oseltamivir 75 mg x10: 42.00 EUR".to_owned(),
+        ),
+        (RecordType::Compensation, "covered: 42.00 EUR".to_owned()),
+    ];
+    for u in [
+        &c.lawyer,
+        &c.patient,
+        &c.family,
+        &c.doctor,
+        &c.pharmacist,
+        &c.insurer,
+    ] {
+        let records = workflow::audit(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+        assert_eq!(text(&records), expected);
+    }
+
+    // A non-participant and a wrong password learn nothing.
+    for (u, password) in [
+        (&c.stranger, c.stranger.password.as_str()),
+        (&c.lawyer, "not the lawyer's password"),
+    ] {
+        let err = workflow::audit(&u.ledger, password, &case, POLICY)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, WorkflowError::Crypto(CryptoError::CannotDecrypt)),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot decrypt: wrong password or not a participant of this case"
+        );
+    }
+}
+
+#[tokio::test]
+async fn steps_out_of_order_are_refused_and_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = open(&c).await;
+    workflow::respond(&c.patient.ledger, &c.patient.password, &case, POLICY)
+        .await
+        .unwrap();
+
+    let err = workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("not everyone has answered"),
+        "{err}"
+    );
+    let err = workflow::add_record(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"x",
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not established yet"), "{err}");
+    let err = workflow::respond(&c.patient.ledger, &c.patient.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already answered"), "{err}");
+    let err = workflow::respond(&c.stranger.ledger, &c.stranger.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkflowError::NotParticipant(_)), "{err}");
+
+    let view = workflow::CaseView::load(&c.lawyer.ledger, &case)
+        .await
+        .unwrap();
+    assert_eq!(view.responses.len(), 1);
+    assert!(view.records.is_empty());
+}
+
+#[tokio::test]
+async fn weak_kdf_parameters_need_the_explicit_insecure_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let err = workflow::open_case(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &selection(&c),
+        FAST,
+        KdfPolicy::RequireMinimum,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, WorkflowError::Crypto(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_family_member_audits_after_the_patient_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = open(&c).await;
+    respond_all(&c, &case).await;
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    workflow::add_record(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"fracture",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let Cast {
+        patient, family, ..
+    } = c;
+    drop(patient); // the patient's wallet and key are no longer available
+    std::fs::remove_dir_all(dir.path().join("patient")).unwrap();
+    let records = workflow::audit(&family.ledger, &family.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&records),
+        vec![(RecordType::Diagnosis, "fracture".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_case_needs_the_patients_signature_over_exactly_its_participants() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let open = |s: Selection| {
+        let c = &c;
+        async move {
+            workflow::open_case(
+                &c.doctor.ledger,
+                &c.doctor.wallet,
+                &c.doctor.password,
+                &s,
+                FAST,
+                POLICY,
+            )
+            .await
+            .unwrap_err()
+            .to_string()
+        }
+    };
+    // Unsigned.
+    let mut unsigned = selection(&c);
+    unsigned.nonce.clear();
+    unsigned.signature.clear();
+    assert!(open(unsigned).await.contains("not signed by the patient"));
+    // Signed by someone else.
+    let mut forged = selection(&c);
+    forged.sign(&c.stranger.signer()).unwrap_err();
+    let mut by_family = selection_for(&c.patient, &c.doctor);
+    by_family.nonce = "00".repeat(16);
+    by_family.signature = selection(&c).signature;
+    assert!(
+        open(by_family)
+            .await
+            .contains("does not match this selection")
+    );
+    // Changed after signing (a stranger added).
+    let mut changed = selection(&c);
+    changed
+        .family_keys
+        .push(workflow::public_key_hex(&c.stranger.ledger));
+    assert!(
+        open(changed)
+            .await
+            .contains("does not match this selection")
+    );
+    // Nothing was stored.
+    assert!(c.doctor.wallet.profile().unwrap().cases.is_empty());
+}

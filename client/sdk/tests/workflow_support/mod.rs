@@ -1,0 +1,123 @@
+//! Shared test support for the workflow tests on the embedded ledger:
+//! users with self-signed P-256 identities, wallets, registration, and the
+//! patient's signed selection.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
+
+use std::path::Path;
+
+use fabric_gateway::PrivateKeySigner;
+use fabric_shim::ClientIdentity;
+use medchain_protocol::v1::Role;
+use medchain_sdk::ledger::Ledger;
+use medchain_sdk::ledger::embedded::EmbeddedLedger;
+use medchain_sdk::wallet::{
+    BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
+    WalletProfile, WalletSecrets,
+};
+use medchain_sdk::workflow::{self, Selection};
+use medchain_siff::{KdfParams, KdfPolicy};
+
+/// Argon2id parameters for tests (with the explicit insecure policy).
+pub const FAST: KdfParams = KdfParams {
+    m_kib: 64,
+    t: 1,
+    p: 1,
+};
+/// The policy that allows [`FAST`].
+pub const POLICY: KdfPolicy = KdfPolicy::AllowInsecureTestParameters;
+
+/// A user: identity, ledger connection, wallet, password.
+#[derive(Clone)]
+pub struct User {
+    pub name: String,
+    pub ledger: Ledger,
+    pub wallet: Wallet,
+    pub password: String,
+    key_pem: String,
+}
+
+impl User {
+    /// The user's identity signing key.
+    pub fn signer(&self) -> PrivateKeySigner {
+        PrivateKeySigner::from_pem(&self.key_pem).unwrap()
+    }
+
+    /// The user's public key (65 bytes).
+    pub fn public_key(&self) -> Vec<u8> {
+        hex::decode(workflow::public_key_hex(&self.ledger)).unwrap()
+    }
+}
+
+/// A self-signed P-256 identity and its PKCS#8 key.
+pub fn identity(name: &str) -> (ClientIdentity, String) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec![name.into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (
+        ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap(),
+        key.serialize_pem(),
+    )
+}
+
+/// Makes `name`'s wallet under `root`, connects it to the embedded ledger
+/// in `root/ledger`, and registers it when its role registers.
+pub async fn user(root: &Path, name: &str, role: UserRole) -> User {
+    let ledger = EmbeddedLedger::open(root.join("ledger")).await.unwrap();
+    let (id, key_pem) = identity(name);
+    let password = format!("{name} pässwörd");
+    let profile = WalletProfile {
+        format: PROFILE_FORMAT.into(),
+        name: name.into(),
+        role,
+        identity: IdentityLocation::Embedded {
+            msp_id: "EmbeddedMSP".into(),
+            certificate_pem: id.certificate_pem().into(),
+        },
+        backend: BackendProfile::Embedded {
+            dir: root.join("ledger"),
+        },
+        checkpoint: SavedCheckpoint::default(),
+        cases: Default::default(),
+    };
+    let wallet = Wallet::create(
+        root.join(name),
+        &profile,
+        &password,
+        &WalletSecrets::default(),
+        FAST,
+    )
+    .unwrap()
+    .with_kdf(FAST);
+    let ledger = Ledger::embedded(ledger, id);
+    let registered = match role {
+        UserRole::Doctor => Some(Role::Doctor),
+        UserRole::Pharmacist => Some(Role::Pharmacist),
+        UserRole::Insurer => Some(Role::Insurer),
+        UserRole::LawyerExpert => Some(Role::LawyerExpert),
+        UserRole::Patient | UserRole::Family => None,
+    };
+    if let Some(role) = registered {
+        workflow::register(&ledger, role).await.unwrap();
+    }
+    User {
+        name: name.into(),
+        ledger,
+        wallet,
+        password,
+        key_pem,
+    }
+}
+
+/// A selection by `patient` naming `doctor`, to be completed and signed.
+pub fn selection_for(patient: &User, doctor: &User) -> Selection {
+    Selection::new(&patient.public_key(), doctor.ledger.ind())
+}
+
+/// The patient signs its selection.
+pub fn signed(mut selection: Selection, patient: &User) -> Selection {
+    selection.sign(&patient.signer()).unwrap();
+    selection
+}

@@ -1,0 +1,645 @@
+//! Event-driven workflow on the embedded ledger: watchers answer cases and
+//! establish keys, events reach exactly their receivers, restarts lose and
+//! repeat nothing; cases of 2 to 8 participants; tampered records.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+mod workflow_support;
+
+use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseRecord, InputParameter};
+use medchain_sdk::ledger::Ledger;
+use medchain_sdk::ledger::embedded::EmbeddedLedger;
+use medchain_sdk::wallet::{UserRole, Wallet};
+use medchain_sdk::workflow::{self, Notification, Selection, Watcher, format_ind};
+use medchain_siff::{CaseId, RecordType};
+use tokio::sync::mpsc;
+use workflow_support::{FAST, POLICY, User, selection_for, signed, user};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A case with `pharmacists` pharmacists and every other role once.
+struct Scenario {
+    doctor: User,
+    others: Vec<User>,
+}
+
+impl Scenario {
+    async fn new(root: &Path, pharmacists: usize) -> Self {
+        let doctor = user(root, "doctor", UserRole::Doctor).await;
+        let mut others = vec![
+            user(root, "patient", UserRole::Patient).await,
+            user(root, "family", UserRole::Family).await,
+        ];
+        for n in 0..pharmacists {
+            others.push(user(root, &format!("pharmacist{n}"), UserRole::Pharmacist).await);
+        }
+        others.push(user(root, "insurer", UserRole::Insurer).await);
+        others.push(user(root, "lawyer", UserRole::LawyerExpert).await);
+        Self { doctor, others }
+    }
+
+    fn get(&self, name: &str) -> &User {
+        self.others
+            .iter()
+            .chain([&self.doctor])
+            .find(|u| u.name == name)
+            .unwrap()
+    }
+
+    fn selection(&self) -> Selection {
+        let mut s = selection_for(self.get("patient"), &self.doctor);
+        s.family_keys
+            .push(workflow::public_key_hex(&self.get("family").ledger));
+        for u in &self.others {
+            let ind = format_ind(u.ledger.ind());
+            if u.name.starts_with("pharmacist") {
+                s.pharmacists.push(ind);
+            } else if u.name == "insurer" {
+                s.insurers.push(ind);
+            } else if u.name == "lawyer" {
+                s.lawyer_experts.push(ind);
+            }
+        }
+        signed(s, self.get("patient"))
+    }
+
+    async fn open(&self) -> CaseId {
+        workflow::open_case(
+            &self.doctor.ledger,
+            &self.doctor.wallet,
+            &self.doctor.password,
+            &self.selection(),
+            FAST,
+            POLICY,
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// Runs a watcher for `u` in the background, forwarding its notifications.
+fn watch(
+    u: &User,
+    tx: mpsc::UnboundedSender<(String, Notification)>,
+) -> tokio::task::JoinHandle<()> {
+    let watcher = Watcher::new(u.ledger.clone(), u.wallet.clone(), &u.password, POLICY);
+    let name = u.name.clone();
+    tokio::spawn(async move {
+        watcher
+            .run(|n| drop(tx.send((name.clone(), n.clone()))), |_| true)
+            .await
+            .unwrap();
+    })
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<(String, Notification)>) -> (String, Notification) {
+    tokio::time::timeout(WAIT, rx.recv())
+        .await
+        .expect("a notification in time")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn watchers_drive_the_case_and_events_reach_exactly_their_receivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tasks: Vec<_> = s
+        .others
+        .iter()
+        .chain([&s.doctor])
+        .map(|u| watch(u, tx.clone()))
+        .collect();
+    let case = s.open().await;
+
+    // Every participant answers on its own; the doctor's watcher
+    // establishes the key when the last response arrives.
+    let mut answered = Vec::new();
+    loop {
+        match next(&mut rx).await {
+            (who, Notification::Answered { case: c }) => {
+                assert_eq!(c, case);
+                answered.push(who);
+            }
+            (
+                who,
+                Notification::KeyEstablished {
+                    case: c,
+                    participants,
+                },
+            ) => {
+                assert_eq!((who.as_str(), c, participants), ("doctor", case, 6));
+                break;
+            }
+            _ => {}
+        }
+    }
+    answered.sort();
+    assert_eq!(
+        answered,
+        ["family", "insurer", "lawyer", "patient", "pharmacist0"]
+    );
+
+    let record = |u: &User, t: RecordType, msg: &str| {
+        let (u, msg) = (u.clone(), msg.to_owned());
+        async move {
+            workflow::add_record(
+                &u.ledger,
+                Some(&u.wallet),
+                &u.password,
+                &case,
+                t,
+                msg.as_bytes(),
+                POLICY,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let mut notified: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut collect = async |rx: &mut mpsc::UnboundedReceiver<(String, Notification)>,
+                             count: usize| {
+        for _ in 0..count {
+            loop {
+                if let (who, Notification::NewRecord { record_type, .. }) = next(rx).await {
+                    notified.entry(record_type.label()).or_default().push(who);
+                    break;
+                }
+            }
+        }
+    };
+    record(&s.doctor, RecordType::Diagnosis, "diagnosis").await;
+    collect(&mut rx, 3).await; // patient, family, pharmacist
+    record(s.get("pharmacist0"), RecordType::Medication, "medicines").await;
+    collect(&mut rx, 3).await; // patient, family, insurer
+    record(s.get("insurer"), RecordType::Compensation, "compensation").await;
+    collect(&mut rx, 2).await; // patient, family
+    for names in notified.values_mut() {
+        names.sort();
+    }
+    assert_eq!(notified["txd"], ["family", "patient", "pharmacist0"]);
+    assert_eq!(notified["txm"], ["family", "insurer", "patient"]);
+    assert_eq!(notified["txa"], ["family", "patient"]);
+    // Nobody else was notified of anything.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok((who, n)) = rx.try_recv() {
+        assert!(
+            !matches!(n, Notification::NewRecord { .. }),
+            "{who} was notified of {n:?}"
+        );
+    }
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_doctor_killed_before_key_establishment_finishes_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let case = s.open().await;
+    let doctor_dir = s.doctor.wallet.dir().to_owned();
+    let doctor_identity = s.doctor.ledger.identity().clone();
+    let password = s.doctor.password.clone();
+    let Scenario { doctor, others } = s;
+    drop(doctor); // the doctor's process dies: nothing but its wallet and the ledger remain
+    for u in &others {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+
+    // Restart: reopen the wallet and the ledger from disk; the watcher
+    // replays the events from the start and establishes the key once.
+    let ledger = Ledger::embedded(
+        EmbeddedLedger::open(dir.path().join("ledger"))
+            .await
+            .unwrap(),
+        doctor_identity,
+    );
+    let wallet = Wallet::open(&doctor_dir).unwrap().with_kdf(FAST);
+    let watcher = Watcher::new(ledger.clone(), wallet.clone(), &password, POLICY);
+    let mut established = 0;
+    tokio::time::timeout(
+        WAIT,
+        watcher.run(
+            |n| established += usize::from(matches!(n, Notification::KeyEstablished { .. })),
+            |n| !matches!(n, Notification::KeyEstablished { .. }),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(established, 1);
+    workflow::add_record(
+        &ledger,
+        Some(&wallet),
+        &password,
+        &case,
+        RecordType::Diagnosis,
+        b"after restart",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let lawyer = others.iter().find(|u| u.name == "lawyer").unwrap();
+    let records = workflow::audit(&lawyer.ledger, &lawyer.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(
+        records[0].plaintext.as_deref().map(Vec::as_slice),
+        Some(&b"after restart"[..])
+    );
+}
+
+#[tokio::test]
+async fn a_restarted_watcher_misses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let patient = s.get("patient").clone();
+    let mut seen = Vec::new();
+    let case = s.open().await;
+    for u in s.others.iter().filter(|u| u.name != "patient") {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+
+    // First run: the patient's watcher answers, then stops.
+    let first = Watcher::new(
+        patient.ledger.clone(),
+        patient.wallet.clone(),
+        &patient.password,
+        POLICY,
+    );
+    tokio::time::timeout(
+        WAIT,
+        first.run(
+            |n| seen.push(n.clone()),
+            |n| !matches!(n, Notification::Answered { .. }),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    workflow::establish(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    for (u, t) in [
+        (&s.doctor, RecordType::Diagnosis),
+        (s.get("pharmacist0"), RecordType::Medication),
+    ] {
+        workflow::add_record(
+            &u.ledger,
+            Some(&u.wallet),
+            &u.password,
+            &case,
+            t,
+            b"x",
+            POLICY,
+        )
+        .await
+        .unwrap();
+    }
+    // Second run, resuming from the checkpoint: exactly the two records.
+    let second = Watcher::new(
+        patient.ledger.clone(),
+        Wallet::open(patient.wallet.dir()).unwrap(),
+        &patient.password,
+        POLICY,
+    );
+    let mut records = 0;
+    tokio::time::timeout(
+        WAIT,
+        second.run(
+            |n| seen.push(n.clone()),
+            |n| {
+                records += usize::from(matches!(n, Notification::NewRecord { .. }));
+                records < 2
+            },
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let kinds: Vec<_> = seen
+        .iter()
+        .map(|n| match n {
+            Notification::Answered { .. } => "answered".to_owned(),
+            Notification::NewRecord { record_type, .. } => record_type.label().to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["answered", "txd", "txm"]);
+    let unread = &patient.wallet.profile().unwrap().cases[&hex::encode(case.as_bytes())].unread;
+    assert_eq!(unread.len(), 2);
+}
+
+#[tokio::test]
+async fn cases_of_two_to_eight_participants() {
+    for k in 2..=8usize {
+        let dir = tempfile::tempdir().unwrap();
+        let doctor = user(dir.path(), "doctor", UserRole::Doctor).await;
+        let patient = user(dir.path(), "patient", UserRole::Patient).await;
+        let mut pharmacists = Vec::new();
+        for n in 0..k - 2 {
+            pharmacists
+                .push(user(dir.path(), &format!("pharmacist{n}"), UserRole::Pharmacist).await);
+        }
+        let mut s = selection_for(&patient, &doctor);
+        s.pharmacists = pharmacists
+            .iter()
+            .map(|p| format_ind(p.ledger.ind()))
+            .collect();
+        let s = signed(s, &patient);
+        let case = workflow::open_case(
+            &doctor.ledger,
+            &doctor.wallet,
+            &doctor.password,
+            &s,
+            FAST,
+            POLICY,
+        )
+        .await
+        .unwrap();
+        for u in std::iter::once(&patient).chain(&pharmacists) {
+            workflow::respond(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+        }
+        let count = workflow::establish(
+            &doctor.ledger,
+            &doctor.wallet,
+            &doctor.password,
+            &case,
+            POLICY,
+        )
+        .await
+        .unwrap();
+        assert_eq!(count, k);
+        workflow::add_record(
+            &doctor.ledger,
+            Some(&doctor.wallet),
+            &doctor.password,
+            &case,
+            RecordType::Diagnosis,
+            b"k",
+            POLICY,
+        )
+        .await
+        .unwrap();
+        let doctor_key =
+            workflow::recover_case_key(&doctor.ledger, &doctor.password, &case, POLICY)
+                .await
+                .unwrap();
+        for u in std::iter::once(&patient).chain(&pharmacists) {
+            let key = workflow::recover_case_key(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+            assert!(
+                key == doctor_key,
+                "participant {} of k = {k} recovered another key",
+                u.name
+            );
+            let records = workflow::audit(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+            assert_eq!(
+                records[0].plaintext.as_deref().map(Vec::as_slice),
+                Some(&b"k"[..])
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn tampered_records_and_tags_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let case = s.open().await;
+    for u in &s.others {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    workflow::establish(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    workflow::add_record(
+        &s.doctor.ledger,
+        Some(&s.doctor.wallet),
+        &s.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"genuine",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let view = workflow::CaseView::load(&s.doctor.ledger, &case)
+        .await
+        .unwrap();
+    let genuine = view.records[0].record.clone();
+    let pharmacist = s.get("pharmacist0");
+    let forged = |tag: Vec<u8>, ciphertext: Vec<u8>| InputParameter {
+        record: Some(Record::Txm(CaseRecord {
+            case_key: case.as_bytes().to_vec(),
+            participants: view.case.others(pharmacist.ledger.ind()),
+            tag,
+            ciphertext,
+        })),
+    };
+
+    // A record with a tampered tag is refused by the contract.
+    let mut tag = genuine.tag.clone();
+    tag[70] ^= 1;
+    let err = pharmacist
+        .ledger
+        .store(&forged(tag, genuine.ciphertext.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("differs from the tag fixed"),
+        "{err}"
+    );
+
+    // A record whose ciphertext was tampered with is stored (the ledger
+    // cannot tell) but never decrypts; the genuine record still does.
+    let mut ciphertext = genuine.ciphertext.clone();
+    ciphertext[20] ^= 1;
+    let stored = pharmacist
+        .ledger
+        .store(&forged(genuine.tag.clone(), ciphertext))
+        .await
+        .unwrap();
+    let lawyer = s.get("lawyer");
+    let records = workflow::audit(&lawyer.ledger, &lawyer.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0].plaintext.as_deref().map(Vec::as_slice),
+        Some(&b"genuine"[..])
+    );
+    assert!(records[1].plaintext.is_none());
+    let kappa: [u8; 32] = stored.payload.as_slice().try_into().unwrap();
+    let err = workflow::read_record(&lawyer.ledger, &lawyer.password, &kappa, POLICY)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("does not decrypt"), "{err}");
+}
+
+/// The doctor's watcher, on a ledger whose event streams stop after every
+/// event (ending, or failing as a broken connection), still handles every
+/// response — reopening the stream from its checkpoint — and names the
+/// responder of each one.
+#[tokio::test]
+async fn a_watcher_reopens_event_streams_that_end_or_break() {
+    for how in [
+        medchain_sdk::ledger::StreamCut::End,
+        medchain_sdk::ledger::StreamCut::ConnectionLost,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Scenario::new(dir.path(), 1).await;
+        let case = s.open().await;
+        let mut answered = Vec::new();
+        for u in s.others.iter().rev() {
+            workflow::respond(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+            answered.push(u.ledger.ind());
+        }
+        let ledger = s.doctor.ledger.clone().cut_event_streams(1, how);
+        let watcher = Watcher::new(ledger, s.doctor.wallet.clone(), &s.doctor.password, POLICY);
+        let (mut responders, mut established, mut responses) = (Vec::new(), 0, 0);
+        tokio::time::timeout(
+            WAIT,
+            watcher.run(
+                |n| match n {
+                    Notification::ResponseReceived { from, .. } => responders.push(*from),
+                    Notification::KeyEstablished { .. } => established += 1,
+                    _ => {}
+                },
+                // Every response event, the last one included.
+                |n| {
+                    responses += usize::from(matches!(n, Notification::ResponseReceived { .. }));
+                    responses < answered.len()
+                },
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(responders, answered, "{how:?}");
+        assert_eq!(established, 1, "{how:?}");
+    }
+}
+
+/// An error that is not a broken connection — here the case's Argon2id
+/// parameters are below what this participant accepts — stops the watcher
+/// with the error, and the event stays unhandled for the next run.
+#[tokio::test]
+async fn a_watcher_stops_on_an_error_that_is_not_a_broken_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let before_case = EmbeddedLedger::open(dir.path().join("ledger"))
+        .await
+        .unwrap()
+        .height()
+        .await
+        .unwrap();
+    s.open().await;
+    let patient = s.get("patient");
+    let watcher = Watcher::new(
+        patient
+            .ledger
+            .clone()
+            .cut_event_streams(1, medchain_sdk::ledger::StreamCut::ConnectionLost),
+        patient.wallet.clone(),
+        &patient.password,
+        medchain_siff::KdfPolicy::RequireMinimum,
+    );
+    let error = tokio::time::timeout(WAIT, watcher.run(|_| {}, |_| true))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(!error.is_connection_failure(), "{error}");
+    assert!(error.to_string().contains("below the minimum"), "{error}");
+    let saved = patient.wallet.profile().unwrap().checkpoint;
+    assert!(saved.block < before_case, "{saved:?}");
+    assert!(patient.wallet.profile().unwrap().cases.is_empty());
+}
+
+/// A participant whose sealed secret does not open with the case's key is
+/// named, and establishing changes nothing.
+#[tokio::test]
+async fn establish_names_a_participant_whose_secret_does_not_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let case = s.open().await;
+    let liar = s.get("pharmacist0");
+    for u in s.others.iter().filter(|u| u.name != liar.name) {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    // A well-formed answer sealed under a key the doctor cannot derive.
+    let view = workflow::CaseView::load(&liar.ledger, &case).await.unwrap();
+    liar.ledger
+        .store(&InputParameter {
+            record: Some(Record::Txtr(medchain_protocol::v1::CaseResponse {
+                case_key: case.as_bytes().to_vec(),
+                responder: liar.ledger.ind(),
+                ephemeral_key: view.opening.doctor_ephemeral_key.clone(),
+                sealed_secret: vec![0; 60],
+            })),
+        })
+        .await
+        .unwrap();
+    let case_hex = hex::encode(case.as_bytes());
+    let wallet_before = s.doctor.wallet.profile().unwrap();
+    let error = workflow::establish(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, workflow::WorkflowError::UnusableResponse(_)),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with(&format!(
+            "participant {} answered case {case_hex} with a secret that does not open with this case's key; the case cannot be completed — open a new case without them",
+            format_ind(liar.ledger.ind())
+        )),
+        "{error}"
+    );
+    // The ephemeral key is kept and no tag is pending.
+    let secrets = s.doctor.wallet.secrets(&s.doctor.password).unwrap();
+    assert!(secrets.ephemeral(&case_hex).is_some());
+    assert_eq!(
+        format!("{:?}", s.doctor.wallet.profile().unwrap().cases),
+        format!("{:?}", wallet_before.cases)
+    );
+}

@@ -1,0 +1,40 @@
+//! The `medchain-siff-v1` crypto core (specified in `docs/protocol.md`).
+//!
+//! * [`ParticipantSecret::derive`]: a participant's secret `s_x` for a case
+//!   (Argon2id of its password, salted with the case and its index).
+//! * [`establish_key`] / [`Tag::recover_key`]: the doctor establishes the
+//!   case's shared key `K` and a public tag; every participant recovers `K`.
+//! * [`RecordKey::derive`], [`seal_record`], [`open_record`]: the records of
+//!   a case under AES-256-GCM.
+//! * [`seal_response`], [`open_response`]: a participant sends `s_x` to the
+//!   doctor (`txtr`).
+//!
+//! Secrets are zeroized on drop, never shown by `Debug` and compared in
+//! constant time. Every random draw comes from an injected
+//! [`rand_core::CryptoRngCore`].
+
+mod aead;
+mod case_id;
+mod error;
+pub mod field;
+mod kdf;
+pub mod point;
+mod record;
+mod response;
+mod rng;
+mod secret;
+mod siff;
+
+pub use aead::{GCM_TAG_LEN, NONCE_LEN};
+pub use case_id::CaseId;
+pub use error::CryptoError;
+pub use kdf::{KdfParams, KdfPolicy, SECRET_SALT_PREFIX};
+pub use point::participant_index;
+pub use record::{RECORD_KEY_INFO, RecordType, open_record, seal_record};
+pub use response::{
+    RESPONSE_KEY_INFO, SEALED_SECRET_LEN, SealedResponse, open_response, seal_response,
+};
+pub use secret::{ParticipantSecret, RecordKey, SharedKey};
+pub use siff::{BETA_DOMAIN, MAX_PARTICIPANTS, MIN_PARTICIPANTS, Tag, establish_key};
+
+pub use aead::{open as aead_open, seal as aead_seal};

@@ -1,0 +1,465 @@
+//! The `tests/vectors/siff-v1.json` schema, a replaying random generator,
+//! and the deterministic generator of the vectors (shared by the
+//! `siff_vectors` example, which writes the file, and the tests, which check
+//! that it reproduces the committed file).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use medchain_siff::point::{encode_compressed_key, encode_uncompressed_key};
+use medchain_siff::{
+    CaseId, KdfParams, ParticipantSecret, RecordKey, RecordType, establish_key, participant_index,
+    seal_record, seal_response,
+};
+use p256::{NonZeroScalar, SecretKey};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// The seed the committed vectors were generated from.
+pub const SEED: [u8; 32] = *b"medchain-siff-v1 test vectors #1";
+
+/// The path of the vectors file, relative to the `client` crate.
+pub const VECTORS_PATH: &str = "../../tests/vectors/siff-v1.json";
+
+/// The whole vectors file.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Vectors {
+    pub version: String,
+    pub cases: Vec<SiffCase>,
+    pub txtr: Vec<TxtrVector>,
+    pub ind: Vec<IndVector>,
+}
+
+/// One key establishment, recovery and record encryption.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SiffCase {
+    pub kdf: Kdf,
+    pub kappa0: String,
+    pub key: String,
+    pub participants: Vec<Participant>,
+    pub tag: Vec<String>,
+    pub wrong_password: String,
+    pub wrong_key: String,
+    pub record: Record,
+}
+
+/// Argon2id parameters.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Kdf {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+/// One participant of a case.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    pub ind: String,
+    pub password: String,
+    pub s: String,
+    pub beta: String,
+    pub r: String,
+}
+
+/// One sealed record.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub plaintext: String,
+    pub nonce: String,
+    pub ciphertext: String,
+}
+
+/// One `txtr` response.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TxtrVector {
+    pub kappa0: String,
+    pub ind: String,
+    pub s: String,
+    pub ephemeral_secret: String,
+    pub pk_x: String,
+    pub doctor_secret: String,
+    pub pk_d: String,
+    pub shared_x: String,
+    pub sk_xd: String,
+    pub nonce: String,
+    pub c_x: String,
+}
+
+/// One participant index.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IndVector {
+    pub vk_sec1: String,
+    pub ind: String,
+}
+
+/// A generator that returns exactly the given bytes, in order, and fails
+/// once they are used up: it feeds recorded randomness back to the library.
+pub struct ReplayRng {
+    bytes: Vec<u8>,
+    position: usize,
+}
+
+impl ReplayRng {
+    /// Replays `parts`, concatenated.
+    pub fn new(parts: &[&[u8]]) -> Self {
+        Self {
+            bytes: parts.concat(),
+            position: 0,
+        }
+    }
+
+    /// Whether every byte was drawn.
+    pub fn is_exhausted(&self) -> bool {
+        self.position == self.bytes.len()
+    }
+}
+
+impl RngCore for ReplayRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_be_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_be_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.try_fill_bytes(dest)
+            .expect("the replayed randomness is used up")
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        let end = self.position + dest.len();
+        let Some(source) = self.bytes.get(self.position..end) else {
+            return Err(rand_core::Error::new("the replayed randomness is used up"));
+        };
+        dest.copy_from_slice(source);
+        self.position = end;
+        Ok(())
+    }
+}
+
+impl CryptoRng for ReplayRng {}
+
+/// Lowercase hex.
+pub fn hex(bytes: impl AsRef<[u8]>) -> String {
+    hex::encode(bytes)
+}
+
+/// Decodes lowercase hex into exactly `N` bytes.
+pub fn unhex<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = hex::decode(text).expect("valid hex");
+    <[u8; N]>::try_from(bytes.as_slice()).expect("the right length")
+}
+
+fn draw<const N: usize>(rng: &mut ChaCha20Rng) -> [u8; N] {
+    let mut out = [0u8; N];
+    rng.fill_bytes(&mut out);
+    out
+}
+
+/// A P-256 key pair's secret scalar, drawn the way the library draws one.
+fn draw_scalar(rng: &mut ChaCha20Rng) -> [u8; 32] {
+    NonZeroScalar::random(rng).to_bytes().into()
+}
+
+/// The SIFF cases: participant count, Argon2id parameters, record type and
+/// plaintext.
+const CASES: [(usize, Kdf, RecordType, &str); 9] = [
+    (
+        2,
+        Kdf {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        },
+        RecordType::Diagnosis,
+        "diagnosis: influenza A; treatment: oseltamivir 75 mg twice daily for 5 days",
+    ),
+    (
+        3,
+        Kdf {
+            m_kib: 32,
+            t: 2,
+            p: 1,
+        },
+        RecordType::Medication,
+        "oseltamivir 75 mg x10: 38.20 EUR",
+    ),
+    (
+        4,
+        Kdf {
+            m_kib: 64,
+            t: 1,
+            p: 2,
+        },
+        RecordType::Compensation,
+        "compensation: 80% of 38.20 EUR",
+    ),
+    (
+        5,
+        Kdf {
+            m_kib: 16,
+            t: 3,
+            p: 1,
+        },
+        RecordType::Diagnosis,
+        "Befund: Pneumonie rechts basal; Therapie: Amoxicillin 1 g 3×täglich",
+    ),
+    (
+        6,
+        Kdf {
+            m_kib: 48,
+            t: 1,
+            p: 3,
+        },
+        RecordType::Medication,
+        "",
+    ),
+    (
+        7,
+        Kdf {
+            m_kib: 8,
+            t: 1,
+            p: 1,
+        },
+        RecordType::Compensation,
+        "全额赔付",
+    ),
+    (
+        8,
+        Kdf {
+            m_kib: 64,
+            t: 2,
+            p: 2,
+        },
+        RecordType::Diagnosis,
+        "diagnosis: fractured left radius; cast for 6 weeks; follow-up x-ray",
+    ),
+    (
+        16,
+        Kdf {
+            m_kib: 16,
+            t: 1,
+            p: 1,
+        },
+        RecordType::Diagnosis,
+        "multi-disciplinary case review with 16 participants",
+    ),
+    (
+        2,
+        Kdf {
+            m_kib: 19456,
+            t: 2,
+            p: 1,
+        },
+        RecordType::Medication,
+        "default-parameter case",
+    ),
+];
+
+/// Passwords, ASCII and not; a case's participants take them in turn.
+const PASSWORDS: [&str; 12] = [
+    "correct horse battery staple",
+    "pässwörd-für-Ärzte",
+    "密码是安全的",
+    "пароль врача",
+    "κωδικός πρόσβασης",
+    "🩺🔐 stethoscope",
+    "Tr0ub4dor&3",
+    "contraseña segura",
+    "パスワード",
+    "mot de passe élevé",
+    "  spaces around  ",
+    "x",
+];
+
+/// Generates the vectors deterministically from `seed`.
+pub fn generate(seed: [u8; 32]) -> Vectors {
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let mut password_turn = 0;
+    let cases = CASES
+        .iter()
+        .map(|(k, kdf, record_type, plaintext)| {
+            let mut passwords = Vec::new();
+            for j in 0..*k {
+                // In the 16-participant case two participants share a
+                // password: their indices still give them distinct points.
+                let password = if *k == 16 && j == 15 {
+                    passwords[0]
+                } else {
+                    password_turn += 1;
+                    PASSWORDS[(password_turn - 1) % PASSWORDS.len()]
+                };
+                passwords.push(password);
+            }
+            siff_case(
+                &mut rng,
+                kdf,
+                &passwords,
+                *record_type,
+                plaintext.as_bytes(),
+            )
+        })
+        .collect();
+    let txtr = (0..3).map(|_| txtr_vector(&mut rng)).collect();
+    let ind = (0..3)
+        .map(|_| {
+            let key = SecretKey::from_bytes(&draw_scalar(&mut rng).into()).expect("non-zero");
+            let public = key.public_key();
+            IndVector {
+                vk_sec1: hex(encode_uncompressed_key(&public)),
+                ind: participant_index(&public).to_string(),
+            }
+        })
+        .collect();
+    Vectors {
+        version: "medchain-siff-v1".into(),
+        cases,
+        txtr,
+        ind,
+    }
+}
+
+fn siff_case(
+    rng: &mut ChaCha20Rng,
+    kdf: &Kdf,
+    passwords: &[&str],
+    record_type: RecordType,
+    plaintext: &[u8],
+) -> SiffCase {
+    let params = KdfParams {
+        m_kib: kdf.m_kib,
+        t: kdf.t,
+        p: kdf.p,
+    };
+    let kappa0 = draw::<32>(rng);
+    let case = CaseId::from_bytes(kappa0);
+    let inds: Vec<u64> = passwords
+        .iter()
+        .map(|_| {
+            let key = SecretKey::from_bytes(&draw_scalar(rng).into()).expect("non-zero");
+            participant_index(&key.public_key())
+        })
+        .collect();
+    let secrets: Vec<ParticipantSecret> = passwords
+        .iter()
+        .zip(&inds)
+        .map(|(pw, ind)| ParticipantSecret::derive(pw, &case, *ind, &params).expect("derive"))
+        .collect();
+    let key_bytes = draw::<32>(rng);
+    let rs: Vec<[u8; 32]> = passwords.iter().map(|_| draw::<32>(rng)).collect();
+    let mut replay_parts: Vec<&[u8]> = vec![&key_bytes];
+    replay_parts.extend(rs.iter().map(|r| &r[..]));
+    let mut replay = ReplayRng::new(&replay_parts);
+    let (key, tag) = establish_key(&secrets, &mut replay).expect("establish");
+    assert!(replay.is_exhausted());
+    assert_eq!(key.expose_secret(), &key_bytes);
+    let wrong_password = format!("{} (wrong)", passwords[0]);
+    let wrong =
+        ParticipantSecret::derive(&wrong_password, &case, inds[0], &params).expect("derive");
+    let nonce = draw::<12>(rng);
+    let record_key = RecordKey::derive(&key, &case).expect("record key");
+    let mut replay = ReplayRng::new(&[&nonce]);
+    let ciphertext =
+        seal_record(&record_key, record_type, &case, plaintext, &mut replay).expect("seal");
+    assert!(replay.is_exhausted());
+    SiffCase {
+        kdf: Kdf {
+            m_kib: kdf.m_kib,
+            t: kdf.t,
+            p: kdf.p,
+        },
+        kappa0: hex(kappa0),
+        key: hex(key.expose_secret()),
+        participants: passwords
+            .iter()
+            .zip(&inds)
+            .zip(secrets.iter().zip(&rs))
+            .map(|((password, ind), (secret, r))| Participant {
+                ind: ind.to_string(),
+                password: (*password).to_owned(),
+                s: hex(secret.expose_secret()),
+                beta: hex(*secret.siff_point()),
+                r: hex(r),
+            })
+            .collect(),
+        tag: tag.to_bytes().chunks(66).map(hex).collect(),
+        wrong_key: hex(tag.recover_key(&wrong).expose_secret()),
+        wrong_password,
+        record: Record {
+            record_type: record_type.label().to_owned(),
+            plaintext: hex(plaintext),
+            nonce: hex(nonce),
+            ciphertext: hex(ciphertext),
+        },
+    }
+}
+
+fn txtr_vector(rng: &mut ChaCha20Rng) -> TxtrVector {
+    let kappa0 = draw::<32>(rng);
+    let case = CaseId::from_bytes(kappa0);
+    let ind = u64::from_be_bytes(draw::<8>(rng));
+    let s = draw::<32>(rng);
+    let doctor_secret = draw_scalar(rng);
+    let doctor = SecretKey::from_bytes(&doctor_secret.into()).expect("non-zero");
+    let ephemeral_secret = draw_scalar(rng);
+    let ephemeral = SecretKey::from_bytes(&ephemeral_secret.into()).expect("non-zero");
+    let nonce = draw::<12>(rng);
+    let mut replay = ReplayRng::new(&[&ephemeral_secret, &nonce]);
+    let sealed = seal_response(
+        &ParticipantSecret::from_bytes(s),
+        ind,
+        &case,
+        &doctor.public_key(),
+        &mut replay,
+    )
+    .expect("seal");
+    assert!(replay.is_exhausted());
+    let pk_x = encode_compressed_key(&ephemeral.public_key());
+    assert_eq!(sealed.ephemeral_key, pk_x);
+    let pk_d = encode_compressed_key(&doctor.public_key());
+    let shared = p256::ecdh::diffie_hellman(
+        ephemeral.to_nonzero_scalar(),
+        doctor.public_key().as_affine(),
+    );
+    let shared_x: [u8; 32] = (*shared.raw_secret_bytes()).into();
+    let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(Some(&kappa0), &shared_x);
+    let mut sk_xd = [0u8; 32];
+    hkdf.expand_multi_info(&[b"medchain-txtr-v1", &pk_x, &pk_d], &mut sk_xd)
+        .expect("32 bytes");
+    TxtrVector {
+        kappa0: hex(kappa0),
+        ind: ind.to_string(),
+        s: hex(s),
+        ephemeral_secret: hex(ephemeral_secret),
+        pk_x: hex(pk_x),
+        doctor_secret: hex(doctor_secret),
+        pk_d: hex(pk_d),
+        shared_x: hex(shared_x),
+        sk_xd: hex(sk_xd),
+        nonce: hex(nonce),
+        c_x: hex(&sealed.sealed_secret),
+    }
+}
+
+/// The vectors as the committed file holds them: pretty JSON, newline
+/// terminated.
+pub fn to_json(vectors: &Vectors) -> String {
+    let mut text = serde_json::to_string_pretty(vectors).expect("serializable");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,236 @@
+//! Checks `tests/vectors/siff-v1.json`: re-derives every value from its
+//! inputs with the library (and the primitives directly where the library
+//! keeps an intermediate private), and checks that the generator reproduces
+//! the committed file byte for byte.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod siff_support;
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use medchain_siff::field::{FieldElement, evaluate};
+use medchain_siff::point::{decode_compressed_key, decode_uncompressed_key};
+use medchain_siff::{
+    CaseId, CryptoError, KdfParams, ParticipantSecret, RecordKey, RecordType, SharedKey, Tag,
+    establish_key, open_record, open_response, participant_index, seal_record, seal_response,
+};
+use p256::SecretKey;
+use siff_support::{ReplayRng, Vectors, hex, unhex};
+
+fn committed() -> (String, Vectors) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(siff_support::VECTORS_PATH);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let vectors = serde_json::from_str(&text).expect("the vectors follow the schema");
+    (text, vectors)
+}
+
+#[test]
+fn file_covers_what_the_spec_requires() {
+    let (_, vectors) = committed();
+    assert_eq!(vectors.version, "medchain-siff-v1");
+    let counts: Vec<usize> = vectors.cases.iter().map(|c| c.participants.len()).collect();
+    for k in (2..=8).chain([16]) {
+        assert!(counts.contains(&k), "no case with k = {k}");
+    }
+    assert!(vectors.cases.len() >= 8);
+    assert!(
+        vectors
+            .cases
+            .iter()
+            .flat_map(|c| &c.participants)
+            .any(|p| !p.password.is_ascii()),
+        "no non-ASCII password"
+    );
+    assert!(vectors.txtr.len() >= 3);
+    assert!(vectors.ind.len() >= 3);
+}
+
+#[test]
+fn siff_cases_re_derive() {
+    let (_, vectors) = committed();
+    for (n, case) in vectors.cases.iter().enumerate() {
+        let params = KdfParams {
+            m_kib: case.kdf.m_kib,
+            t: case.kdf.t,
+            p: case.kdf.p,
+        };
+        let case_id = CaseId::from_bytes(unhex(&case.kappa0));
+        let key = SharedKey::from_bytes(unhex(&case.key));
+        let mut secrets = Vec::new();
+        for participant in &case.participants {
+            let ind: u64 = participant.ind.parse().unwrap();
+            let secret =
+                ParticipantSecret::derive(&participant.password, &case_id, ind, &params).unwrap();
+            assert_eq!(hex(secret.expose_secret()), participant.s, "case {n}: s");
+            assert_eq!(
+                hex(*secret.siff_point()),
+                participant.beta,
+                "case {n}: beta"
+            );
+            secrets.push(secret);
+        }
+
+        // The tag: re-established from the recorded randomness K, r_1 … r_k.
+        let key_bytes: [u8; 32] = unhex(&case.key);
+        let rs: Vec<[u8; 32]> = case.participants.iter().map(|p| unhex(&p.r)).collect();
+        let mut parts: Vec<&[u8]> = vec![&key_bytes];
+        parts.extend(rs.iter().map(|r| &r[..]));
+        let mut replay = ReplayRng::new(&parts);
+        let (established, tag) = establish_key(&secrets, &mut replay).unwrap();
+        assert!(replay.is_exhausted());
+        assert_eq!(established, key);
+        let tag_hex: Vec<String> = tag.to_bytes().chunks(66).map(hex).collect();
+        assert_eq!(tag_hex, case.tag, "case {n}: tag");
+
+        // u(β_j) = r_j·2^256 + K for every participant, and f(s_j) = K.
+        let parsed = Tag::from_bytes(&hex::decode(case.tag.concat()).unwrap()).unwrap();
+        for (j, (secret, r)) in secrets.iter().zip(&rs).enumerate() {
+            let mut beta = [0u8; 64];
+            beta[32..].copy_from_slice(secret.siff_point().as_ref());
+            let value = evaluate(
+                parsed.coefficients(),
+                &FieldElement::from_be_bytes_64(&beta),
+            );
+            let mut expected = [0u8; 66];
+            expected[2..34].copy_from_slice(r);
+            expected[34..].copy_from_slice(&key_bytes);
+            assert_eq!(value.to_be_bytes(), expected, "case {n}: u(beta_{j})");
+            assert_eq!(parsed.recover_key(secret), key, "case {n}: f(s_{j})");
+        }
+
+        // A wrong password (with participant 0's index) gives wrong_key.
+        let ind0: u64 = case.participants[0].ind.parse().unwrap();
+        let wrong =
+            ParticipantSecret::derive(&case.wrong_password, &case_id, ind0, &params).unwrap();
+        let wrong_key = parsed.recover_key(&wrong);
+        assert_eq!(
+            hex(wrong_key.expose_secret()),
+            case.wrong_key,
+            "case {n}: wrong_key"
+        );
+        assert_ne!(wrong_key, key);
+
+        // The record.
+        let record_type = RecordType::from_label(&case.record.record_type).unwrap();
+        let record_key = RecordKey::derive(&key, &case_id).unwrap();
+        let ciphertext = hex::decode(&case.record.ciphertext).unwrap();
+        assert_eq!(hex(&ciphertext[..12]), case.record.nonce);
+        let plaintext = open_record(&record_key, record_type, &case_id, &ciphertext).unwrap();
+        assert_eq!(
+            hex(plaintext.as_slice()),
+            case.record.plaintext,
+            "case {n}: plaintext"
+        );
+        let nonce: [u8; 12] = unhex(&case.record.nonce);
+        let mut replay = ReplayRng::new(&[&nonce]);
+        let resealed =
+            seal_record(&record_key, record_type, &case_id, &plaintext, &mut replay).unwrap();
+        assert_eq!(
+            hex(resealed),
+            case.record.ciphertext,
+            "case {n}: ciphertext"
+        );
+        let wrong_record_key = RecordKey::derive(&wrong_key, &case_id).unwrap();
+        assert_eq!(
+            open_record(&wrong_record_key, record_type, &case_id, &ciphertext).unwrap_err(),
+            CryptoError::CannotDecrypt
+        );
+    }
+}
+
+#[test]
+fn txtr_vectors_re_derive() {
+    let (_, vectors) = committed();
+    for (n, v) in vectors.txtr.iter().enumerate() {
+        let case_id = CaseId::from_bytes(unhex(&v.kappa0));
+        let ind: u64 = v.ind.parse().unwrap();
+        let ephemeral = SecretKey::from_slice(&hex::decode(&v.ephemeral_secret).unwrap()).unwrap();
+        let doctor = SecretKey::from_slice(&hex::decode(&v.doctor_secret).unwrap()).unwrap();
+        let pk_x = hex::decode(&v.pk_x).unwrap();
+        let pk_d = hex::decode(&v.pk_d).unwrap();
+        assert_eq!(
+            decode_compressed_key(&pk_x, "pk_x").unwrap(),
+            ephemeral.public_key()
+        );
+        assert_eq!(
+            decode_compressed_key(&pk_d, "pk_d").unwrap(),
+            doctor.public_key()
+        );
+
+        // Z from both sides.
+        let z_participant = p256::ecdh::diffie_hellman(
+            ephemeral.to_nonzero_scalar(),
+            doctor.public_key().as_affine(),
+        );
+        let z_doctor = p256::ecdh::diffie_hellman(
+            doctor.to_nonzero_scalar(),
+            ephemeral.public_key().as_affine(),
+        );
+        assert_eq!(
+            hex(z_participant.raw_secret_bytes()),
+            v.shared_x,
+            "txtr {n}: Z"
+        );
+        assert_eq!(hex(z_doctor.raw_secret_bytes()), v.shared_x);
+
+        // sk_xd and c_x with the primitives directly.
+        let mut sk_xd = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(&unhex::<32>(&v.kappa0)), &unhex::<32>(&v.shared_x))
+            .expand_multi_info(&[b"medchain-txtr-v1", &pk_x, &pk_d], &mut sk_xd)
+            .unwrap();
+        assert_eq!(hex(sk_xd), v.sk_xd, "txtr {n}: sk_xd");
+        let c_x = hex::decode(&v.c_x).unwrap();
+        assert_eq!(hex(&c_x[..12]), v.nonce);
+        let mut aad = unhex::<32>(&v.kappa0).to_vec();
+        aad.extend_from_slice(&ind.to_be_bytes());
+        let s = aes_gcm::Aes256Gcm::new(&sk_xd.into())
+            .decrypt(
+                &aes_gcm::Nonce::from(unhex::<12>(&v.nonce)),
+                Payload {
+                    msg: &c_x[12..],
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(hex(&s), v.s, "txtr {n}: s");
+
+        // The library: the doctor opens it, and sealing with the recorded
+        // randomness reproduces it.
+        let opened = open_response(&doctor, ind, &case_id, &pk_x, &c_x).unwrap();
+        assert_eq!(hex(opened.expose_secret()), v.s);
+        let ephemeral_bytes: [u8; 32] = unhex(&v.ephemeral_secret);
+        let nonce: [u8; 12] = unhex(&v.nonce);
+        let mut replay = ReplayRng::new(&[&ephemeral_bytes, &nonce]);
+        let sealed =
+            seal_response(&opened, ind, &case_id, &doctor.public_key(), &mut replay).unwrap();
+        assert!(replay.is_exhausted());
+        assert_eq!(hex(sealed.ephemeral_key), v.pk_x);
+        assert_eq!(hex(&sealed.sealed_secret), v.c_x, "txtr {n}: c_x");
+    }
+}
+
+#[test]
+fn ind_vectors_re_derive() {
+    let (_, vectors) = committed();
+    for v in &vectors.ind {
+        let vk = hex::decode(&v.vk_sec1).unwrap();
+        let key = decode_uncompressed_key(&vk, "vk").unwrap();
+        assert_eq!(participant_index(&key).to_string(), v.ind);
+        assert_eq!(
+            u64::from_be_bytes(vk[57..].try_into().unwrap()).to_string(),
+            v.ind
+        );
+    }
+}
+
+#[test]
+fn generator_reproduces_the_committed_file() {
+    let (text, _) = committed();
+    let generated = siff_support::to_json(&siff_support::generate(siff_support::SEED));
+    assert!(
+        generated == text,
+        "tests/vectors/siff-v1.json differs from the generator's output; \
+         regenerate it with `cargo run -p medchain --release --example siff_vectors`"
+    );
+}

@@ -1,0 +1,40 @@
+//! The medchain protocol: what the contract, its clients and any other
+//! implementation of either must agree on, byte for byte.
+//!
+//! * [`v1`] (feature `messages`) — the on-chain schema of `medchain.proto`:
+//!   the input parameter of `Store`, the query results and the chaincode
+//!   event payload.
+//! * [`limits`] — the size and count bounds the contract enforces.
+//! * [`encoding`] — how keys are encoded on the ledger, and the participant
+//!   index `ind`.
+//! * [`function`] — the contract's function names.
+//!
+//! Without the `messages` feature the crate depends on no protobuf or gRPC
+//! code, so the pure crypto crate can use the bounds and encodings.
+//! `docs/protocol.md` is the specification.
+
+#![forbid(unsafe_code)]
+
+pub mod encoding;
+pub mod limits;
+
+pub use encoding::{KeyEncodingError, ephemeral_key, identity_key, participant_index};
+
+/// The names of the contract's functions (argument 0 of every call).
+pub mod function {
+    /// Validates and stores an input parameter.
+    pub const STORE: &str = "Store";
+    /// Returns a stored record by key.
+    pub const GET: &str = "Get";
+    /// Returns every record of a case.
+    pub const GET_CASE: &str = "GetCase";
+    /// Returns a participant's registration.
+    pub const GET_PARTICIPANT: &str = "GetParticipant";
+}
+
+/// The on-chain schema, version 1, generated from `medchain.proto`.
+#[cfg(feature = "messages")]
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod v1 {
+    include!(concat!(env!("OUT_DIR"), "/medchain.v1.rs"));
+}
