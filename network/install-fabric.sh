@@ -68,7 +68,8 @@ FABRIC_BIN="$FABRIC_HOME/bin"
 FABRIC_CONFIG="$FABRIC_HOME/config"
 
 # One install at a time per release directory; whoever waited finds it done.
-exec 9>"$FABRIC_HOME/.install.lock"
+{ exec 9>"$FABRIC_HOME/.install.lock"; } 2>/dev/null ||
+  fail "cannot write to $FABRIC_HOME; set MEDCHAIN_FABRIC_HOME to a writable directory and run this again."
 if ! flock -n 9; then
   echo "Waiting for another install-fabric.sh to finish in $FABRIC_HOME"
   flock -w 3600 9 || fail "another install-fabric.sh has held $FABRIC_HOME/.install.lock for an hour; stop it and run this again."
