@@ -106,6 +106,18 @@ install no-go "$tmp/home-no-go" PATH="$tmp/no-go-bin"
 expect_refusal "no Go toolchain on PATH is one sentence" "$tmp/home-no-go" \
   "the Go toolchain is not on PATH; install Go >= $FABRIC_MIN_GO"
 
+# The same PATH with a go that is too old for Fabric's go.mod.
+mkdir -p "$tmp/old-go-bin"
+cp -P "$tmp/no-go-bin"/* "$tmp/old-go-bin/"
+cat >"$tmp/old-go-bin/go" <<'SH'
+#!/bin/sh
+[ "$1 $2" = "env GOVERSION" ] && echo go1.25.0
+SH
+chmod +x "$tmp/old-go-bin/go"
+install old-go "$tmp/home-old-go" PATH="$tmp/old-go-bin"
+expect_refusal "a Go older than $FABRIC_MIN_GO is one sentence" "$tmp/home-old-go" \
+  "needs Go >= $FABRIC_MIN_GO but go1.25.0 is installed"
+
 # A complete release directory whose peer reports another version.
 fake_release() {
   local home=$1 version=$2 tool file
