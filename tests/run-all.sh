@@ -65,7 +65,8 @@ phase "unit and integration tests (cargo test)"
 cargo test --workspace --all-features --locked --exclude medchain-e2e
 phase_done
 
-phase "network scripts (external builder, docker-compose.yaml)"
+phase "network scripts (Fabric install failures, external builder, docker-compose.yaml)"
+bash network/tests/install-fabric.sh
 bash network/tests/ccaas-builder.sh
 bash network/tests/compose.sh
 phase_done
