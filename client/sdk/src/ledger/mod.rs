@@ -4,6 +4,11 @@
 //! validation and deliver the same chaincode events.
 
 pub mod embedded;
+#[cfg(feature = "test-support")]
+mod stream_cut;
+
+#[cfg(feature = "test-support")]
+pub use stream_cut::StreamCut;
 
 use fabric_shim::ClientIdentity;
 use fabric_shim::identity::parse_certificate_pem;
@@ -17,8 +22,8 @@ use sha2::{Digest, Sha256};
 
 use embedded::{EmbeddedError, EmbeddedLedger};
 use fabric_gateway::{
-    ChaincodeEvent, Checkpoint, Contract, Gateway, GatewayError, Network, Operation, RpcError,
-    StartPosition, SubmitResult,
+    ChaincodeEvent, Checkpoint, Contract, Gateway, GatewayError, Network, StartPosition,
+    SubmitResult,
 };
 
 /// Why a ledger call failed.
@@ -109,17 +114,8 @@ struct FabricBackend {
 pub struct Ledger {
     backend: Backend,
     identity: ClientIdentity,
+    #[cfg(feature = "test-support")]
     event_cut: Option<(usize, StreamCut)>,
-}
-
-/// How [`Ledger::cut_event_streams`] ends an event stream early.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamCut {
-    /// The stream ends, as when a peer closes it.
-    End,
-    /// The stream fails as when the connection to the peer breaks.
-    ConnectionLost,
 }
 
 impl Ledger {
@@ -128,6 +124,7 @@ impl Ledger {
         Self {
             backend: Backend::Embedded(ledger),
             identity,
+            #[cfg(feature = "test-support")]
             event_cut: None,
         }
     }
@@ -142,17 +139,9 @@ impl Ledger {
         Ok(Self {
             backend: Backend::Fabric(Box::new(FabricBackend { network, contract })),
             identity,
+            #[cfg(feature = "test-support")]
             event_cut: None,
         })
-    }
-
-    /// Test seam: every event stream this connection opens stops after
-    /// `events` events, the way `how` says (to test that event loops
-    /// survive peers that close streams or lose connections).
-    #[doc(hidden)]
-    pub fn cut_event_streams(mut self, events: usize, how: StreamCut) -> Self {
-        self.event_cut = Some((events, how));
-        self
     }
 
     /// The identity that signs this connection's transactions.
@@ -288,24 +277,12 @@ impl Ledger {
         checkpoint: Option<Checkpoint>,
     ) -> Result<BoxStream<'static, Result<ChaincodeEvent, LedgerError>>, LedgerError> {
         let stream = self.uncut_events(checkpoint)?;
-        Ok(match self.event_cut {
+        #[cfg(feature = "test-support")]
+        let stream = match self.event_cut {
             None => stream,
-            Some((events, how)) => {
-                let end = match how {
-                    StreamCut::End => None,
-                    StreamCut::ConnectionLost => {
-                        let status = tonic::Status::unavailable("connection reset by peer");
-                        let error =
-                            RpcError::from_status(Operation::ChaincodeEvents, None, &status);
-                        Some(Err(LedgerError::Gateway(error.into())))
-                    }
-                };
-                stream
-                    .take(events)
-                    .chain(futures::stream::iter(end))
-                    .boxed()
-            }
-        })
+            Some((events, how)) => how.cut(stream, events),
+        };
+        Ok(stream)
     }
 
     fn uncut_events(
