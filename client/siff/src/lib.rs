@@ -12,6 +12,31 @@
 //! Secrets are zeroized on drop, never shown by `Debug` and compared in
 //! constant time. Every random draw comes from an injected
 //! [`rand_core::CryptoRngCore`].
+//!
+//! # Example
+//!
+//! Three participants establish one key; each recovers it from the public
+//! tag with its own password, and an outsider cannot:
+//!
+//! ```
+//! use medchain_siff::{CaseId, KdfParams, ParticipantSecret, establish_key};
+//! use rand_core::OsRng;
+//!
+//! # fn main() -> Result<(), medchain_siff::CryptoError> {
+//! let case = CaseId::from_bytes([7; 32]);
+//! // Fast, insecure Argon2id parameters: for the example only.
+//! let kdf = KdfParams { m_kib: 64, t: 1, p: 1 };
+//! let secret = |password: &str, ind: u64| ParticipantSecret::derive(password, &case, ind, &kdf);
+//! let secrets = [secret("patient pw", 1)?, secret("doctor pw", 2)?, secret("lawyer pw", 3)?];
+//!
+//! let (key, tag) = establish_key(&secrets, &mut OsRng)?;
+//! // Years later, the lawyer has only its password and the public tag.
+//! let lawyer = secret("lawyer pw", 3)?;
+//! assert!(tag.recover_key(&lawyer) == key);
+//! assert!(tag.recover_key(&secret("a guess", 3)?) != key);
+//! # Ok(())
+//! # }
+//! ```
 
 mod aead;
 mod case_id;

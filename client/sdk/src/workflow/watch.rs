@@ -69,6 +69,51 @@ pub enum Notification {
 
 /// Reacts to one user's events. Holds the user's password (zeroized on
 /// drop) for as long as it runs, to answer cases and establish keys.
+///
+/// # Example
+///
+/// A doctor's watcher on an embedded ledger, stopping after 200 ms without
+/// an event:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use medchain_sdk::cast::{self, Part, Stage};
+/// use medchain_sdk::ledger::embedded::EmbeddedLedger;
+/// use medchain_sdk::workflow::Watcher;
+/// use medchain_siff::{KdfParams, KdfPolicy};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let ledger = EmbeddedLedger::open(dir.path().join("ledger")).await?;
+/// // Fast, insecure Argon2id parameters: for the example only.
+/// let fast = KdfParams { m_kib: 64, t: 1, p: 1 };
+/// let parts = [Part::Patient, Part::Doctor];
+/// let cast = cast::create(&Stage::Embedded(ledger), dir.path(), &parts, fast).await?;
+/// cast::register_all(&cast).await?;
+///
+/// let doctor = cast::find(&cast, Part::Doctor)?;
+/// let watcher = Watcher::new(
+///     doctor.ledger.clone(),
+///     doctor.wallet.clone(),
+///     &doctor.password,
+///     KdfPolicy::AllowInsecureTestParameters,
+/// );
+/// let mut seen = Vec::new();
+/// watcher
+///     .run_until(
+///         |n| seen.push(n.clone()),
+///         |_| true,
+///         Some(Duration::from_millis(200)),
+///         std::future::pending(),
+///     )
+///     .await?;
+/// // The doctor's own registration addresses nobody: nothing to do.
+/// assert!(seen.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 pub struct Watcher {
     ledger: Ledger,
     wallet: Wallet,

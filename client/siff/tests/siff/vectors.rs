@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod siff_support;
+use crate::siff_support;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use medchain_siff::field::{FieldElement, evaluate};
