@@ -217,7 +217,10 @@ mod tests {
 
     #[test]
     fn an_unknown_code_is_refused() {
-        assert_eq!("missing".parse::<ErrorCode>(), Err(UnknownErrorCode("missing".into())));
+        assert_eq!(
+            "missing".parse::<ErrorCode>(),
+            Err(UnknownErrorCode("missing".into()))
+        );
         assert_eq!(ContractFailure::parse(404, "missing: no case"), None);
         // The codes are exact: no other case, spelling or padding.
         assert_eq!(ContractFailure::parse(404, "NOT_FOUND: no case"), None);
