@@ -85,7 +85,7 @@ impl Chaincode for MedicalRecords {
     async fn invoke<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, InvokeError> {
         self.call(stub).await.map_err(|e| {
             tracing::debug!(tx_id = stub.tx_id(), error = %e, "transaction rejected");
-            InvokeError::from(e)
+            e.to_invoke_error()
         })
     }
 }

@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use medchain_protocol::ErrorCode;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecords, InputParameter, KdfParams, Role};
 use prost::Message;
@@ -54,6 +55,7 @@ async fn registration_rules() {
     net.rejected(
         &doctor,
         &reg(&doctor, Role::Unspecified),
+        ErrorCode::Invalid,
         "the role must be doctor, pharmacist, insurer or lawyer-expert",
     )
     .await;
@@ -61,10 +63,12 @@ async fn registration_rules() {
     if let Some(Record::Reg(r)) = &mut unknown.record {
         r.role = 42;
     }
-    net.rejected(&doctor, &unknown, "the role must be").await;
+    net.rejected(&doctor, &unknown, ErrorCode::Invalid, "the role must be")
+        .await;
     net.rejected(
         &doctor,
         &reg(&other, Role::Doctor),
+        ErrorCode::Unauthorized,
         "the certificate is not the submitter's own",
     )
     .await;
@@ -72,18 +76,25 @@ async fn registration_rules() {
     if let Some(Record::Reg(r)) = &mut garbage.record {
         r.certificate_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
     }
-    net.rejected(&doctor, &garbage, "invalid reg").await;
+    net.rejected(&doctor, &garbage, ErrorCode::Invalid, "reg: ")
+        .await;
     let mut huge = reg(&doctor, Role::Doctor);
     if let Some(Record::Reg(r)) = &mut huge.record {
         r.certificate_pem = "x".repeat(17 * 1024);
     }
-    net.rejected(&doctor, &huge, "larger than 16384 bytes")
-        .await;
+    net.rejected(
+        &doctor,
+        &huge,
+        ErrorCode::Invalid,
+        "larger than 16384 bytes",
+    )
+    .await;
     net.ok(&doctor, &reg(&doctor, Role::Doctor)).await;
     net.rejected(
         &doctor,
         &reg(&doctor, Role::Pharmacist),
-        "already stored: participant",
+        ErrorCode::AlreadyStored,
+        "participant",
     )
     .await;
 }
@@ -97,18 +108,30 @@ async fn malformed_input_parameters() {
     net.rejected_bytes(
         &doctor,
         b"\xff\xff\xff",
+        ErrorCode::Invalid,
         "is not a medchain.v1.InputParameter",
     )
     .await;
-    net.rejected_bytes(&doctor, &[], "no record is set").await;
+    net.rejected_bytes(&doctor, &[], ErrorCode::Invalid, "no record is set")
+        .await;
     // Unknown fields / non-canonical encodings are refused: one record, one key.
     let mut bytes = reg(&doctor, Role::Doctor).encode_to_vec();
     bytes.extend_from_slice(&[0x78, 0x01]); // field 15, varint 1
-    net.rejected_bytes(&doctor, &bytes, "not in canonical protobuf encoding")
-        .await;
+    net.rejected_bytes(
+        &doctor,
+        &bytes,
+        ErrorCode::Invalid,
+        "not in canonical protobuf encoding",
+    )
+    .await;
     let oversized = vec![0u8; medchain_protocol::limits::MAX_INPUT_BYTES + 1];
-    net.rejected_bytes(&doctor, &oversized, "more than the limit")
-        .await;
+    net.rejected_bytes(
+        &doctor,
+        &oversized,
+        ErrorCode::Invalid,
+        "more than the limit",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -120,52 +143,26 @@ async fn bad_calls() {
         .invoke(&doctor.creator, &[b"Nope", b"x"], &Default::default())
         .await
         .unwrap();
-    assert!(
-        r.response.message.contains("unknown function \"Nope\""),
-        "{}",
-        r.response.message
-    );
+    assert_refused(&r, ErrorCode::BadCall, "unknown function \"Nope\"");
     let r = net
         .peer
         .invoke(&doctor.creator, &[b"Get"], &Default::default())
         .await
         .unwrap();
-    assert!(
-        r.response.message.contains("takes exactly one argument"),
-        "{}",
-        r.response.message
-    );
+    assert_refused(&r, ErrorCode::BadCall, "takes exactly one argument");
     let r = net.call(&doctor, "Get", b"short").await;
-    assert!(
-        r.response
-            .message
-            .contains("must be 32 bytes or 64 hex digits"),
-        "{}",
-        r.response.message
-    );
+    assert_refused(&r, ErrorCode::Invalid, "must be 32 bytes or 64 hex digits");
     let r = net.call(&doctor, "Get", &[0u8; 32]).await;
-    assert!(
-        r.response
-            .message
-            .contains("not found: no record is stored under key"),
-        "{}",
-        r.response.message
-    );
+    assert_refused(&r, ErrorCode::NotFound, "no record is stored under key");
     let r = net.call(&doctor, "GetCase", &[0u8; 32]).await;
-    assert!(
-        r.response.message.contains("not found: no case"),
-        "{}",
-        r.response.message
-    );
+    assert_refused(&r, ErrorCode::NotFound, "no case");
     let r = net
         .call(&doctor, "GetParticipant", &7u64.to_be_bytes())
         .await;
-    assert!(
-        r.response
-            .message
-            .contains("not found: participant 0000000000000007 is not registered"),
-        "{}",
-        r.response.message
+    assert_refused(
+        &r,
+        ErrorCode::NotFound,
+        "participant 0000000000000007 is not registered",
     );
 }
 
@@ -204,18 +201,21 @@ async fn case_opening_rules() {
     net.rejected(
         &c.pharmacist,
         &with(&|o| o.doctor = c.pharmacist.ind()),
+        ErrorCode::Unauthorized,
         "registered as pharmacist, not as doctor",
     )
     .await;
     net.rejected(
         &c.stranger,
         &with(&|o| o.doctor = c.stranger.ind()),
+        ErrorCode::Unauthorized,
         "not registered as a doctor",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.doctor = c.lawyer.ind()),
+        ErrorCode::Unauthorized,
         "a doctor opens cases only for itself",
     )
     .await;
@@ -223,30 +223,35 @@ async fn case_opening_rules() {
     net.rejected(
         &c.doctor,
         &with(&|o| o.patient_key = vec![4; 65]),
+        ErrorCode::Invalid,
         "patient key: the key is not a point on the P-256 curve",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.patient_key.truncate(33)),
+        ErrorCode::Invalid,
         "patient key: expected a 65-byte",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.family_keys.push(vec![1, 2, 3])),
+        ErrorCode::Invalid,
         "family key 1",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.doctor_ephemeral_key = c.patient.vk()),
+        ErrorCode::Invalid,
         "doctor ephemeral key: expected a 33-byte",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.doctor_ephemeral_key = off_curve()),
+        ErrorCode::Invalid,
         "doctor ephemeral key: the key is not a point",
     )
     .await;
@@ -257,18 +262,21 @@ async fn case_opening_rules() {
             o.insurers.clear();
             o.pharmacists.push(c.insurer.ind());
         }),
+        ErrorCode::Invalid,
         "is listed as pharmacist but is registered as insurer",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.insurers.push(c.stranger.ind())),
+        ErrorCode::Invalid,
         "insurer",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.lawyer_experts.push(c.stranger.ind())),
+        ErrorCode::Invalid,
         "is not registered",
     )
     .await;
@@ -276,18 +284,21 @@ async fn case_opening_rules() {
     net.rejected(
         &c.doctor,
         &with(&|o| o.pharmacists.push(c.pharmacist.ind())),
+        ErrorCode::Invalid,
         "is listed twice",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.family_keys.push(c.patient.vk())),
+        ErrorCode::Invalid,
         "is listed twice",
     )
     .await;
     net.rejected(
         &c.doctor,
         &with(&|o| o.patient_key = c.doctor.vk()),
+        ErrorCode::Invalid,
         "is listed twice",
     )
     .await;
@@ -298,6 +309,7 @@ async fn case_opening_rules() {
     net.rejected(
         &c.doctor,
         &with(&|o| o.family_keys = many.clone()),
+        ErrorCode::Invalid,
         "at most 32 participants",
     )
     .await;
@@ -305,6 +317,7 @@ async fn case_opening_rules() {
     net.rejected(
         &c.doctor,
         &with(&|o| o.kdf = None),
+        ErrorCode::Invalid,
         "the Argon2id parameters (kdf) are missing",
     )
     .await;
@@ -317,6 +330,7 @@ async fn case_opening_rules() {
                 p: 1,
             })
         }),
+        ErrorCode::Invalid,
         "kdf.t must be between 1",
     )
     .await;
@@ -329,6 +343,7 @@ async fn case_opening_rules() {
                 p: 0,
             })
         }),
+        ErrorCode::Invalid,
         "kdf.p must be between 1",
     )
     .await;
@@ -341,6 +356,7 @@ async fn case_opening_rules() {
                 p: 1,
             })
         }),
+        ErrorCode::Invalid,
         "kdf.m_kib must be between 8",
     )
     .await;
@@ -353,6 +369,7 @@ async fn case_opening_rules() {
                 p: 1,
             })
         }),
+        ErrorCode::Invalid,
         "kdf.t must be between 1 and 16",
     )
     .await;
@@ -365,6 +382,7 @@ async fn case_opening_rules() {
                 p: 1,
             })
         }),
+        ErrorCode::Invalid,
         "kdf.m_kib must be between 8 (8 per lane) and 1048576",
     )
     .await;
@@ -377,6 +395,7 @@ async fn case_opening_rules() {
                 p: 1,
             })
         }),
+        ErrorCode::Invalid,
         "kdf.m_kib must be between",
     )
     .await;
@@ -401,6 +420,7 @@ async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
     net.rejected(
         &c.doctor,
         &txtc(c.unsigned_opening()),
+        ErrorCode::Unauthorized,
         "carries no patient consent",
     )
     .await;
@@ -408,6 +428,7 @@ async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
     net.rejected(
         &c.doctor,
         &txtc(sign(&c.family, c.unsigned_opening())),
+        ErrorCode::Unauthorized,
         "the patient's signature does not match this selection",
     )
     .await;
@@ -417,6 +438,7 @@ async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
     net.rejected(
         &c.doctor,
         &txtc(changed),
+        ErrorCode::Unauthorized,
         "the patient's signature does not match",
     )
     .await;
@@ -426,13 +448,19 @@ async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
     net.rejected(
         &c.doctor,
         &txtc(short_nonce),
+        ErrorCode::Unauthorized,
         "the consent nonce must be 16 bytes",
     )
     .await;
     let mut garbage = c.opening();
     garbage.consent.as_mut().unwrap().signature = vec![0x30, 1, 2];
-    net.rejected(&c.doctor, &txtc(garbage), "not a DER ECDSA P-256 signature")
-        .await;
+    net.rejected(
+        &c.doctor,
+        &txtc(garbage),
+        ErrorCode::Unauthorized,
+        "not a DER ECDSA P-256 signature",
+    )
+    .await;
     // One selection opens one case: the same consent with a new doctor key
     // (hence a new κ0) is refused.
     let first = c.opening();
@@ -442,6 +470,7 @@ async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
     net.rejected(
         &c.doctor,
         &txtc(again),
+        ErrorCode::AlreadyStored,
         "this patient selection already opened a case",
     )
     .await;
@@ -477,48 +506,56 @@ async fn response_rules() {
     net.rejected(
         &c.patient,
         &with(&c.patient, &|r| r.case_key = vec![1; 31]),
+        ErrorCode::Invalid,
         "the case key must be 32 bytes",
     )
     .await;
     net.rejected(
         &c.patient,
         &with(&c.patient, &|r| r.case_key = vec![1; 32]),
-        "not found: no case is stored",
+        ErrorCode::NotFound,
+        "no case is stored",
     )
     .await;
     net.rejected(
         &c.stranger,
         &txtr(&case, &c.stranger),
+        ErrorCode::Unauthorized,
         "the submitter is not a participant of case",
     )
     .await;
     net.rejected(
         &c.stranger,
         &with(&c.stranger, &|r| r.responder = c.patient.ind()),
+        ErrorCode::Unauthorized,
         "answer only for yourself",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txtr(&case, &c.doctor),
+        ErrorCode::Unauthorized,
         "the doctor does not answer its own case",
     )
     .await;
     net.rejected(
         &c.patient,
         &with(&c.patient, &|r| r.ephemeral_key = off_curve()),
+        ErrorCode::Invalid,
         "ephemeral key: the key is not a point",
     )
     .await;
     net.rejected(
         &c.patient,
         &with(&c.patient, &|r| r.ephemeral_key = c.patient.vk()),
+        ErrorCode::Invalid,
         "expected a 33-byte",
     )
     .await;
     net.rejected(
         &c.patient,
         &with(&c.patient, &|r| r.sealed_secret = vec![0; 59]),
+        ErrorCode::Invalid,
         "the sealed secret must be 60 bytes",
     )
     .await;
@@ -527,6 +564,7 @@ async fn response_rules() {
     net.rejected(
         &c.family,
         &with(&c.family, &|r| r.case_key = reg_key.clone()),
+        ErrorCode::NotFound,
         "holds a txtr record, not a case opening",
     )
     .await;
@@ -534,7 +572,8 @@ async fn response_rules() {
     net.rejected(
         &c.patient,
         &txtr(&case, &c.patient),
-        "already stored: participant",
+        ErrorCode::AlreadyStored,
+        "participant",
     )
     .await;
 }
@@ -553,6 +592,7 @@ async fn an_impostor_with_a_colliding_index_cannot_answer_for_a_registered_parti
         &InputParameter {
             record: Some(Record::Txtr(r)),
         },
+        ErrorCode::Unauthorized,
         "answer only for yourself",
     )
     .await;
@@ -600,7 +640,8 @@ async fn record_rules() {
     net.rejected(
         &c.doctor,
         &txd(&|_| {}),
-        "out of order: the case key is not established yet",
+        ErrorCode::OutOfOrder,
+        "the case key is not established yet",
     )
     .await;
     for p in c.responders() {
@@ -610,24 +651,28 @@ async fn record_rules() {
     net.rejected(
         &c.pharmacist,
         &wrap("txd", record(&case, c.others(&c.pharmacist))),
+        ErrorCode::Unauthorized,
         "only the case's doctor may store a txd",
     )
     .await;
     net.rejected(
         &c.doctor,
         &wrap("txm", record(&case, c.others(&c.doctor))),
+        ErrorCode::Unauthorized,
         "only the case's listed pharmacists may store a txm",
     )
     .await;
     net.rejected(
         &c.lawyer,
         &wrap("txa", record(&case, c.others(&c.lawyer))),
+        ErrorCode::Unauthorized,
         "only the case's listed insurers may store a txa",
     )
     .await;
     net.rejected(
         &c.stranger,
         &wrap("txa", record(&case, c.others(&c.stranger))),
+        ErrorCode::Unauthorized,
         "only the case's listed insurers",
     )
     .await;
@@ -635,42 +680,49 @@ async fn record_rules() {
     net.rejected(
         &c.doctor,
         &txd(&|r| r.case_key = vec![3; 32]),
-        "not found: no case",
+        ErrorCode::NotFound,
+        "no case",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txd(&|r| r.participants.reverse()),
+        ErrorCode::Invalid,
         "participants must list the case's other 5 participants",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txd(&|r| r.participants.pop().map(drop).unwrap_or(())),
+        ErrorCode::Invalid,
         "participants must list",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txd(&|r| r.tag.truncate(66 * 5)),
+        ErrorCode::Invalid,
         "one 66-byte coefficient per participant",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txd(&|r| r.tag[0] = 2),
+        ErrorCode::Invalid,
         "tag coefficient 0 is not below 2^521",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txd(&|r| r.ciphertext = vec![0; 27]),
+        ErrorCode::Invalid,
         "the ciphertext must be between 28",
     )
     .await;
     net.rejected(
         &c.doctor,
         &txd(&|r| r.ciphertext = vec![0; 1024 * 1024 + 29]),
+        ErrorCode::Invalid,
         "the ciphertext must be between",
     )
     .await;
@@ -681,6 +733,7 @@ async fn record_rules() {
     net.rejected(
         &c.pharmacist,
         &wrap("txm", other_tag),
+        ErrorCode::Invalid,
         "the tag differs from the tag fixed by the case's first record",
     )
     .await;
@@ -688,7 +741,8 @@ async fn record_rules() {
     net.rejected(
         &c.doctor,
         &txd(&|_| {}),
-        "already stored: a record with key",
+        ErrorCode::AlreadyStored,
+        "a record with key",
     )
     .await;
 }
@@ -770,7 +824,7 @@ async fn a_case_of_500_records_is_read_through_paged_queries() {
 }
 
 #[tokio::test]
-async fn calls_without_a_usable_function_name_fail_with_status_500() {
+async fn calls_without_a_usable_function_name_are_bad_calls() {
     let net = Net::start().await;
     let doctor = Person::new("doctor");
     for (args, expected) in [
@@ -788,13 +842,7 @@ async fn calls_without_a_usable_function_name_fail_with_status_500() {
             .invoke(&doctor.creator, &args, &Default::default())
             .await
             .unwrap();
-        assert_eq!(r.response.status, 500, "{expected}");
-        assert!(
-            r.response.message.contains(expected),
-            "{}",
-            r.response.message
-        );
-        assert!(!r.committed && r.event.is_none());
+        assert_refused(&r, ErrorCode::BadCall, expected);
         assert_eq!(net.peer.world_state(), before);
     }
 }
@@ -815,6 +863,7 @@ async fn a_registration_certificate_without_a_p256_key_is_refused() {
     net.rejected(
         &doctor,
         &input,
+        ErrorCode::Invalid,
         "the certificate's public key is not a P-256 key",
     )
     .await;

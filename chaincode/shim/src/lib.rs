@@ -19,7 +19,7 @@ pub mod mock_peer;
 pub mod server;
 pub mod stub;
 
-pub use chaincode::{Chaincode, InvokeError};
+pub use chaincode::{Chaincode, InvalidStatus, InvokeError};
 pub use composite::{create_composite_key, split_composite_key};
 pub use identity::{ClientIdentity, IdentityError};
 pub use stub::{KeyModification, KeyValue, Stub, StubError};

@@ -3,11 +3,12 @@
 //! `docs/usage.md`).
 
 use medchain_contract::ContractError;
+use medchain_protocol::ErrorCode;
 
 use crate::qr::QrError;
-use fabric_gateway::{ConnectError, GatewayError};
-use medchain_sdk::ledger::LedgerError;
+use fabric_gateway::{ConnectError, GatewayError, RpcError};
 use medchain_sdk::ledger::embedded::EmbeddedError;
+use medchain_sdk::ledger::{LedgerError, gateway_contract_failure};
 use medchain_sdk::wallet::WalletError;
 use medchain_sdk::workflow::WorkflowError;
 use medchain_siff::CryptoError;
@@ -196,13 +197,33 @@ impl From<LedgerError> for CliError {
 
 /// A contract rejection, as the embedded ledger reports it.
 fn contract_error(c: &ContractError) -> CliError {
-    let status = match c {
-        ContractError::NotFound(_) => ExitStatus::NotFound,
-        ContractError::OutOfOrder(_) => ExitStatus::OutOfOrder,
-        ContractError::Corrupt(_) | ContractError::Ledger(_) => ExitStatus::Failure,
-        _ => ExitStatus::Rejected,
+    rejection(refusal_status(c.code()), &c.to_string())
+}
+
+/// The exit status of a contract refusal with `code`.
+fn refusal_status(code: ErrorCode) -> ExitStatus {
+    match code {
+        ErrorCode::NotFound => ExitStatus::NotFound,
+        ErrorCode::OutOfOrder => ExitStatus::OutOfOrder,
+        ErrorCode::Corrupt | ErrorCode::Ledger => ExitStatus::Failure,
+        ErrorCode::BadCall
+        | ErrorCode::Invalid
+        | ErrorCode::Unauthorized
+        | ErrorCode::AlreadyStored => ExitStatus::Rejected,
+    }
+}
+
+/// Whether Fabric itself (not the contract) reports that the peers cannot
+/// run the chaincode: the peer could not launch it or reach its server.
+/// These are the peer's own messages, with no status or code of their own
+/// in the gateway's answer (it reports them as `Aborted`, like any failed
+/// endorsement), so their text is the only sign; a contract refusal is
+/// recognised by its code before this is asked.
+fn chaincode_unreachable(rpc: &RpcError) -> bool {
+    let peer_says = |text: &str| {
+        text.contains("could not launch chaincode") || text.contains("connection refused")
     };
-    rejection(status, &c.to_string())
+    peer_says(rpc.message()) || rpc.details().iter().any(|d| peer_says(&d.message))
 }
 
 fn rejection(status: ExitStatus, reason: &str) -> CliError {
@@ -237,10 +258,10 @@ impl From<GatewayError> for CliError {
                         format!("{e}; check that the Fabric peers are up (network/status.sh)"),
                     ),
                     _ => {
-                        let text = e.to_string();
-                        if text.contains("could not launch chaincode")
-                            || text.contains("connection refused")
-                        {
+                        if let Some(failure) = gateway_contract_failure(&e) {
+                            return rejection(refusal_status(failure.code), &e.to_string());
+                        }
+                        if chaincode_unreachable(rpc) {
                             return Self::new(
                                 ExitStatus::Unreachable,
                                 format!(
@@ -249,14 +270,7 @@ impl From<GatewayError> for CliError {
                                 ),
                             );
                         }
-                        let status = if text.contains("not found: ") {
-                            ExitStatus::NotFound
-                        } else if text.contains("out of order: ") {
-                            ExitStatus::OutOfOrder
-                        } else {
-                            ExitStatus::Rejected
-                        };
-                        rejection(status, &text)
+                        rejection(ExitStatus::Rejected, &e.to_string())
                     }
                 }
             }
@@ -369,6 +383,52 @@ mod tests {
             assert_eq!(error.status().code(), code, "{error}");
             assert!(!error.message().contains('\n'), "{error}");
         }
+    }
+
+    /// A failed `Evaluate` as Fabric's gateway reports a chaincode response.
+    fn evaluate_failure(message: &str) -> CliError {
+        let status = tonic::Status::unknown(format!(
+            "evaluate call to endorser returned error: {message}"
+        ));
+        GatewayError::from(RpcError::from_status(
+            fabric_gateway::Operation::Evaluate,
+            None,
+            &status,
+        ))
+        .into()
+    }
+
+    #[test]
+    fn a_refusal_through_the_gateway_exits_by_its_code() {
+        let cases = [
+            ("chaincode response 404, not_found: no case is stored", 4),
+            (
+                "chaincode response 409, out_of_order: wait for every response",
+                7,
+            ),
+            ("chaincode response 409, already_stored: participant 07", 5),
+            (
+                "chaincode response 403, unauthorized: txd: not the doctor",
+                5,
+            ),
+            ("corrupt: a stored record does not decode", 1),
+            // The sentence of another refusal may mention any words.
+            ("chaincode response 400, invalid: argument: not found: 7", 5),
+            ("chaincode response 400, bad_call: out of order: x", 5),
+            // Not the wire form: a rejection, whatever words it contains.
+            ("chaincode response 500, not found: no case", 5),
+            ("chaincode response 404, not found: no case", 5),
+            ("chaincode response 500, not_found: no case", 5),
+        ];
+        for (message, code) in cases {
+            assert_eq!(evaluate_failure(message).status().code(), code, "{message}");
+        }
+    }
+
+    #[test]
+    fn a_peer_that_cannot_run_the_chaincode_is_unreachable() {
+        let e = evaluate_failure("could not launch chaincode medchain_1.0: connection refused");
+        assert_eq!(e.status(), ExitStatus::Unreachable, "{e}");
     }
 
     #[test]

@@ -12,11 +12,11 @@ mod gateway_support;
 use fabric_shim::ClientIdentity;
 use gateway_support::mock_gateway::{CHAINCODE, CHANNEL, MockGateway};
 use gateway_support::{Org, connected};
-use medchain_protocol::participant_index;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
     CaseOpening, CaseRecords, CaseResponse, InputParameter, Registration, Role, StoredRecord,
 };
+use medchain_protocol::{ErrorCode, participant_index};
 use medchain_sdk::ledger::{Ledger, LedgerError};
 use medchain_sdk::workflow::{CaseView, WorkflowError};
 use medchain_siff::CaseId;
@@ -224,8 +224,78 @@ async fn a_submission_is_retried_while_another_orgs_peer_lags_one_block_behind()
     mock.lag_endorsements(100);
     let before = mock.endorse_calls();
     let err = ledger.submit("put", b"k").await.unwrap_err();
-    assert!(err.to_string().contains("not found: no case"), "{err}");
+    assert!(err.to_string().contains("not_found: no case"), "{err}");
+    assert_eq!(
+        err.contract_failure().map(|f| f.code),
+        Some(ErrorCode::NotFound)
+    );
     assert_eq!(mock.endorse_calls() - before, 5);
+
+    // `out_of_order` (a response the peer has not seen yet) is retried too.
+    mock.fail_endorsements(
+        2,
+        "chaincode response 409, out_of_order: the case key is not established yet",
+    );
+    let before = mock.endorse_calls();
+    ledger.submit("put", b"k").await.unwrap();
+    assert_eq!(mock.endorse_calls() - before, 3);
+}
+
+#[tokio::test]
+async fn only_the_lagging_peer_codes_are_retried_whatever_the_sentence_says() {
+    let org = Org::new();
+    let (ledger, mock) = ledger(&org).await;
+    for (answer, code) in [
+        // Another refusal whose sentence mentions the old texts.
+        (
+            "chaincode response 400, invalid: argument: not found: no case; out of order: x",
+            Some(ErrorCode::Invalid),
+        ),
+        (
+            "chaincode response 409, already_stored: not found: no case",
+            Some(ErrorCode::AlreadyStored),
+        ),
+        // Not the wire form (the old text, or a status that disagrees).
+        ("chaincode response 500, not found: no case is stored", None),
+        ("chaincode response 500, not_found: no case is stored", None),
+        ("not found: no case is stored", None),
+    ] {
+        mock.fail_endorsements(100, answer);
+        let before = mock.endorse_calls();
+        let err = ledger.submit("put", b"k").await.unwrap_err();
+        assert_eq!(mock.endorse_calls() - before, 1, "{answer} was retried");
+        assert_eq!(err.contract_failure().map(|f| f.code), code, "{answer}");
+        assert!(!err.is_not_found(), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_mentioning_not_found_is_not_taken_for_not_registered() {
+    let org = Org::new();
+    let (ledger, mock) = ledger(&org).await;
+    let ind = ledger.ind();
+    mock.plant_query_refusal(
+        "GetParticipant",
+        &ind.to_be_bytes(),
+        "chaincode response 400, invalid: argument: the index is not found: 7 is out of range",
+    );
+    let err = ledger.get_participant(ind).await.unwrap_err();
+    assert!(!err.is_not_found(), "{err}");
+    assert_eq!(
+        err.contract_failure().map(|f| (f.code, f.message)),
+        Some((
+            ErrorCode::Invalid,
+            "argument: the index is not found: 7 is out of range".into()
+        ))
+    );
+
+    // The genuine `not_found` is "not registered".
+    mock.plant_query_refusal(
+        "GetParticipant",
+        &ind.to_be_bytes(),
+        "chaincode response 404, not_found: participant 07 is not registered",
+    );
+    assert!(ledger.get_participant(ind).await.unwrap().is_none());
 }
 
 #[tokio::test]

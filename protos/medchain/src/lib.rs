@@ -8,6 +8,8 @@
 //! * [`encoding`] — how keys are encoded on the ledger, and the participant
 //!   index `ind`.
 //! * [`function`] — the contract's function names.
+//! * [`error`] — the contract's error codes, their response statuses and
+//!   the wire form `<code>: <sentence>` of a refusal's message.
 //!
 //! Without the `messages` feature the crate depends on no protobuf or gRPC
 //! code, so the pure crypto crate can use the bounds and encodings.
@@ -16,9 +18,11 @@
 #![forbid(unsafe_code)]
 
 pub mod encoding;
+pub mod error;
 pub mod limits;
 
 pub use encoding::{KeyEncodingError, ephemeral_key, identity_key, participant_index};
+pub use error::{ContractFailure, ErrorCode, UnknownErrorCode};
 
 /// The names of the contract's functions (argument 0 of every call).
 pub mod function {

@@ -233,7 +233,11 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
         .find(|u| u.ledger.ind() == view.responses[0].0.responder)
         .unwrap();
     let err = responder.ledger.store(&again).await.unwrap_err();
-    assert!(err.to_string().contains("already stored"), "{err}");
+    assert!(err.to_string().contains("already_stored: "), "{err}");
+    assert_eq!(
+        err.contract_failure().map(|f| f.code),
+        Some(medchain_protocol::ErrorCode::AlreadyStored)
+    );
 
     workflow::establish(
         &c.doctor.ledger,
@@ -263,6 +267,10 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
             .contains("only the case's doctor may store a txd"),
         "{err}"
     );
+    assert_eq!(
+        err.contract_failure().map(|f| f.code),
+        Some(medchain_protocol::ErrorCode::Unauthorized)
+    );
 
     // Re-registering a taken index.
     let err = c
@@ -277,6 +285,10 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("is already registered"), "{err}");
+    assert_eq!(
+        err.contract_failure().map(|f| f.code),
+        Some(medchain_protocol::ErrorCode::AlreadyStored)
+    );
 
     // Nothing was committed by any of the rejected transactions.
     let after = records(case).await;

@@ -12,12 +12,12 @@ use fabric_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_i
 use fabric_shim::server::{ServerConfig, serve_on_listener};
 use medchain_contract::CreatorIndex;
 use medchain_contract::MedicalRecords;
-use medchain_protocol::participant_index;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
     CaseOpening, CaseRecord, CaseResponse, InputParameter, KdfParams, PatientConsent, Registration,
     Role, StoreEvent,
 };
+use medchain_protocol::{ContractFailure, ErrorCode, participant_index};
 use p256::SecretKey;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -136,27 +136,30 @@ impl Net {
             .unwrap_or_else(|e| panic!("store failed: {e}"))
     }
 
-    /// Stores, expects a failure containing `expected`, and checks that the
-    /// world state did not change.
-    pub async fn rejected(&self, who: &Person, input: &InputParameter, expected: &str) {
-        self.rejected_bytes(who, &input.encode_to_vec(), expected)
+    /// Stores, expects the refusal `code` with a sentence containing
+    /// `expected`, and checks that the world state did not change.
+    pub async fn rejected(
+        &self,
+        who: &Person,
+        input: &InputParameter,
+        code: ErrorCode,
+        expected: &str,
+    ) {
+        self.rejected_bytes(who, &input.encode_to_vec(), code, expected)
             .await;
     }
 
-    pub async fn rejected_bytes(&self, who: &Person, bytes: &[u8], expected: &str) {
+    /// [`Net::rejected`] for an argument given as bytes.
+    pub async fn rejected_bytes(
+        &self,
+        who: &Person,
+        bytes: &[u8],
+        code: ErrorCode,
+        expected: &str,
+    ) {
         let before = self.peer.world_state();
         let result = self.call(who, "Store", bytes).await;
-        assert_eq!(
-            result.response.status, 500,
-            "expected a rejection containing {expected:?}"
-        );
-        assert!(
-            result.response.message.contains(expected),
-            "message {:?} does not contain {expected:?}",
-            result.response.message
-        );
-        assert!(!result.committed);
-        assert!(result.event.is_none());
+        assert_refused(&result, code, expected);
         assert_eq!(
             self.peer.world_state(),
             before,
@@ -173,6 +176,30 @@ impl Net {
             StoreEvent::decode(event.payload.as_slice()).unwrap(),
         )
     }
+}
+
+/// Asserts that a call was refused with `code`: the code's status, the
+/// message in the wire form `<code>: <sentence>` with a sentence containing
+/// `expected`, and nothing committed or emitted.
+#[track_caller]
+pub fn assert_refused(result: &Invocation, code: ErrorCode, expected: &str) {
+    let response = &result.response;
+    assert_eq!(
+        response.status,
+        code.status(),
+        "expected a {code} refusal containing {expected:?}, got {:?}",
+        response.message
+    );
+    let failure = ContractFailure::parse(response.status, &response.message)
+        .unwrap_or_else(|| panic!("{:?} is not a refusal in the wire form", response.message));
+    assert_eq!(failure.code, code, "{}", response.message);
+    assert!(
+        failure.message.contains(expected),
+        "message {:?} does not contain {expected:?}",
+        response.message
+    );
+    assert!(!result.committed);
+    assert!(result.event.is_none());
 }
 
 pub fn reg(who: &Person, role: Role) -> InputParameter {

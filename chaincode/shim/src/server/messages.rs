@@ -5,11 +5,10 @@ use fabric_protos::protos::{ChaincodeEvent, ChaincodeMessage, Response};
 use prost::Message;
 
 use super::router::TxKey;
+use crate::chaincode::InvokeError;
 
 /// Fabric's status of a successful response (`shim.OK`).
 pub const STATUS_OK: i32 = 200;
-/// Fabric's status of a failed response (`shim.ERROR`).
-pub const STATUS_ERROR: i32 = 500;
 
 /// The name of a message type as Fabric spells it, or `unknown type N`.
 pub fn type_name(message_type: i32) -> String {
@@ -47,17 +46,17 @@ pub fn completed(
 }
 
 /// The `Response` of a chaincode function's outcome: status 200 with the
-/// payload, or status 500 with the error text as message.
-pub fn response(outcome: Result<Vec<u8>, String>) -> Response {
+/// payload, or the error's status (400 to 599) and message.
+pub fn response(outcome: Result<Vec<u8>, InvokeError>) -> Response {
     match outcome {
         Ok(payload) => Response {
             status: STATUS_OK,
             message: String::new(),
             payload,
         },
-        Err(message) => Response {
-            status: STATUS_ERROR,
-            message,
+        Err(error) => Response {
+            status: error.status(),
+            message: error.message().to_owned(),
             payload: Vec::new(),
         },
     }

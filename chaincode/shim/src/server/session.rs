@@ -29,7 +29,7 @@ use super::messages::{completed, error_reply, for_tx, response, type_name};
 use super::peer_stub::{PeerLink, PeerStub};
 use super::proposal::TxContext;
 use super::router::{Router, TxKey, Unroutable};
-use crate::chaincode::Chaincode;
+use crate::chaincode::{Chaincode, InvokeError};
 
 /// How many outbound messages may queue before senders wait.
 const OUTBOUND_QUEUE: usize = 256;
@@ -73,7 +73,7 @@ struct Session<C> {
     chaincode: Arc<C>,
     link: PeerLink,
     phase: Phase,
-    tasks: JoinSet<Result<Vec<u8>, String>>,
+    tasks: JoinSet<Result<Vec<u8>, InvokeError>>,
     running: HashMap<Id, Running>,
     peer: String,
 }
@@ -294,12 +294,11 @@ impl<C: Chaincode> Session<C> {
         let chaincode = Arc::clone(&self.chaincode);
         let is_init = kind == Type::Init;
         let handle = self.tasks.spawn(async move {
-            let outcome = if is_init {
+            if is_init {
                 chaincode.init(&*task_stub).await
             } else {
                 chaincode.invoke(&*task_stub).await
-            };
-            outcome.map_err(|e| e.to_string())
+            }
         });
         tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, channel = %key.channel_id, message_type = name, "transaction started");
         self.running.insert(
@@ -313,10 +312,13 @@ impl<C: Chaincode> Session<C> {
         );
     }
 
-    async fn on_finished(&mut self, finished: Result<(Id, Result<Vec<u8>, String>), JoinError>) {
+    async fn on_finished(
+        &mut self,
+        finished: Result<(Id, Result<Vec<u8>, InvokeError>), JoinError>,
+    ) {
         let (id, outcome, crashed) = match finished {
             Ok((id, outcome)) => (id, outcome, false),
-            Err(error) => (error.id(), Err(panic_text(error)), true),
+            Err(error) => (error.id(), Err(InvokeError::new(panic_text(error))), true),
         };
         let Some(Running {
             key,
@@ -337,9 +339,9 @@ impl<C: Chaincode> Session<C> {
         let ok = outcome.is_ok();
         let reply = match outcome {
             // As Fabric's shims: a failed Init is an ERROR message.
-            Err(text) if is_init => ChaincodeMessage {
+            Err(error) if is_init => ChaincodeMessage {
                 chaincode_event: event,
-                ..for_tx(Type::Error, &key, text.into_bytes())
+                ..for_tx(Type::Error, &key, error.message().as_bytes().to_vec())
             },
             outcome => completed(&key, response(outcome), event),
         };

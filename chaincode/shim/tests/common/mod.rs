@@ -30,7 +30,7 @@ fn arg(stub: &impl Stub, i: usize) -> Result<String, InvokeError> {
     let bytes = stub
         .args()
         .get(i)
-        .ok_or_else(|| format!("argument {i} is missing"))?;
+        .ok_or_else(|| InvokeError::new(format!("argument {i} is missing")))?;
     Ok(String::from_utf8(bytes.clone())?)
 }
 
@@ -38,7 +38,7 @@ impl Chaincode for KvChaincode {
     async fn init<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, InvokeError> {
         let value = arg(stub, 0)?;
         if value == "fail" {
-            return Err("init refused".into());
+            return Err(InvokeError::new("init refused"));
         }
         stub.put_state("initialized", value.as_bytes()).await?;
         Ok(b"init ok".to_vec())
@@ -52,7 +52,10 @@ impl Chaincode for KvChaincode {
                     .await?;
                 Ok(b"ok".to_vec())
             }
-            "get" => Ok(stub.get_state(&arg(stub, 1)?).await?.ok_or("not found")?),
+            "get" => Ok(stub
+                .get_state(&arg(stub, 1)?)
+                .await?
+                .ok_or_else(|| InvokeError::new("not found"))?),
             "del" => {
                 stub.del_state(&arg(stub, 1)?).await?;
                 Ok(b"ok".to_vec())
@@ -139,7 +142,7 @@ impl Chaincode for KvChaincode {
             "fail_after_put" => {
                 stub.put_state(&arg(stub, 1)?, b"should not stay").await?;
                 stub.set_event("never", Vec::new());
-                Err(format!("refused: {}", arg(stub, 2)?).into())
+                Err(InvokeError::new(format!("refused: {}", arg(stub, 2)?)))
             }
             "panic" => {
                 stub.put_state("panicked", b"yes").await?;
@@ -150,7 +153,7 @@ impl Chaincode for KvChaincode {
                 let millis: u64 = arg(stub, 3)?.parse()?;
                 tokio::time::sleep(Duration::from_millis(millis)).await;
                 if stub.get_state(&key).await?.is_some() {
-                    return Err(format!("{key} already exists").into());
+                    return Err(InvokeError::new(format!("{key} already exists")));
                 }
                 stub.put_state(&key, arg(stub, 2)?.as_bytes()).await?;
                 Ok(arg(stub, 2)?.into_bytes())
@@ -161,7 +164,7 @@ impl Chaincode for KvChaincode {
                 let existing = stub.get_state(&key).await?;
                 tokio::time::sleep(Duration::from_millis(arg(stub, 3)?.parse()?)).await;
                 if existing.is_some() {
-                    return Err(format!("{key} already exists").into());
+                    return Err(InvokeError::new(format!("{key} already exists")));
                 }
                 stub.put_state(&key, arg(stub, 2)?.as_bytes()).await?;
                 Ok(b"ok".to_vec())
@@ -174,7 +177,13 @@ impl Chaincode for KvChaincode {
                 out.extend(b?.unwrap_or_default());
                 Ok(out)
             }
-            other => Err(format!("unknown function {other:?}").into()),
+            // `fail_with status message`: a failure with a chosen status (a
+            // status that is no error status fails with 500 instead).
+            "fail_with" => Err(InvokeError::with_status(
+                arg(stub, 1)?.parse()?,
+                arg(stub, 2)?,
+            )?),
+            other => Err(InvokeError::new(format!("unknown function {other:?}"))),
         }
     }
 }

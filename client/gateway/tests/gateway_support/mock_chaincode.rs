@@ -82,6 +82,12 @@ pub fn planted_key(function: &str, argument: &[u8]) -> String {
     format!("{function}/{}", hex::encode(argument))
 }
 
+/// The state key under which a test plants a medchain query's refusal
+/// (see `MockGateway::plant_query_refusal`).
+pub fn planted_refusal_key(function: &str, argument: &[u8]) -> String {
+    format!("refuse/{}", planted_key(function, argument))
+}
+
 /// The key-value "chaincode".
 pub fn run_chaincode(state: &HashMap<String, Vec<u8>>, call: &Checked) -> Result<Outcome, Status> {
     let arg = |i: usize| call.args.get(i).cloned().unwrap_or_default();
@@ -128,16 +134,28 @@ pub fn run_chaincode(state: &HashMap<String, Vec<u8>>, call: &Checked) -> Result
         "whoami" => Ok(valid(call.msp_id.clone().into_bytes())),
         // The medchain contract's queries, answered with what the test
         // planted (a peer answers from its own state).
-        "Get" | "GetCase" | "GetParticipant" => state
-            .get(&planted_key(&call.function, &arg(0)))
-            .cloned()
-            .map(valid)
-            .ok_or_else(|| {
+        // A planted refusal, or `not_found` when nothing is planted, is
+        // worded as the gateway words a failed Evaluate.
+        "Get" | "GetCase" | "GetParticipant" => {
+            let refusal = |answer: &str| {
                 Status::unknown(format!(
-                    "chaincode response 500, not found: nothing planted for {}",
-                    call.function
+                    "evaluate call to endorser returned error: {answer}"
                 ))
-            }),
+            };
+            if let Some(answer) = state.get(&planted_refusal_key(&call.function, &arg(0))) {
+                return Err(refusal(&String::from_utf8_lossy(answer)));
+            }
+            state
+                .get(&planted_key(&call.function, &arg(0)))
+                .cloned()
+                .map(valid)
+                .ok_or_else(|| {
+                    refusal(&format!(
+                        "chaincode response 404, not_found: nothing planted for {}",
+                        call.function
+                    ))
+                })
+        }
         "slow" => Ok(valid(Vec::new())),
         other => Err(Status::unknown(format!(
             "chaincode response 500, unknown function {other}"

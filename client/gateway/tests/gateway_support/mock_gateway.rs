@@ -23,7 +23,7 @@ use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
 use tonic::{Code, Request, Status};
 
 use super::mock_chaincode::{
-    Checked, Outcome, planted_key, prepare, run_chaincode, status_with_details,
+    Checked, Outcome, planted_key, planted_refusal_key, prepare, run_chaincode, status_with_details,
 };
 use super::mock_checks::{check_proposal, check_signature};
 
@@ -68,6 +68,8 @@ struct Inner {
     auto_cut: Mutex<bool>,
     honour_after_transaction_id: Mutex<bool>,
     lagging_endorsements: Mutex<usize>,
+    /// What a failing endorser answers (see `fail_endorsements`).
+    lagging_answer: Mutex<String>,
     endorse_calls: Mutex<usize>,
 }
 
@@ -92,6 +94,7 @@ impl MockGateway {
                 auto_cut: Mutex::new(true),
                 honour_after_transaction_id: Mutex::new(true),
                 lagging_endorsements: Mutex::new(0),
+                lagging_answer: Mutex::new(String::new()),
                 endorse_calls: Mutex::new(0),
             }),
         }
@@ -109,8 +112,19 @@ impl MockGateway {
 
     /// Plays another organization's peer that has not committed the latest
     /// block yet: the next `count` endorsements fail as the medchain
-    /// contract fails on that peer (`not found: no case …`).
+    /// contract fails on that peer (`not_found: no case …`, status 404).
     pub fn lag_endorsements(&self, count: usize) {
+        self.fail_endorsements(
+            count,
+            "chaincode response 404, not_found: no case is stored under key 00",
+        );
+    }
+
+    /// The next `count` endorsements fail with another organization's peer
+    /// answering `answer` (as the gateway words it, e.g. `chaincode
+    /// response 400, invalid: …`).
+    pub fn fail_endorsements(&self, count: usize, answer: &str) {
+        *self.inner.lagging_answer.lock().unwrap() = answer.to_owned();
         *self.inner.lagging_endorsements.lock().unwrap() = count;
     }
 
@@ -137,6 +151,18 @@ impl MockGateway {
         drop(ledger);
         self.inner.height.send_replace(height);
         number
+    }
+
+    /// Plays a peer whose contract refuses `function(argument)` — one of
+    /// the medchain contract's queries — with `answer` (as the gateway
+    /// words it, e.g. `chaincode response 400, invalid: …`).
+    pub fn plant_query_refusal(&self, function: &str, argument: &[u8], answer: &str) {
+        self.inner
+            .ledger
+            .lock()
+            .unwrap()
+            .state
+            .insert(planted_refusal_key(function, argument), answer.into());
     }
 
     /// Plays a peer whose state answers `function(argument)` — one of the
@@ -257,8 +283,7 @@ impl Gateway for MockGateway {
                 let detail = ErrorDetail {
                     address: "peer0.org2.example.com:7061".into(),
                     msp_id: "Org2MSP".into(),
-                    message: "chaincode response 500, not found: no case is stored under key 00"
-                        .into(),
+                    message: self.inner.lagging_answer.lock().unwrap().clone(),
                 };
                 return Err(status_with_details(
                     Code::Aborted,

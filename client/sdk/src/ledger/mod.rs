@@ -13,10 +13,10 @@ pub use stream_cut::StreamCut;
 use fabric_shim::ClientIdentity;
 use fabric_shim::identity::parse_certificate_pem;
 use futures::stream::{BoxStream, StreamExt};
-use medchain_protocol::function;
 use medchain_protocol::participant_index;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecords, InputParameter};
+use medchain_protocol::{ContractFailure, ErrorCode, function};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -55,11 +55,48 @@ const LAGGING_PEER_ATTEMPTS: u32 = 5;
 const LAGGING_PEER_FIRST_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Whether an endorsement failed the way a peer that lags one block behind
-/// makes it fail: the contract found no case (or no response) that the
-/// caller knows is committed.
+/// makes it fail: the contract refused with `not_found` (no such case) or
+/// `out_of_order` (no such response) what the caller knows is committed.
 fn is_lagging_peer(error: &GatewayError) -> bool {
-    let text = error.to_string();
-    text.contains("not found: ") || text.contains("out of order: ")
+    gateway_contract_failure(error)
+        .is_some_and(|f| matches!(f.code, ErrorCode::NotFound | ErrorCode::OutOfOrder))
+}
+
+/// The contract's refusal inside a failed gateway call, if the call failed
+/// because the contract refused it on an endorsing peer.
+///
+/// Fabric's gateway (`internal/pkg/gateway/api.go`, `responseStatus`)
+/// reports each failed endorser in a `gateway.ErrorDetail` and, for
+/// `Evaluate`, in the status message after `evaluate call to endorser
+/// returned error: `. It writes a chaincode response as `chaincode response
+/// <status>, <message>`, except a status-500 response without payload
+/// (which is how the peer returns every chaincode error), which it passes on
+/// as the bare `<message>`, like the peer's own errors. Each such text is
+/// read with [`ContractFailure::parse`]: with its status, or as status 500
+/// when bare. The first endorser that refused in the protocol's wire form
+/// gives the answer; nothing else is ever searched for words.
+pub fn gateway_contract_failure(error: &GatewayError) -> Option<ContractFailure> {
+    let rpc = error.rpc()?;
+    rpc.details()
+        .iter()
+        .map(|detail| detail.message.as_str())
+        .chain(std::iter::once(rpc.message()))
+        .find_map(endorser_refusal)
+}
+
+/// One endorser's failure as the gateway words it (see
+/// [`gateway_contract_failure`]), read as a contract refusal.
+fn endorser_refusal(text: &str) -> Option<ContractFailure> {
+    const EVALUATE: &str = "evaluate call to endorser returned error: ";
+    const CHAINCODE_RESPONSE: &str = "chaincode response ";
+    let text = text.strip_prefix(EVALUATE).unwrap_or(text);
+    match text.strip_prefix(CHAINCODE_RESPONSE) {
+        Some(response) => {
+            let (status, message) = response.split_once(", ")?;
+            ContractFailure::parse(status.parse().ok()?, message)
+        }
+        None => ContractFailure::parse(500, text),
+    }
 }
 
 /// Checks that a record the ledger returned is the one stored under
@@ -77,16 +114,32 @@ pub(crate) fn verify_record(key: &[u8], value: &[u8]) -> Result<(), LedgerError>
 }
 
 impl LedgerError {
-    /// Whether the contract looked for something that does not exist
-    /// (`not found: …`).
-    pub fn is_not_found(&self) -> bool {
+    /// The contract's refusal, if the contract refused the call: from the
+    /// contract's error on the embedded ledger, and from the endorsing
+    /// peers' responses through the Fabric gateway
+    /// ([`gateway_contract_failure`]).
+    pub fn contract_failure(&self) -> Option<ContractFailure> {
         match self {
-            Self::Embedded(EmbeddedError::Rejected(
-                medchain_contract::ContractError::NotFound(_),
-            )) => true,
-            Self::Gateway(e) => e.to_string().contains("not found: "),
-            _ => false,
+            Self::Embedded(EmbeddedError::Rejected(refusal)) => {
+                let code = refusal.code();
+                let text = refusal.to_string();
+                Some(
+                    ContractFailure::parse(code.status(), &text).unwrap_or(ContractFailure {
+                        code,
+                        message: text,
+                    }),
+                )
+            }
+            Self::Gateway(e) => gateway_contract_failure(e),
+            _ => None,
         }
+    }
+
+    /// Whether the contract looked for something that does not exist (it
+    /// refused with `not_found`).
+    pub fn is_not_found(&self) -> bool {
+        self.contract_failure()
+            .is_some_and(|f| f.code == ErrorCode::NotFound)
     }
 
     /// Whether the call failed because the connection to the ledger broke
@@ -236,7 +289,7 @@ impl Ledger {
                 // caller may already have seen a block (its own peer's
                 // event or commit status) that another organization's peer
                 // has not committed yet; that peer's simulation then fails
-                // with `not found` or `out of order`. Such a failure is
+                // with `not_found` or `out_of_order`. Such a failure is
                 // retried briefly; a genuine one is reported after the
                 // last attempt.
                 let mut delay = LAGGING_PEER_FIRST_DELAY;
