@@ -7,7 +7,6 @@ use std::future::Future;
 use prost_types::Timestamp;
 
 use crate::composite::{COMPOSITE_KEY_NAMESPACE, partial_composite_range};
-use crate::identity::ClientIdentity;
 
 /// One key and its value, as returned by a range query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +99,11 @@ pub trait Stub: Send + Sync {
     /// The timestamp the client put in the proposal's channel header — the
     /// only time a deterministic chaincode may use.
     fn tx_timestamp(&self) -> Option<Timestamp>;
-    /// The identity that signed the proposal.
-    fn creator(&self) -> &ClientIdentity;
+    /// The identity that signed the proposal: the serialized
+    /// `msp.SerializedIdentity` bytes of the signature header, as Fabric's
+    /// `GetCreator`. Parse it with
+    /// [`ClientIdentity::from_serialized`](crate::ClientIdentity::from_serialized).
+    fn creator(&self) -> &[u8];
     /// The proposal's transient data (not written to the ledger).
     fn transient(&self) -> &BTreeMap<String, Vec<u8>>;
     /// Sets the transaction's chaincode event. Fabric keeps one event per

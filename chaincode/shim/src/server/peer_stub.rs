@@ -20,7 +20,6 @@ use super::messages::{for_tx, type_name};
 use super::proposal::TxContext;
 use super::router::{Router, TxKey};
 use crate::composite::partial_composite_range;
-use crate::identity::ClientIdentity;
 use crate::stub::{KeyModification, KeyValue, Stub, StubError, validate_simple_range};
 
 /// The connection a transaction talks to its peer over.
@@ -229,7 +228,7 @@ impl Stub for PeerStub {
         self.ctx.timestamp
     }
 
-    fn creator(&self) -> &ClientIdentity {
+    fn creator(&self) -> &[u8] {
         &self.ctx.creator
     }
 

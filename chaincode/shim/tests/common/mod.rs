@@ -120,7 +120,7 @@ impl Chaincode for KvChaincode {
                 Ok(b"ok".to_vec())
             }
             "context" => {
-                let creator = stub.creator();
+                let creator = ClientIdentity::from_serialized(stub.creator())?;
                 let transient: serde_json::Map<String, serde_json::Value> = stub
                     .transient()
                     .iter()

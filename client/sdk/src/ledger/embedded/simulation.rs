@@ -21,7 +21,8 @@ pub struct SimulationStub<'a> {
     tx_id: String,
     channel_id: String,
     timestamp: Timestamp,
-    creator: ClientIdentity,
+    /// The creator's serialized identity.
+    creator: Vec<u8>,
     transient: BTreeMap<String, Vec<u8>>,
     writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
     event: Mutex<Option<(String, Vec<u8>)>>,
@@ -51,7 +52,7 @@ impl<'a> SimulationStub<'a> {
             tx_id,
             channel_id,
             timestamp,
-            creator,
+            creator: creator.to_serialized(),
             transient: BTreeMap::new(),
             writes: Mutex::new(BTreeMap::new()),
             event: Mutex::new(None),
@@ -95,7 +96,7 @@ impl Stub for SimulationStub<'_> {
         Some(self.timestamp)
     }
 
-    fn creator(&self) -> &ClientIdentity {
+    fn creator(&self) -> &[u8] {
         &self.creator
     }
 
