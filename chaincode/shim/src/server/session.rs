@@ -299,6 +299,7 @@ impl<C: Chaincode> Session<C> {
             } else {
                 chaincode.invoke(&*task_stub).await
             };
+            task_stub.close_dropped_queries().await;
             outcome.map_err(|e| e.to_string())
         });
         tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, channel = %key.channel_id, message_type = name, "transaction started");
