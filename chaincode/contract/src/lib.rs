@@ -20,6 +20,7 @@
 
 mod case;
 pub mod consent;
+mod creator;
 mod error;
 mod keys;
 mod query;
@@ -27,24 +28,19 @@ mod store;
 mod validate;
 
 pub use case::{Case, ParticipantRef};
+pub use creator::Creator;
 pub use error::ContractError;
 pub use keys::{case_index_range_attributes, record_state_key};
 pub use query::record_type;
 pub use store::role_name;
 
-use fabric_shim::{Chaincode, ClientIdentity, InvokeError, Stub};
+use fabric_shim::{Chaincode, InvokeError, Stub};
 use medchain_protocol::function;
 
 /// The paper's participant index `ind` of a transaction's creator.
 pub trait CreatorIndex {
     /// The index of the certificate's key ([`medchain_protocol::participant_index`]).
     fn ind(&self) -> u64;
-}
-
-impl CreatorIndex for ClientIdentity {
-    fn ind(&self) -> u64 {
-        medchain_protocol::participant_index(self.public_key())
-    }
 }
 
 /// The medical records contract (stateless: all state is on the ledger).

@@ -4,7 +4,7 @@ use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecords, InputParameter, Role, StoredRecord};
 use std::collections::BTreeMap;
 
-use fabric_shim::{Stub, split_composite_key};
+use fabric_shim::{ResultsIterator, Stub, split_composite_key};
 use p256::PublicKey;
 use prost::Message;
 
@@ -42,11 +42,11 @@ pub async fn get_case<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u8>, Con
     let kappa0 = fixed_argument::<KEY_BYTES>(argument, "the case key κ0")?;
     load_case(stub, &kappa0).await?;
     let [case_hex] = case_index_range_attributes(&kappa0);
-    let entries = stub
+    let mut entries = stub
         .get_state_by_partial_composite_key(CASE_INDEX, &[&case_hex])
         .await?;
-    let mut records = Vec::with_capacity(entries.len());
-    for entry in entries {
+    let mut records = Vec::new();
+    while let Some(entry) = entries.next().await? {
         let (_, attributes) = split_composite_key(&entry.key)?;
         let tx_id = attributes.get(2).cloned().unwrap_or_default();
         let value = stub
@@ -80,12 +80,19 @@ async fn sort_by_commit_order<S: Stub>(
     records: &mut [StoredRecord],
 ) -> Result<(), ContractError> {
     let history = match stub.get_history_for_key(&case_log_key(kappa0)?).await {
+        Ok(history) => history.collect_all().await,
+        Err(e) => Err(e),
+    };
+    let mut history = match history {
         Ok(history) => history,
         Err(e) => {
             tracing::warn!(error = %e, "no history for the case's commit log; GetCase falls back to proposal-time order");
             return Ok(());
         }
     };
+    // The ledger yields the newest modification first; positions count
+    // from the oldest.
+    history.reverse();
     let position: BTreeMap<&[u8], usize> = history
         .iter()
         .enumerate()

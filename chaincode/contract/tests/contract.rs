@@ -847,15 +847,20 @@ async fn calls_without_a_usable_function_name_are_bad_calls() {
     }
 }
 
+/// A self-signed certificate of a P-384 key.
+fn p384_certificate() -> rcgen::Certificate {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+    rcgen::CertificateParams::new(vec!["p384".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_registration_certificate_without_a_p256_key_is_refused() {
     let net = Net::start().await;
     let doctor = Person::new("doctor");
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
-    let p384 = rcgen::CertificateParams::new(vec!["p384".into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
+    let p384 = p384_certificate();
     let mut input = reg(&doctor, Role::Doctor);
     if let Some(Record::Reg(r)) = &mut input.record {
         r.certificate_pem = p384.pem();
@@ -865,6 +870,38 @@ async fn a_registration_certificate_without_a_p256_key_is_refused() {
         &input,
         ErrorCode::Invalid,
         "the certificate's public key is not a P-256 key",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_creator_without_a_p256_key_is_refused() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let p384 = p384_certificate();
+    // The shim parses any X.509 identity; the contract insists on P-256.
+    let identity = fabric_shim::ClientIdentity::from_pem("Org1MSP", &p384.pem()).unwrap();
+    let stranger = Person {
+        identity,
+        creator: fabric_shim::mock_peer::serialized_identity("Org1MSP", &p384.pem()),
+        signing_key: c.doctor.signing_key.clone(),
+    };
+    net.rejected(
+        &stranger,
+        &txtc(c.opening()),
+        ErrorCode::Unauthorized,
+        "txtc: the certificate's public key is not a P-256 key",
+    )
+    .await;
+    let mut input = reg(&c.doctor, Role::Doctor);
+    if let Some(Record::Reg(r)) = &mut input.record {
+        r.certificate_pem = p384.pem();
+    }
+    net.rejected(
+        &stranger,
+        &input,
+        ErrorCode::Invalid,
+        "reg: the certificate's public key is not a P-256 key",
     )
     .await;
 }

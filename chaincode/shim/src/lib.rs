@@ -22,4 +22,6 @@ pub mod stub;
 pub use chaincode::{Chaincode, InvalidStatus, InvokeError};
 pub use composite::{create_composite_key, split_composite_key};
 pub use identity::{ClientIdentity, IdentityError};
-pub use stub::{KeyModification, KeyValue, Stub, StubError};
+pub use stub::{
+    KeyModification, KeyValue, Page, ResultsIterator, Stub, StubError, VecResultsIterator,
+};

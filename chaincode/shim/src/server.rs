@@ -37,7 +37,7 @@ pub use config::{
     ConfigError, ENV_CHAINCODE_ID, ENV_CLIENT_CA_CERT, ENV_CORE_CHAINCODE_ID_NAME,
     ENV_SERVER_ADDRESS, ENV_TLS_CERT, ENV_TLS_KEY, ServerConfig,
 };
-pub use peer_stub::PeerStub;
+pub use peer_stub::{PeerQuery, PeerStub};
 pub use run::{ServeError, serve, serve_on_listener};
 pub use tls::TlsConfig;
 

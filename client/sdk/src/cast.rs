@@ -232,11 +232,7 @@ pub async fn register_all(cast: &[Participant]) -> Result<(), CastError> {
 /// insurers and lawyers by index.
 pub fn selection(cast: &[Participant]) -> Result<Selection, CastError> {
     let patient = find(cast, Part::Patient)?;
-    let patient_key = patient
-        .ledger()
-        .identity()
-        .public_key()
-        .to_encoded_point(false);
+    let patient_key = patient.ledger().public_key().to_encoded_point(false);
     let doctor = find(cast, Part::Doctor)?.ledger().ind();
     let mut selection = Selection::new(patient_key.as_bytes(), doctor);
     for p in cast {

@@ -184,9 +184,10 @@ async fn a_registration_must_be_the_one_of_the_participant_asked_for() {
     let me = ledger.ind();
     let other = org.ca.issue_identity("Other");
     let other_ind = participant_index(
-        ClientIdentity::from_pem("Org1MSP", &other.certificate_pem)
+        &ClientIdentity::from_pem("Org1MSP", &other.certificate_pem)
             .unwrap()
-            .public_key(),
+            .p256_public_key()
+            .unwrap(),
     );
 
     mock.plant_query(

@@ -221,7 +221,8 @@ async fn a_doctor_killed_before_key_establishment_finishes_after_restart() {
             .await
             .unwrap(),
         doctor_identity,
-    );
+    )
+    .unwrap();
     let wallet = Wallet::open(&doctor_dir).unwrap().with_kdf(FAST);
     let watcher = Watcher::new(ledger.clone(), wallet.clone(), &password, POLICY);
     let mut established = 0;

@@ -1,11 +1,12 @@
 //! Who may store what: registered roles and case participants, checked by full public key.
 
-use fabric_shim::{ClientIdentity, Stub};
+use fabric_shim::Stub;
 use medchain_protocol::v1::Role;
 
 use super::role_name;
 use crate::CreatorIndex;
 use crate::case::{Case, ParticipantRef};
+use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::query::load_registration;
 
@@ -14,7 +15,7 @@ use crate::query::load_registration;
 pub(super) async fn require_registered<S: Stub>(
     stub: &S,
     record: &'static str,
-    creator: &ClientIdentity,
+    creator: &Creator,
     ind: u64,
     role: Role,
 ) -> Result<(), ContractError> {
@@ -48,7 +49,7 @@ pub(super) async fn authorize_participant<S: Stub>(
     stub: &S,
     record: &'static str,
     case: &Case,
-    creator: &ClientIdentity,
+    creator: &Creator,
     kappa0: &[u8],
 ) -> Result<(), ContractError> {
     let not_participant = || {

@@ -8,6 +8,7 @@ use super::{emit, put_record, role_name};
 use crate::CreatorIndex;
 use crate::case::Case;
 use crate::consent::verify_consent;
+use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::keys::selection_key;
 use crate::query::load_registration;
@@ -21,8 +22,8 @@ pub(super) async fn store_opening<S: Stub>(
     opening: &CaseOpening,
 ) -> Result<Vec<u8>, ContractError> {
     const RECORD: &str = "txtc";
-    let creator = stub.creator();
-    require_registered(stub, RECORD, creator, creator.ind(), Role::Doctor).await?;
+    let creator = Creator::of(stub, RECORD)?;
+    require_registered(stub, RECORD, &creator, creator.ind(), Role::Doctor).await?;
     if opening.doctor != creator.ind() {
         return Err(ContractError::unauthorized(
             RECORD,

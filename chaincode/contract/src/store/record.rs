@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use super::authorize::require_registered;
 use super::{emit, put_record};
 use crate::CreatorIndex;
+use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::keys::{response_key, tag_key};
 use crate::query::load_case;
@@ -21,7 +22,7 @@ pub(super) async fn store_case_record<S: Stub>(
 ) -> Result<Vec<u8>, ContractError> {
     let kappa0 = key32(record_type, "the case key", &record.case_key)?;
     let case = load_case(stub, kappa0).await?;
-    let creator = stub.creator();
+    let creator = Creator::of(stub, record_type)?;
     let (allowed, role) = match record_type {
         "txd" => (creator.ind() == case.doctor, Role::Doctor),
         "txm" => (case.pharmacists.contains(&creator.ind()), Role::Pharmacist),
@@ -36,7 +37,7 @@ pub(super) async fn store_case_record<S: Stub>(
             ),
         ));
     }
-    require_registered(stub, record_type, creator, creator.ind(), role).await?;
+    require_registered(stub, record_type, &creator, creator.ind(), role).await?;
     for ind in case.responders() {
         if stub.get_state(&response_key(kappa0, ind)?).await?.is_none() {
             return Err(ContractError::OutOfOrder(format!(

@@ -1,7 +1,7 @@
 //! `reg`: a doctor, pharmacist, insurer or lawyer/expert registers.
 
-use fabric_shim::Stub;
 use fabric_shim::identity::parse_certificate_pem;
+use fabric_shim::{ClientIdentity, Stub};
 use medchain_protocol::participant_index;
 use medchain_protocol::v1::{Registration, Role};
 
@@ -33,7 +33,9 @@ pub(super) async fn store_registration<S: Stub>(
     }
     let (certificate_der, public_key) = parse_certificate_pem(&reg.certificate_pem)
         .map_err(|e| ContractError::invalid(RECORD, e.to_string()))?;
-    if certificate_der != stub.creator().certificate_der() {
+    let creator = ClientIdentity::from_serialized(stub.creator())
+        .map_err(|e| ContractError::unauthorized(RECORD, e.to_string()))?;
+    if certificate_der != creator.certificate_der() {
         return Err(ContractError::unauthorized(
             RECORD,
             "the certificate is not the submitter's own; register with your own Fabric certificate",

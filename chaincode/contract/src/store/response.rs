@@ -6,6 +6,7 @@ use medchain_protocol::v1::CaseResponse;
 use super::authorize::authorize_participant;
 use super::{emit, put_record};
 use crate::CreatorIndex;
+use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::keys::response_key;
 use crate::query::load_case;
@@ -21,7 +22,7 @@ pub(super) async fn store_response<S: Stub>(
     const RECORD: &str = "txtr";
     let kappa0 = key32(RECORD, "the case key", &response.case_key)?;
     let case = load_case(stub, kappa0).await?;
-    let creator = stub.creator();
+    let creator = Creator::of(stub, RECORD)?;
     if response.responder != creator.ind() {
         return Err(ContractError::unauthorized(
             RECORD,
@@ -32,7 +33,7 @@ pub(super) async fn store_response<S: Stub>(
             ),
         ));
     }
-    authorize_participant(stub, RECORD, &case, creator, kappa0).await?;
+    authorize_participant(stub, RECORD, &case, &creator, kappa0).await?;
     ephemeral_key(&response.ephemeral_key)
         .map_err(|e| ContractError::invalid(RECORD, format!("ephemeral key: {e}")))?;
     if response.sealed_secret.len() != SEALED_SECRET_BYTES {

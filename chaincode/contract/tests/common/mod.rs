@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use fabric_shim::ClientIdentity;
 use fabric_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_identity};
 use fabric_shim::server::{ServerConfig, serve_on_listener};
-use medchain_contract::CreatorIndex;
 use medchain_contract::MedicalRecords;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
@@ -55,13 +54,14 @@ impl Person {
     }
 
     pub fn ind(&self) -> u64 {
-        self.identity.ind()
+        participant_index(&self.identity.p256_public_key().unwrap())
     }
 
     /// vk: 65-byte uncompressed key.
     pub fn vk(&self) -> Vec<u8> {
         self.identity
-            .public_key()
+            .p256_public_key()
+            .unwrap()
             .to_encoded_point(false)
             .as_bytes()
             .to_vec()

@@ -12,7 +12,8 @@ use std::ops::Bound;
 use fabric_protos::protos::chaincode_message::Type;
 use fabric_protos::protos::{
     ChaincodeMessage, DelState, GetHistoryForKey, GetState, GetStateByRange, PutState,
-    QueryResponse, QueryResultBytes, QueryStateClose, QueryStateNext,
+    QueryMetadata, QueryResponse, QueryResponseMetadata, QueryResultBytes, QueryStateClose,
+    QueryStateNext,
 };
 use fabric_protos::queryresult::{KeyModification, Kv};
 use prost::Message;
@@ -176,7 +177,27 @@ impl Ledger {
             Ok(Type::GetStateByRange) => {
                 let request: GetStateByRange = decode(payload)?;
                 public_only(&request.collection)?;
-                let results = range(state, &request.start_key, &request.end_key)
+                let paged = if request.metadata.is_empty() {
+                    None
+                } else {
+                    let metadata: QueryMetadata = decode(&request.metadata)?;
+                    let size = usize::try_from(metadata.page_size)
+                        .ok()
+                        .filter(|&size| size > 0)
+                        .ok_or("the page size must be positive")?;
+                    Some((size, metadata.bookmark))
+                };
+                // A paged query starts at its bookmark (the first key of the
+                // page), never before the range's start.
+                let start = match &paged {
+                    Some((_, bookmark)) if *bookmark > request.start_key => bookmark.as_str(),
+                    _ => request.start_key.as_str(),
+                };
+                let mut keys = range(state, start, &request.end_key);
+                let limit = paged.as_ref().map_or(usize::MAX, |(size, _)| *size);
+                let results: VecDeque<_> = keys
+                    .by_ref()
+                    .take(limit)
                     .map(|(k, v)| QueryResultBytes {
                         result_bytes: Kv {
                             namespace: namespace.clone(),
@@ -186,7 +207,19 @@ impl Ledger {
                         .encode_to_vec(),
                     })
                     .collect();
-                Ok(open_iterator(simulation, next_iterator, results, page_size))
+                let metadata = paged.map(|_| QueryResponseMetadata {
+                    fetched_records_count: i32::try_from(results.len()).unwrap_or(i32::MAX),
+                    bookmark: keys.next().map(|(k, _)| k.clone()).unwrap_or_default(),
+                });
+                let first = open_iterator(simulation, next_iterator, results, page_size);
+                Ok(match metadata {
+                    Some(metadata) => QueryResponse {
+                        metadata: metadata.encode_to_vec(),
+                        ..first
+                    },
+                    None => first,
+                }
+                .encode_to_vec())
             }
             Ok(Type::GetHistoryForKey) => {
                 let request: GetHistoryForKey = decode(payload)?;
@@ -201,7 +234,7 @@ impl Ledger {
                         result_bytes: m.encode_to_vec(),
                     })
                     .collect();
-                Ok(open_iterator(simulation, next_iterator, results, page_size))
+                Ok(open_iterator(simulation, next_iterator, results, page_size).encode_to_vec())
             }
             Ok(Type::QueryStateNext) => {
                 let request: QueryStateNext = decode(payload)?;
@@ -234,11 +267,11 @@ fn open_iterator(
     next_iterator: &mut u64,
     results: VecDeque<QueryResultBytes>,
     page_size: usize,
-) -> Vec<u8> {
+) -> QueryResponse {
     *next_iterator += 1;
     let id = format!("mock-iterator-{next_iterator}");
     simulation.iterators.insert(id.clone(), results);
-    next_page(&mut simulation.iterators, id, page_size).encode_to_vec()
+    next_page(&mut simulation.iterators, id, page_size)
 }
 
 /// The committed keys in `[start, end)`; an empty `end` is unbounded.
@@ -335,21 +368,27 @@ mod tests {
         assert_eq!(ledger.history("k").len(), 1);
     }
 
-    #[test]
-    fn pages_like_the_peer() {
-        let mut ledger = Ledger::new("cc", 2);
+    /// A ledger paging at `page_size` with `keys` committed.
+    fn committed(keys: &[&str], page_size: usize) -> Ledger {
+        let mut ledger = Ledger::new("cc", page_size);
         assert!(ledger.begin(key(), None));
-        for k in ["a", "b", "c", "d"] {
+        for k in keys {
             ledger.handle(&request(
                 Type::PutState,
                 PutState {
-                    key: k.into(),
+                    key: (*k).into(),
                     value: b"1".to_vec(),
                     ..Default::default()
                 },
             ));
         }
         ledger.finish(&key(), true);
+        ledger
+    }
+
+    #[test]
+    fn pages_like_the_peer() {
+        let mut ledger = committed(&["a", "b", "c", "d"], 2);
         assert!(ledger.begin(key(), None));
         let first = ledger.handle(&request(
             Type::GetStateByRange,
@@ -375,6 +414,39 @@ mod tests {
         ));
         assert_eq!(gone.r#type, Type::Error as i32);
         assert!(String::from_utf8_lossy(&gone.payload).contains("query iterator not found"));
+    }
+
+    #[test]
+    fn a_paged_range_starts_at_its_bookmark_and_names_the_next() {
+        let mut ledger = committed(&["a", "b", "c", "d", "e"], 100);
+        assert!(ledger.begin(key(), None));
+        let mut page = |bookmark: &str| {
+            let reply = ledger.handle(&request(
+                Type::GetStateByRange,
+                GetStateByRange {
+                    start_key: "b".into(),
+                    end_key: String::new(),
+                    metadata: QueryMetadata {
+                        page_size: 2,
+                        bookmark: bookmark.into(),
+                    }
+                    .encode_to_vec(),
+                    ..Default::default()
+                },
+            ));
+            let response = QueryResponse::decode(reply.payload.as_slice()).unwrap();
+            let metadata = QueryResponseMetadata::decode(response.metadata.as_slice()).unwrap();
+            let keys: Vec<String> = response
+                .results
+                .iter()
+                .map(|r| Kv::decode(r.result_bytes.as_slice()).unwrap().key)
+                .collect();
+            (keys, metadata.fetched_records_count, metadata.bookmark)
+        };
+        assert_eq!(page(""), (vec!["b".into(), "c".into()], 2, "d".into()));
+        assert_eq!(page("d"), (vec!["d".into(), "e".into()], 2, String::new()));
+        // A bookmark before the start does not widen the range.
+        assert_eq!(page("a"), (vec!["b".into(), "c".into()], 2, "d".into()));
     }
 
     #[test]

@@ -6,11 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use fabric_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
+use fabric_protos::msp::SerializedIdentity;
 use fabric_protos::protos::{ChaincodeInput, ChaincodeMessage, ChaincodeProposalPayload, Proposal};
 use prost::Message;
 use prost_types::Timestamp;
-
-use crate::identity::ClientIdentity;
 
 /// Everything a transaction's stub needs to know about it.
 #[derive(Debug, Clone)]
@@ -23,8 +22,8 @@ pub struct TxContext {
     pub args: Vec<Vec<u8>>,
     /// Decorations the peer added to the input.
     pub decorations: BTreeMap<String, Vec<u8>>,
-    /// The signer of the proposal.
-    pub creator: ClientIdentity,
+    /// The signer of the proposal: `msp.SerializedIdentity` bytes.
+    pub creator: Vec<u8>,
     /// The proposal's channel-header timestamp.
     pub timestamp: Option<Timestamp>,
     /// The proposal's transient map.
@@ -64,8 +63,13 @@ impl TxContext {
         }
         let signature_header = SignatureHeader::decode(header.signature_header.as_slice())
             .map_err(|e| format!("failed to extract the signature header: {e}"))?;
-        let creator = ClientIdentity::from_serialized(&signature_header.creator)
-            .map_err(|e| format!("the proposal creator is unusable: {e}"))?;
+        // The peer has validated the creator; the shim only checks that it
+        // is a serialized identity and leaves parsing it to the chaincode
+        // (`ClientIdentity`), as Fabric's shims do.
+        SerializedIdentity::decode(signature_header.creator.as_slice()).map_err(|e| {
+            format!("the proposal creator is unusable: it is not a serialized identity: {e}")
+        })?;
+        let creator = signature_header.creator;
         let payload = ChaincodeProposalPayload::decode(proposal.payload.as_slice())
             .map_err(|e| format!("failed to extract the proposal payload: {e}"))?;
 

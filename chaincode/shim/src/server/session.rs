@@ -294,11 +294,13 @@ impl<C: Chaincode> Session<C> {
         let chaincode = Arc::clone(&self.chaincode);
         let is_init = kind == Type::Init;
         let handle = self.tasks.spawn(async move {
-            if is_init {
+            let outcome = if is_init {
                 chaincode.init(&*task_stub).await
             } else {
                 chaincode.invoke(&*task_stub).await
-            }
+            };
+            task_stub.close_dropped_queries().await;
+            outcome
         });
         tracing::debug!(peer = %self.peer, tx_id = %key.tx_id, channel = %key.channel_id, message_type = name, "transaction started");
         self.running.insert(

@@ -9,7 +9,8 @@ use std::time::Duration;
 use fabric_shim::mock_peer::{MockPeer, MockPeerOptions, serialized_identity};
 use fabric_shim::server::{ServeError, ServerConfig, TlsConfig, serve_on_listener};
 use fabric_shim::{
-    Chaincode, ClientIdentity, InvokeError, Stub, create_composite_key, split_composite_key,
+    Chaincode, ClientIdentity, InvokeError, KeyValue, Page, ResultsIterator, Stub,
+    create_composite_key, split_composite_key,
 };
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -81,12 +82,66 @@ impl Chaincode for KvChaincode {
             "range" => {
                 let found = stub
                     .get_state_by_range(&arg(stub, 1)?, &arg(stub, 2)?)
+                    .await?
+                    .collect_all()
                     .await?;
                 let pairs: Vec<_> = found
                     .into_iter()
                     .map(|kv| json!([kv.key, String::from_utf8_lossy(&kv.value)]))
                     .collect();
                 Ok(serde_json::to_vec(&pairs)?)
+            }
+            // Reads the first `n` keys of a range, then closes the query
+            // (`close`) or drops it (`drop`) and reads `after` (if given).
+            "range_first" => {
+                let n: usize = arg(stub, 3)?.parse()?;
+                let mut query = stub
+                    .get_state_by_range(&arg(stub, 1)?, &arg(stub, 2)?)
+                    .await?;
+                let mut keys = Vec::new();
+                while keys.len() < n {
+                    match query.next().await? {
+                        Some(kv) => keys.push(kv.key),
+                        None => break,
+                    }
+                }
+                if arg(stub, 4)? == "close" {
+                    query.close().await?;
+                } else {
+                    drop(query);
+                }
+                if let Ok(after) = arg(stub, 5) {
+                    stub.get_state(&after).await?;
+                }
+                Ok(serde_json::to_vec(&keys)?)
+            }
+            "range_page" => {
+                let page = stub
+                    .get_state_by_range_with_pagination(
+                        &arg(stub, 1)?,
+                        &arg(stub, 2)?,
+                        arg(stub, 3)?.parse()?,
+                        &arg(stub, 4)?,
+                    )
+                    .await?;
+                page_json(&page, |kv| json!(kv.key))
+            }
+            "partial_page" => {
+                let page = stub
+                    .get_state_by_partial_composite_key_with_pagination(
+                        &arg(stub, 1)?,
+                        &[&arg(stub, 2)?],
+                        arg(stub, 3)?.parse()?,
+                        &arg(stub, 4)?,
+                    )
+                    .await?;
+                page_json(&page, |kv| {
+                    json!(
+                        split_composite_key(&kv.key)
+                            .map(|(_, a)| a)
+                            .unwrap_or_default()
+                    )
+                })
             }
             "partial" => {
                 let attributes: Vec<String> = (2..stub.args().len())
@@ -95,6 +150,8 @@ impl Chaincode for KvChaincode {
                 let refs: Vec<&str> = attributes.iter().map(String::as_str).collect();
                 let found = stub
                     .get_state_by_partial_composite_key(&arg(stub, 1)?, &refs)
+                    .await?
+                    .collect_all()
                     .await?;
                 let split: Vec<_> = found
                     .iter()
@@ -103,7 +160,14 @@ impl Chaincode for KvChaincode {
                 Ok(serde_json::to_vec(&split)?)
             }
             "history" => {
-                let history = stub.get_history_for_key(&arg(stub, 1)?).await?;
+                let mut history = stub
+                    .get_history_for_key(&arg(stub, 1)?)
+                    .await?
+                    .collect_all()
+                    .await?;
+                // The stub yields the newest modification first, as the peer
+                // sends them; report them oldest first.
+                history.reverse();
                 let entries: Vec<_> = history
                     .into_iter()
                     .map(|m| {
@@ -123,7 +187,7 @@ impl Chaincode for KvChaincode {
                 Ok(b"ok".to_vec())
             }
             "context" => {
-                let creator = stub.creator();
+                let creator = ClientIdentity::from_serialized(stub.creator())?;
                 let transient: serde_json::Map<String, serde_json::Value> = stub
                     .transient()
                     .iter()
@@ -261,6 +325,19 @@ pub fn identity_certificate(common_name: &str) -> String {
         .distinguished_name
         .push(DnType::CommonName, common_name);
     params.self_signed(&key).unwrap().pem()
+}
+
+/// A page as JSON: `{"results": [...], "fetched": n, "bookmark": "..."}`.
+fn page_json(
+    page: &Page<KeyValue>,
+    result: impl Fn(&KeyValue) -> serde_json::Value,
+) -> Result<Vec<u8>, InvokeError> {
+    let results: Vec<_> = page.results.iter().map(result).collect();
+    Ok(serde_json::to_vec(&json!({
+        "results": results,
+        "fetched": page.fetched_records_count,
+        "bookmark": page.bookmark,
+    }))?)
 }
 
 /// A creator (serialized identity bytes) and the identity it parses to.

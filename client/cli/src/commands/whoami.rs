@@ -16,12 +16,12 @@ use medchain_sdk::workflow::format_ind;
 
 /// The wallet's contact card.
 pub fn contact(profile: &WalletProfile) -> Result<Contact, CliError> {
-    let identity = connect::client_identity(profile)?;
-    let key = hex::encode(identity.public_key().to_encoded_point(false).as_bytes());
+    let public_key = connect::client_public_key(profile)?;
+    let key = hex::encode(public_key.to_encoded_point(false).as_bytes());
     Ok(Contact::new(
         &profile.name,
         profile.role.name(),
-        participant_index(identity.public_key()),
+        participant_index(&public_key),
         &key,
     ))
 }
@@ -89,9 +89,9 @@ pub fn run(global: &GlobalArgs, args: &WhoamiArgs, out: &Output) -> Result<(), C
         out.text(&format!(
             "(contact card of {} — index {})",
             card.name,
-            format_ind(participant_index(
-                connect::client_identity(&session.profile)?.public_key(),
-            ))
+            format_ind(participant_index(&connect::client_public_key(
+                &session.profile
+            )?))
         ));
     }
     Ok(())

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use fabric_gateway::{Credentials, Gateway, PeerEndpoint, PrivateKeySigner, TlsSettings};
 use fabric_shim::ClientIdentity;
+use p256::PublicKey;
 
 pub use self::error::ConnectError;
 pub use self::profile::{NetworkProfile, OrgProfile, PeerProfile, RoleIdentity};
@@ -39,6 +40,14 @@ pub fn client_identity(profile: &WalletProfile) -> Result<ClientIdentity, Connec
                 })
         }
     }
+}
+
+/// The P-256 key of the user's ledger identity (the contract accepts no
+/// other key type).
+pub fn client_public_key(profile: &WalletProfile) -> Result<PublicKey, ConnectError> {
+    client_identity(profile)?
+        .p256_public_key()
+        .map_err(|e| ConnectError::Identity(format!("the identity's certificate is unusable: {e}")))
 }
 
 /// Loads a Fabric identity with its signing key.
@@ -96,7 +105,12 @@ pub fn check_embedded_key(
         ));
     };
     let signer = PrivateKeySigner::from_pem(pem).map_err(|_| damaged_key())?;
-    if signer.public_key() != *identity.public_key() {
+    let key = identity.p256_public_key().map_err(|_| {
+        ConnectError::Damaged(
+            "the wallet's certificate holds no P-256 key; restore the wallet from a backup".into(),
+        )
+    })?;
+    if signer.public_key() != key {
         return Err(ConnectError::Damaged(
             "the wallet's signing key does not match its certificate; restore the wallet from a backup".into(),
         ));
@@ -110,7 +124,7 @@ pub fn on_embedded(
     ledger: &EmbeddedLedger,
     profile: &WalletProfile,
 ) -> Result<Ledger, ConnectError> {
-    Ok(Ledger::embedded(ledger.clone(), client_identity(profile)?))
+    Ok(Ledger::embedded(ledger.clone(), client_identity(profile)?)?)
 }
 
 /// Connects to the wallet's ledger as the wallet's identity.

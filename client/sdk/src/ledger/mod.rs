@@ -17,6 +17,7 @@ use medchain_protocol::participant_index;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecords, InputParameter};
 use medchain_protocol::{ContractFailure, ErrorCode, function};
+use p256::PublicKey;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -167,19 +168,24 @@ struct FabricBackend {
 pub struct Ledger {
     backend: Backend,
     identity: ClientIdentity,
+    /// The identity's P-256 key (the contract accepts no other).
+    public_key: PublicKey,
     #[cfg(feature = "test-support")]
     event_cut: Option<(usize, StreamCut)>,
 }
 
 impl Ledger {
-    /// Works on an embedded ledger as `identity`.
-    pub fn embedded(ledger: EmbeddedLedger, identity: ClientIdentity) -> Self {
-        Self {
+    /// Works on an embedded ledger as `identity`, whose certificate must
+    /// hold a P-256 key (as the contract requires).
+    pub fn embedded(ledger: EmbeddedLedger, identity: ClientIdentity) -> Result<Self, LedgerError> {
+        let public_key = identity.p256_public_key()?;
+        Ok(Self {
             backend: Backend::Embedded(ledger),
             identity,
+            public_key,
             #[cfg(feature = "test-support")]
             event_cut: None,
-        }
+        })
     }
 
     /// Works on the chaincode `chaincode` of the channel `channel` through
@@ -187,11 +193,13 @@ impl Ledger {
     pub fn fabric(gateway: &Gateway, channel: &str, chaincode: &str) -> Result<Self, LedgerError> {
         let signer = gateway.identity();
         let identity = ClientIdentity::from_pem(signer.msp_id(), signer.certificate_pem())?;
+        let public_key = identity.p256_public_key()?;
         let network = gateway.network(channel);
         let contract = network.contract(chaincode);
         Ok(Self {
             backend: Backend::Fabric(Box::new(FabricBackend { network, contract })),
             identity,
+            public_key,
             #[cfg(feature = "test-support")]
             event_cut: None,
         })
@@ -202,9 +210,14 @@ impl Ledger {
         &self.identity
     }
 
+    /// The P-256 public key of this connection's identity.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
     /// The participant index of this connection's identity.
     pub fn ind(&self) -> u64 {
-        participant_index(self.identity.public_key())
+        participant_index(&self.public_key)
     }
 
     /// The number of committed blocks: a watcher checkpointed at this height

@@ -155,7 +155,7 @@ impl CaseView {
         let is_member = match self.case.role_of(ledger.ind()) {
             None => false,
             Some(who @ (ParticipantRef::Patient | ParticipantRef::Family(_))) => {
-                self.case.named_by_key(who, ledger.identity().public_key())
+                self.case.named_by_key(who, ledger.public_key())
             }
             Some(_) => true,
         };

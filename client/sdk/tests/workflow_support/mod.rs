@@ -91,7 +91,7 @@ pub async fn user(root: &Path, name: &str, role: UserRole) -> User {
     )
     .unwrap()
     .with_kdf(FAST);
-    let ledger = Ledger::embedded(ledger, id);
+    let ledger = Ledger::embedded(ledger, id).unwrap();
     let registered = match role {
         UserRole::Doctor => Some(Role::Doctor),
         UserRole::Pharmacist => Some(Role::Pharmacist),

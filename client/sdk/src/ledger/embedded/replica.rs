@@ -56,19 +56,38 @@ impl Replica {
     /// Every committed key in `[start, end)` (an empty `end` means no upper
     /// bound, as in Fabric).
     pub fn range(&self, start: &str, end: &str) -> Vec<KeyValue> {
+        self.entries(start, end).collect()
+    }
+
+    /// At most `limit` committed keys of `[start, end)`, and the key that
+    /// follows them (the bookmark of the next page), if any.
+    pub fn range_page(
+        &self,
+        start: &str,
+        end: &str,
+        limit: usize,
+    ) -> (Vec<KeyValue>, Option<String>) {
+        let mut entries = self.entries(start, end);
+        let page = entries.by_ref().take(limit).collect();
+        (page, entries.next().map(|kv| kv.key))
+    }
+
+    /// The committed keys of `[start, end)` in key order.
+    fn entries<'a>(&'a self, start: &str, end: &str) -> Box<dyn Iterator<Item = KeyValue> + 'a> {
         let collect = |(k, v): (&String, &Vec<u8>)| KeyValue {
             key: k.clone(),
             value: v.clone(),
         };
         if end.is_empty() {
-            self.state.range(start.to_owned()..).map(collect).collect()
+            Box::new(self.state.range(start.to_owned()..).map(collect))
         } else if start >= end {
-            Vec::new()
+            Box::new(std::iter::empty())
         } else {
-            self.state
-                .range(start.to_owned()..end.to_owned())
-                .map(collect)
-                .collect()
+            Box::new(
+                self.state
+                    .range(start.to_owned()..end.to_owned())
+                    .map(collect),
+            )
         }
     }
 

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use fabric_shim::composite::partial_composite_range;
-use fabric_shim::stub::validate_simple_range;
-use fabric_shim::{ClientIdentity, KeyModification, KeyValue, Stub, StubError};
+use fabric_shim::stub::{validate_page_size, validate_simple_range};
+use fabric_shim::{
+    ClientIdentity, KeyModification, KeyValue, Page, Stub, StubError, VecResultsIterator,
+};
 use prost_types::Timestamp;
 
 use super::replica::Replica;
@@ -21,7 +23,8 @@ pub struct SimulationStub<'a> {
     tx_id: String,
     channel_id: String,
     timestamp: Timestamp,
-    creator: ClientIdentity,
+    /// The creator's serialized identity.
+    creator: Vec<u8>,
     transient: BTreeMap<String, Vec<u8>>,
     writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
     event: Mutex<Option<(String, Vec<u8>)>>,
@@ -51,7 +54,7 @@ impl<'a> SimulationStub<'a> {
             tx_id,
             channel_id,
             timestamp,
-            creator,
+            creator: creator.to_serialized(),
             transient: BTreeMap::new(),
             writes: Mutex::new(BTreeMap::new()),
             event: Mutex::new(None),
@@ -64,6 +67,26 @@ impl<'a> SimulationStub<'a> {
             writes: self.writes.into_inner().unwrap_or_else(|p| p.into_inner()),
             event: self.event.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
+    }
+
+    /// One page of `[start, end)` from `bookmark`, as a peer cuts it: the
+    /// bookmark never reaches before `start`.
+    fn page(
+        &self,
+        start: &str,
+        end: &str,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<Page<KeyValue>, StubError> {
+        validate_page_size(page_size)?;
+        let from = if bookmark > start { bookmark } else { start };
+        let limit = usize::try_from(page_size).unwrap_or(usize::MAX);
+        let (results, next) = self.replica.range_page(from, end, limit);
+        Ok(Page {
+            fetched_records_count: u32::try_from(results.len()).unwrap_or(u32::MAX),
+            results,
+            bookmark: next.unwrap_or_default(),
+        })
     }
 
     fn record_write(&self, key: &str, value: Option<Vec<u8>>) -> Result<(), StubError> {
@@ -79,6 +102,9 @@ impl<'a> SimulationStub<'a> {
 }
 
 impl Stub for SimulationStub<'_> {
+    type StateIterator = VecResultsIterator<KeyValue>;
+    type HistoryIterator = VecResultsIterator<KeyModification>;
+
     fn args(&self) -> &[Vec<u8>] {
         &self.args
     }
@@ -95,7 +121,7 @@ impl Stub for SimulationStub<'_> {
         Some(self.timestamp)
     }
 
-    fn creator(&self) -> &ClientIdentity {
+    fn creator(&self) -> &[u8] {
         &self.creator
     }
 
@@ -119,22 +145,54 @@ impl Stub for SimulationStub<'_> {
         self.record_write(key, None)
     }
 
-    async fn get_state_by_range(&self, start: &str, end: &str) -> Result<Vec<KeyValue>, StubError> {
+    async fn get_state_by_range(
+        &self,
+        start: &str,
+        end: &str,
+    ) -> Result<VecResultsIterator<KeyValue>, StubError> {
         let start = validate_simple_range(start, end)?;
-        Ok(self.replica.range(start, end))
+        Ok(VecResultsIterator::new(self.replica.range(start, end)))
+    }
+
+    async fn get_state_by_range_with_pagination(
+        &self,
+        start: &str,
+        end: &str,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<Page<KeyValue>, StubError> {
+        let start = validate_simple_range(start, end)?;
+        self.page(start, end, page_size, bookmark)
     }
 
     async fn get_state_by_partial_composite_key(
         &self,
         object_type: &str,
         attributes: &[&str],
-    ) -> Result<Vec<KeyValue>, StubError> {
+    ) -> Result<VecResultsIterator<KeyValue>, StubError> {
         let (start, end) = partial_composite_range(object_type, attributes)?;
-        Ok(self.replica.range(&start, &end))
+        Ok(VecResultsIterator::new(self.replica.range(&start, &end)))
     }
 
-    async fn get_history_for_key(&self, key: &str) -> Result<Vec<KeyModification>, StubError> {
-        Ok(self.replica.history(key))
+    async fn get_state_by_partial_composite_key_with_pagination(
+        &self,
+        object_type: &str,
+        attributes: &[&str],
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<Page<KeyValue>, StubError> {
+        let (start, end) = partial_composite_range(object_type, attributes)?;
+        self.page(&start, &end, page_size, bookmark)
+    }
+
+    async fn get_history_for_key(
+        &self,
+        key: &str,
+    ) -> Result<VecResultsIterator<KeyModification>, StubError> {
+        // Newest first, as a peer returns history.
+        Ok(VecResultsIterator::new(
+            self.replica.history(key).into_iter().rev(),
+        ))
     }
 }
 
@@ -143,6 +201,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::ledger::embedded::log::{Block, KeyWrite};
+    use fabric_shim::ResultsIterator;
     use futures::executor::block_on;
 
     /// A replica holding the simple keys `a` and `b` and one composite key.
@@ -193,7 +252,7 @@ mod tests {
         let (replica, _) = replica();
         let stub = stub(&replica);
         let found = block_on(stub.get_state_by_range("", "")).unwrap();
-        assert_eq!(keys(found), ["a", "b"]);
+        assert_eq!(keys(block_on(found.collect_all()).unwrap()), ["a", "b"]);
     }
 
     #[test]
@@ -201,10 +260,66 @@ mod tests {
         let (replica, composite) = replica();
         let stub = stub(&replica);
         for (start, end) in [(composite.as_str(), ""), ("", composite.as_str())] {
-            let e = block_on(stub.get_state_by_range(start, end)).unwrap_err();
+            let e = block_on(stub.get_state_by_range(start, end))
+                .map(drop)
+                .unwrap_err();
             assert!(matches!(e, StubError::InvalidKey(_)), "{e}");
         }
         let found = block_on(stub.get_state_by_partial_composite_key("t", &[])).unwrap();
-        assert_eq!(keys(found), [composite]);
+        assert_eq!(keys(block_on(found.collect_all()).unwrap()), [composite]);
+    }
+
+    #[test]
+    fn ranges_are_paged_with_bookmarks() {
+        let (replica, composite) = replica();
+        let stub = stub(&replica);
+        let first = block_on(stub.get_state_by_range_with_pagination("", "", 1, "")).unwrap();
+        assert_eq!(
+            (
+                keys(first.results),
+                first.fetched_records_count,
+                first.bookmark.as_str()
+            ),
+            (vec!["a".to_owned()], 1, "b")
+        );
+        let second = block_on(stub.get_state_by_range_with_pagination("", "", 1, "b")).unwrap();
+        assert_eq!(keys(second.results), ["b"]);
+        assert_eq!(second.bookmark, "");
+        let e = block_on(stub.get_state_by_range_with_pagination("", "", 0, "")).unwrap_err();
+        assert!(matches!(e, StubError::InvalidArgument(_)), "{e}");
+        let page =
+            block_on(stub.get_state_by_partial_composite_key_with_pagination("t", &[], 10, ""))
+                .unwrap();
+        assert_eq!(
+            (keys(page.results), page.bookmark),
+            (vec![composite], String::new())
+        );
+    }
+
+    #[test]
+    fn history_is_newest_first_and_the_creator_is_raw_bytes() {
+        let (mut replica, _) = replica();
+        replica
+            .apply(Block {
+                number: 1,
+                tx_id: "tx2".into(),
+                writes: vec![KeyWrite {
+                    key: "a".into(),
+                    value: b"second".to_vec(),
+                    is_delete: false,
+                }],
+                ..Block::default()
+            })
+            .unwrap();
+        let stub = stub(&replica);
+        let history = block_on(stub.get_history_for_key("a")).unwrap();
+        let values: Vec<Vec<u8>> = block_on(history.collect_all())
+            .unwrap()
+            .into_iter()
+            .map(|m| m.value)
+            .collect();
+        assert_eq!(values, [b"second".to_vec(), b"a".to_vec()]);
+        let creator = ClientIdentity::from_serialized(stub.creator()).unwrap();
+        assert_eq!(creator.msp_id(), "EmbeddedMSP");
     }
 }

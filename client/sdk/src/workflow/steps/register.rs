@@ -27,13 +27,7 @@ pub async fn register(ledger: &Ledger, role: Role) -> Result<u64, WorkflowError>
 /// The uncompressed public key of the ledger identity (what a patient or
 /// family member shares so it can be selected).
 pub fn public_key_hex(ledger: &Ledger) -> String {
-    hex::encode(
-        ledger
-            .identity()
-            .public_key()
-            .to_encoded_point(false)
-            .as_bytes(),
-    )
+    hex::encode(ledger.public_key().to_encoded_point(false).as_bytes())
 }
 
 /// Registers the ledger identity as `role` unless it already is; returns
