@@ -88,11 +88,13 @@ mod commit;
 mod contract;
 mod endpoint;
 mod error;
+mod event;
 mod events;
 mod identity;
 mod network;
 pub mod private_file;
 mod proposal;
+mod session;
 mod signer;
 mod tls;
 mod transaction;
@@ -101,19 +103,23 @@ pub use checkpoint::{
     Checkpoint, CheckpointError, CheckpointStore, FileCheckpointStore, InMemoryCheckpointStore,
     StartPosition,
 };
-pub use client::{Gateway, Timeouts};
+pub use client::Gateway;
 pub use commit::{Commit, CommitStatus};
 pub use contract::{Contract, SubmitResult};
-pub use endpoint::{ConnectError, PeerEndpoint};
+pub use endpoint::PeerEndpoint;
+pub use error::{CommitError, ConnectError};
 pub use error::{
-    ERROR_DETAIL_TYPE_URL, GatewayError, Operation, RpcError, error_details, validation_code_name,
+    ERROR_DETAIL_TYPE_URL, GatewayError, Operation, RpcError, error_details, validation_code,
+    validation_code_name,
 };
-pub use events::{ChaincodeEvent, ChaincodeEventStream};
+pub use event::ChaincodeEvent;
+pub use events::ChaincodeEventStream;
 pub use fabric_protos::gateway::ErrorDetail;
 pub use identity::{Credentials, Identity, IdentityError, read_private_key};
 pub use network::Network;
 pub use proposal::{NONCE_LENGTH, Proposal, ProposalBuilder};
 pub use proposal::{new_nonce, transaction_id};
+pub use session::Timeouts;
 pub use signer::{InvalidKey, PrivateKeySigner, SignError, Signer, sign_message};
 pub use tls::TlsSettings;
 pub use transaction::Transaction;

@@ -73,16 +73,12 @@ async fn invalid_transactions_name_their_validation_code() {
         ("policy", "ENDORSEMENT_POLICY_FAILURE", 10),
     ] {
         let error = contract.submit(function, &[]).await.unwrap_err();
-        let GatewayError::Commit {
-            code: got,
-            ref transaction_id,
-            ..
-        } = error
-        else {
+        let GatewayError::Commit(ref commit) = error else {
             panic!("expected a commit error, got {error}");
         };
-        assert_eq!(got, code);
-        assert_eq!(transaction_id.len(), 64);
+        assert_eq!(commit.raw_code(), code);
+        assert_eq!(commit.code() as i32, code);
+        assert_eq!(commit.transaction_id().len(), 64);
         assert!(error.to_string().contains(name), "{error}");
     }
 

@@ -218,7 +218,7 @@ async fn a_failed_call_is_the_streams_last_item() {
         .unwrap();
     let error = item.unwrap_err();
     assert!(
-        matches!(&error, GatewayError::Rpc(rpc) if rpc.code() == tonic::Code::Unavailable),
+        matches!(&error, GatewayError::ChaincodeEvents(rpc) if rpc.code() == tonic::Code::Unavailable),
         "{error}"
     );
     assert!(
