@@ -91,6 +91,8 @@ mod error;
 mod event;
 mod events;
 mod identity;
+#[cfg(feature = "mock-gateway")]
+pub mod mock;
 mod network;
 pub mod private_file;
 mod proposal;

@@ -2,16 +2,14 @@
 //! status, validation code names, and the one-sentence messages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::time::Duration;
 
+use fabric_gateway::mock::chaincode::{RpcStatus, endorsement_failure};
 use fabric_gateway::{
     CommitStatus, ErrorDetail, GatewayError, Operation, RpcError, error_details,
     validation_code_name,
 };
 use fabric_protos::protos::TxValidationCode;
-use gateway_support::mock_chaincode::{RpcStatus, endorsement_failure};
 use prost::Message;
 use tonic::{Code, Status};
 

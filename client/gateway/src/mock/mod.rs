@@ -1,19 +1,33 @@
-//! Shared by the `gateway_*` integration tests: test PKI, independent
-//! protocol readers, and an in-process mock Fabric Gateway.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! An in-process mock Fabric Gateway and a test PKI, for the tests of this
+//! crate and of code built on it (feature `mock-gateway`; not for
+//! production).
+//!
+//! * [`gateway::MockGateway`] follows the real protocol: it verifies every
+//!   signature, the transaction id rule and the channel header, builds real
+//!   prepared envelopes, orders transactions into blocks, answers commit
+//!   status with validation codes and streams chaincode events. Its
+//!   "chaincode" is a small key-value store ([`chaincode`]); a test plants
+//!   the answer to any function with [`gateway::MockGateway::plant_answer`].
+//! * [`pki`] issues P-256 certificates shaped like cryptogen's and writes
+//!   MSP folders; [`Org`] is Org1 with its User1.
+//! * [`protocol`] reads what a client sends independently of the client.
+//!
+//! It knows no chaincode beyond its own key-value functions. Failures to
+//! set up (key generation, binding a port) panic: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-pub mod mock_chaincode;
-pub mod mock_checks;
-pub mod mock_gateway;
+pub mod chaincode;
+pub mod checks;
+pub mod gateway;
 pub mod pki;
 pub mod protocol;
 
 use std::path::PathBuf;
 
-use fabric_gateway::{Credentials, Gateway, PeerEndpoint};
+use crate::{Credentials, Gateway, PeerEndpoint};
 use tempfile::TempDir;
 
-use mock_gateway::MockGateway;
+use gateway::MockGateway;
 use pki::{Issued, TestCa, write_cryptogen_msp};
 
 /// Org1 with its CA, the identity User1 and User1's MSP folder on disk.
