@@ -17,24 +17,39 @@ use tonic::{Code, Status};
 
 use super::gateway::CHAINCODE;
 
+/// A proposal that passed the peer's checks, decoded.
 pub struct Checked {
+    /// The transaction function name (as sent, `contract:function` included).
     pub function: String,
+    /// The arguments after the function name.
     pub args: Vec<Vec<u8>>,
+    /// The transient map.
     pub transient: HashMap<String, Vec<u8>>,
+    /// The proposal's serialized `common.Header`.
     pub header: Vec<u8>,
+    /// The serialized `common.SignatureHeader`.
     pub signature_header: Vec<u8>,
+    /// The serialized creator (`msp.SerializedIdentity`).
     pub creator: Vec<u8>,
+    /// The creator's MSP id.
     pub msp_id: String,
+    /// The transaction id.
     pub tx_id: String,
 }
 
+/// What the key-value chaincode did with a call.
 pub struct Outcome {
+    /// What the function returned.
     pub payload: Vec<u8>,
+    /// The validation code the transaction will commit with.
     pub code: TxValidationCode,
+    /// The chaincode event it emits (name, payload), if any.
     pub event: Option<(String, Vec<u8>)>,
+    /// The state write it makes (key, value), if any.
     pub write: Option<(String, Vec<u8>)>,
 }
 
+/// The per-peer details of the `fail` function's endorsement failure.
 pub fn endorsement_failure() -> Vec<ErrorDetail> {
     vec![
         ErrorDetail {
@@ -54,13 +69,17 @@ pub fn endorsement_failure() -> Vec<ErrorDetail> {
 #[derive(Clone, PartialEq, Message)]
 pub struct RpcStatus {
     #[prost(int32, tag = "1")]
+    /// The gRPC code.
     pub code: i32,
     #[prost(string, tag = "2")]
+    /// The message.
     pub message: String,
     #[prost(message, repeated, tag = "3")]
+    /// The details (`gateway.ErrorDetail`s among them).
     pub details: Vec<prost_types::Any>,
 }
 
+/// A status carrying `details` the way the gateway attaches them.
 pub fn status_with_details(code: Code, message: &str, details: &[ErrorDetail]) -> Status {
     let rpc = RpcStatus {
         code: code as i32,

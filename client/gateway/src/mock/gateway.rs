@@ -162,14 +162,17 @@ impl MockGateway {
             .insert(planted_key(function, argument), answer);
     }
 
+    /// The block height (the genesis block counts).
     pub fn height(&self) -> u64 {
         *self.inner.height.borrow()
     }
 
+    /// Every chaincode events request received.
     pub fn events_requests(&self) -> Vec<ChaincodeEventsRequest> {
         self.inner.ledger.lock().unwrap().events_requests.clone()
     }
 
+    /// The organisations each evaluate or endorse asked for.
     pub fn target_organizations(&self) -> Vec<Vec<String>> {
         self.inner
             .ledger

@@ -14,7 +14,7 @@
 //!
 //! It knows no chaincode beyond its own key-value functions. Failures to
 //! set up (key generation, binding a port) panic: this is test code.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod chaincode;
 pub mod checks;
@@ -32,12 +32,22 @@ use pki::{Issued, TestCa, write_cryptogen_msp};
 
 /// Org1 with its CA, the identity User1 and User1's MSP folder on disk.
 pub struct Org {
+    /// The organisation's CA.
     pub ca: TestCa,
+    /// User1's certificate and key.
     pub user: Issued,
+    /// The folder holding User1's MSP folder (removed on drop).
     pub dir: TempDir,
 }
 
+impl Default for Org {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Org {
+    /// Org1 with a fresh CA and User1, whose MSP folder is written to a temporary folder.
     pub fn new() -> Self {
         let ca = TestCa::new("ca.org1.example.com");
         let user = ca.issue_identity("User1@org1.example.com");
@@ -47,10 +57,12 @@ impl Org {
         org
     }
 
+    /// User1's MSP folder, as cryptogen lays it out.
     pub fn msp_dir(&self) -> PathBuf {
         self.dir.path().join("users/User1@org1.example.com/msp")
     }
 
+    /// User1's credentials, loaded from the MSP folder.
     pub fn credentials(&self) -> Credentials {
         Credentials::from_msp_folder(&self.msp_dir(), "Org1MSP").unwrap()
     }
