@@ -9,7 +9,7 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use super::error::{CommitError, GatewayError, Operation, validation_code, validation_code_name};
-use super::proposal::{normalize_signature, not_made_by, unsigned};
+use super::offline::{normalize_signature, not_made_by, unsigned};
 use super::session::{Session, Timeouts, request_with_timeout, unary_call};
 
 /// A submitted transaction whose commit can be awaited.

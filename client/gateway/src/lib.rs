@@ -135,6 +135,7 @@ mod identity;
 #[cfg(feature = "mock-gateway")]
 pub mod mock;
 mod network;
+mod offline;
 pub mod private_file;
 mod proposal;
 mod session;

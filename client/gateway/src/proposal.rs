@@ -26,6 +26,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use super::error::{GatewayError, Operation};
+use super::offline::{normalize_signature, not_made_by, unsigned};
 use super::session::{Session, Timeouts, request_with_timeout, unary_call};
 use super::transaction::Transaction;
 
@@ -342,38 +343,6 @@ impl Proposal {
         } else {
             Err(unsigned("proposal", "new_signed_proposal"))
         }
-    }
-}
-
-/// The error for a message sent without a signature.
-pub(crate) fn unsigned(what: &str, constructor: &str) -> GatewayError {
-    GatewayError::InvalidRequest(format!(
-        "the {what} is not signed (the gateway has no signer); sign its digest and pass it with its bytes to Gateway::{constructor}"
-    ))
-}
-
-/// The error maker for bytes that do not decode as the `what` that
-/// `made_by` serializes.
-pub(crate) fn not_made_by(
-    what: &'static str,
-    made_by: &'static str,
-) -> impl Fn(String) -> GatewayError {
-    move |reason| {
-        GatewayError::InvalidRequest(format!(
-            "the {what} bytes are not a {what} made by {made_by} ({reason})"
-        ))
-    }
-}
-
-/// A DER ECDSA P-256 signature with `S` made low (Fabric refuses high
-/// `S`); anything else is passed on unchanged for the gateway to judge.
-pub(crate) fn normalize_signature(signature: Vec<u8>) -> Vec<u8> {
-    match p256::ecdsa::Signature::from_der(&signature) {
-        Ok(parsed) => match parsed.normalize_s() {
-            Some(low) => low.to_der().as_bytes().to_vec(),
-            None => signature,
-        },
-        Err(_) => signature,
     }
 }
 

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::commit::Commit;
 use super::error::{GatewayError, Operation};
-use super::proposal::{normalize_signature, not_made_by, unsigned};
+use super::offline::{normalize_signature, not_made_by, unsigned};
 use super::session::{Session, Timeouts, request_with_timeout, unary_call};
 
 /// An endorsed transaction, ready to submit once signed.
