@@ -246,11 +246,15 @@ impl From<GatewayError> for CliError {
         match &e {
             GatewayError::Connect(ConnectError::Unreachable { .. })
             | GatewayError::Timeout { .. } => Self::new(ExitStatus::Unreachable, e.to_string()),
-            GatewayError::Connect(_) | GatewayError::Identity(_) => Self::usage(format!(
+            GatewayError::Connect(_) => Self::usage(format!(
                 "{e}; check the wallet's identity and the network profile"
             )),
-            GatewayError::Commit { .. } => Self::new(ExitStatus::Rejected, e.to_string()),
-            GatewayError::Rpc(rpc) => {
+            GatewayError::Commit(_) => Self::new(ExitStatus::Rejected, e.to_string()),
+            GatewayError::Evaluate(rpc)
+            | GatewayError::Endorse(rpc)
+            | GatewayError::Submit(rpc)
+            | GatewayError::CommitStatus(rpc)
+            | GatewayError::ChaincodeEvents(rpc) => {
                 use tonic::Code;
                 match rpc.code() {
                     Code::Unavailable | Code::DeadlineExceeded => Self::new(
@@ -370,12 +374,7 @@ mod tests {
                 6,
             ),
             (
-                GatewayError::Commit {
-                    transaction_id: "tx".into(),
-                    code: 11,
-                    block_number: 3,
-                }
-                .into(),
+                GatewayError::from(fabric_gateway::CommitError::new("tx", 11, 3)).into(),
                 5,
             ),
         ];

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use fabric_protos::orderer::{SeekNextCommit, SeekPosition, SeekSpecified, seek_position};
 use serde::{Deserialize, Serialize};
 
-use super::events::ChaincodeEvent;
+use super::event::ChaincodeEvent;
 use crate::private_file::write_private_file;
 
 /// The position after the last handled event.

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use super::client::{Session, Timeouts};
+use super::commit::Commit;
 use super::error::GatewayError;
 use super::proposal::ProposalBuilder;
+use super::session::{Session, Timeouts};
 
 /// The outcome of a transaction that was endorsed, ordered and committed as
 /// valid.
@@ -26,6 +27,7 @@ pub struct Contract {
     timeouts: Timeouts,
     channel_name: String,
     chaincode_name: String,
+    contract_name: Option<String>,
 }
 
 impl Contract {
@@ -34,17 +36,15 @@ impl Contract {
         timeouts: Timeouts,
         channel_name: String,
         chaincode_name: String,
+        contract_name: Option<String>,
     ) -> Self {
         Self {
             session,
             timeouts,
             channel_name,
             chaincode_name,
+            contract_name: contract_name.filter(|name| !name.is_empty()),
         }
-    }
-
-    pub(crate) fn session(&self) -> &Arc<Session> {
-        &self.session
     }
 
     /// The channel the chaincode is deployed on.
@@ -55,6 +55,22 @@ impl Contract {
     /// The chaincode name.
     pub fn chaincode_name(&self) -> &str {
         &self.chaincode_name
+    }
+
+    /// The contract (within the chaincode) whose transactions are invoked,
+    /// if one was named; see
+    /// [`Network::contract_with_name`](super::Network::contract_with_name).
+    pub fn contract_name(&self) -> Option<&str> {
+        self.contract_name.as_deref()
+    }
+
+    /// The transaction name sent to the chaincode: `contract:function` when
+    /// the contract is named, otherwise `function`.
+    pub fn qualified_name(&self, function: &str) -> String {
+        match &self.contract_name {
+            Some(contract) => format!("{contract}:{function}"),
+            None => function.to_owned(),
+        }
     }
 
     /// This contract with other timeouts for the calls made through it.
@@ -72,7 +88,13 @@ impl Contract {
     /// transient data or endorsing organisations, and the step-by-step
     /// endorse → submit → commit status flow.
     pub fn new_proposal(&self, function: impl Into<String>) -> ProposalBuilder {
-        ProposalBuilder::new(self.clone(), function.into())
+        ProposalBuilder::new(
+            self.session.clone(),
+            self.timeouts,
+            self.channel_name.clone(),
+            self.chaincode_name.clone(),
+            self.qualified_name(&function.into()),
+        )
     }
 
     /// Runs `function(args)` on a peer without committing anything and
@@ -85,6 +107,25 @@ impl Contract {
             .await
     }
 
+    /// Endorses and submits `function(args)` without waiting for the
+    /// commit: returns what the function returned and the [`Commit`] whose
+    /// [`status`](Commit::status) waits for the validation result (the
+    /// official SDKs' `SubmitAsync`).
+    pub async fn submit_async(
+        &self,
+        function: &str,
+        args: &[&[u8]],
+    ) -> Result<(Vec<u8>, Commit), GatewayError> {
+        let transaction = self
+            .new_proposal(function)
+            .arguments(args)
+            .build()?
+            .endorse()
+            .await?;
+        let commit = transaction.submit().await?;
+        Ok((transaction.result().to_vec(), commit))
+    }
+
     /// Endorses, submits and waits for the commit of `function(args)`.
     /// A transaction validated as invalid is a [`GatewayError::Commit`]
     /// naming its validation code.
@@ -93,14 +134,8 @@ impl Contract {
         function: &str,
         args: &[&[u8]],
     ) -> Result<SubmitResult, GatewayError> {
-        let transaction = self
-            .new_proposal(function)
-            .arguments(args)
-            .build()?
-            .endorse()
-            .await?;
-        let payload = transaction.result().to_vec();
-        let status = transaction.submit().await?.status().await?.ensure_valid()?;
+        let (payload, commit) = self.submit_async(function, args).await?;
+        let status = commit.status().await?.ensure_valid()?;
         Ok(SubmitResult {
             payload,
             tx_id: status.tx_id,
@@ -114,6 +149,7 @@ impl std::fmt::Debug for Contract {
         f.debug_struct("Contract")
             .field("channel_name", &self.channel_name)
             .field("chaincode_name", &self.chaincode_name)
+            .field("contract_name", &self.contract_name)
             .finish_non_exhaustive()
     }
 }

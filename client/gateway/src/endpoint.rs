@@ -1,45 +1,11 @@
 //! The gRPC connection to a gateway peer.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use tonic::transport::{Channel, Endpoint};
 
+use super::error::ConnectError;
 use super::tls::TlsSettings;
-
-/// Why a connection to a peer could not be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The address is not a `host:port` or `http(s)://host:port` URL.
-    #[error("{address:?} is not a peer address ({reason}); use host:port, e.g. localhost:7051")]
-    InvalidAddress {
-        /// The address as given.
-        address: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The TLS settings are unusable.
-    #[error("invalid TLS settings: {0}")]
-    Tls(String),
-    /// A TLS file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The peer could not be reached or the TLS handshake failed.
-    #[error(
-        "cannot connect to the gateway peer at {address}: {reason}; check that the peer is running and the address and TLS settings are right"
-    )]
-    Unreachable {
-        /// The address dialled.
-        address: String,
-        /// The transport's error, with its causes.
-        reason: String,
-    },
-}
 
 /// Where and how to reach a gateway peer.
 #[derive(Debug, Clone)]

@@ -5,7 +5,20 @@
 //! (one per endorsing peer or ordering node that failed, carried as a
 //! `google.rpc.Status` in the `grpc-status-details-bin` trailer). A
 //! transaction that reached the ledger but was marked invalid is a
-//! [`GatewayError::Commit`] naming its `protos.TxValidationCode`.
+//! [`GatewayError::Commit`] carrying its [`TxValidationCode`].
+//!
+//! Each step of a transaction fails with its own variant, as the official
+//! SDKs' `EndorseError`, `SubmitError`, `CommitStatusError` and
+//! `CommitError` do: [`GatewayError::Evaluate`], [`GatewayError::Endorse`],
+//! [`GatewayError::Submit`], [`GatewayError::CommitStatus`] (the call
+//! failed; an [`RpcError`] with the transaction id and the per-endpoint
+//! [`ErrorDetail`]s) and [`GatewayError::Commit`] (the transaction was
+//! committed as invalid; a [`CommitError`]).
+//!
+//! This module imports nothing from the rest of the crate but [`SignError`],
+//! so every other module can depend on it without a cycle.
+
+use std::path::PathBuf;
 
 use std::fmt;
 use std::time::Duration;
@@ -14,9 +27,6 @@ use fabric_protos::gateway::ErrorDetail;
 use fabric_protos::protos::TxValidationCode;
 use prost::Message;
 
-use super::checkpoint::CheckpointError;
-use super::endpoint::ConnectError;
-use super::identity::IdentityError;
 use super::signer::SignError;
 
 /// The gateway call that failed.
@@ -121,13 +131,131 @@ impl fmt::Display for RpcError {
 
 impl std::error::Error for RpcError {}
 
-/// Everything that can go wrong in the gateway client.
+/// A transaction that was ordered into a block but validated as invalid,
+/// so it changed nothing on the ledger (the official SDKs' `CommitError`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitError {
+    transaction_id: String,
+    code: TxValidationCode,
+    raw_code: i32,
+    block_number: u64,
+}
+
+impl CommitError {
+    /// The error for transaction `transaction_id`, recorded in block
+    /// `block_number` with the `protos.TxValidationCode` value `raw_code`.
+    pub fn new(transaction_id: impl Into<String>, raw_code: i32, block_number: u64) -> Self {
+        Self {
+            transaction_id: transaction_id.into(),
+            code: validation_code(raw_code),
+            raw_code,
+            block_number,
+        }
+    }
+
+    /// The transaction id.
+    pub fn transaction_id(&self) -> &str {
+        &self.transaction_id
+    }
+
+    /// The validation code; a value this client does not know is
+    /// [`TxValidationCode::InvalidOtherReason`] (see [`Self::raw_code`]).
+    pub fn code(&self) -> TxValidationCode {
+        self.code
+    }
+
+    /// The validation code as the gateway sent it.
+    pub fn raw_code(&self) -> i32 {
+        self.raw_code
+    }
+
+    /// The validation code's name, e.g. `MVCC_READ_CONFLICT`.
+    pub fn code_name(&self) -> String {
+        validation_code_name(self.raw_code)
+    }
+
+    /// The block the transaction was recorded in.
+    pub fn block_number(&self) -> u64 {
+        self.block_number
+    }
+}
+
+impl fmt::Display for CommitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "transaction {} was committed in block {} as invalid with validation code {} ({}), so the ledger is unchanged; re-run the transaction",
+            self.transaction_id,
+            self.block_number,
+            self.code_name(),
+            self.raw_code
+        )
+    }
+}
+
+impl std::error::Error for CommitError {}
+
+/// Why a connection to a peer could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The address is not a `host:port` or `http(s)://host:port` URL.
+    #[error("{address:?} is not a peer address ({reason}); use host:port, e.g. localhost:7051")]
+    InvalidAddress {
+        /// The address as given.
+        address: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The TLS settings are unusable.
+    #[error("invalid TLS settings: {0}")]
+    Tls(String),
+    /// A TLS file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The peer could not be reached or the TLS handshake failed.
+    #[error(
+        "cannot connect to the gateway peer at {address}: {reason}; check that the peer is running and the address and TLS settings are right"
+    )]
+    Unreachable {
+        /// The address dialled.
+        address: String,
+        /// The transport's error, with its causes.
+        reason: String,
+    },
+}
+
+/// Everything that can go wrong in a gateway call. Each step of a
+/// transaction fails with its own variant.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GatewayError {
-    /// The gateway answered a call with an error status.
+    /// `Evaluate` failed: the query could not be run.
     #[error("{0}")]
-    Rpc(Box<RpcError>),
+    Evaluate(Box<RpcError>),
+    /// `Endorse` failed: not enough endorsements (e.g. the chaincode
+    /// returned an error); nothing was sent to the orderers.
+    #[error("{0}")]
+    Endorse(Box<RpcError>),
+    /// `Submit` failed: the orderers did not accept the endorsed
+    /// transaction.
+    #[error("{0}")]
+    Submit(Box<RpcError>),
+    /// `CommitStatus` failed: the transaction was submitted but its
+    /// validation result could not be read (it may still commit).
+    #[error("{0}")]
+    CommitStatus(Box<RpcError>),
+    /// `ChaincodeEvents` failed or its stream broke.
+    #[error("{0}")]
+    ChaincodeEvents(Box<RpcError>),
+    /// The transaction was committed as invalid, so it changed nothing on
+    /// the ledger.
+    #[error("{0}")]
+    Commit(Box<CommitError>),
     /// A call did not complete within its timeout.
     #[error(
         "the gateway's {operation} call{} did not answer within {timeout:?}; check that the peer is up and reachable, or raise the timeout",
@@ -141,20 +269,6 @@ pub enum GatewayError {
         /// The timeout that elapsed.
         timeout: Duration,
     },
-    /// The transaction was ordered into a block but validated as invalid, so
-    /// it changed nothing on the ledger.
-    #[error(
-        "transaction {transaction_id} was committed in block {block_number} as invalid with validation code {} ({code}), so the ledger is unchanged; re-run the transaction",
-        validation_code_name(*.code)
-    )]
-    Commit {
-        /// The transaction id.
-        transaction_id: String,
-        /// The `protos.TxValidationCode` value.
-        code: i32,
-        /// The block the transaction was recorded in.
-        block_number: u64,
-    },
     /// The gateway answered with a message this client cannot read.
     #[error("the gateway returned a malformed {what}: {reason}")]
     MalformedResponse {
@@ -166,27 +280,60 @@ pub enum GatewayError {
     /// A request could not be built from the caller's input.
     #[error("{0}")]
     InvalidRequest(String),
-    /// Loading the client identity failed.
-    #[error(transparent)]
-    Identity(#[from] IdentityError),
     /// Signing failed.
     #[error(transparent)]
     Sign(#[from] SignError),
     /// Connecting to the gateway peer failed.
     #[error(transparent)]
     Connect(#[from] ConnectError),
-    /// Reading or saving an event checkpoint failed.
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
 }
 
 impl GatewayError {
-    /// The gRPC failure, if this error is one.
+    /// The failed gRPC call, if this error is one (any of the step
+    /// variants but [`GatewayError::Commit`]).
     pub fn rpc(&self) -> Option<&RpcError> {
         match self {
-            GatewayError::Rpc(rpc) => Some(rpc),
+            GatewayError::Evaluate(rpc)
+            | GatewayError::Endorse(rpc)
+            | GatewayError::Submit(rpc)
+            | GatewayError::CommitStatus(rpc)
+            | GatewayError::ChaincodeEvents(rpc) => Some(rpc),
             _ => None,
         }
+    }
+
+    /// The invalid transaction, if this error is a [`GatewayError::Commit`].
+    pub fn commit(&self) -> Option<&CommitError> {
+        match self {
+            GatewayError::Commit(commit) => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// The step that failed, if the error comes from a gateway call (an
+    /// invalid commit counts as [`Operation::CommitStatus`], the call that
+    /// reported it).
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            GatewayError::Commit(_) => Some(Operation::CommitStatus),
+            GatewayError::Timeout { operation, .. } => Some(*operation),
+            other => other.rpc().map(RpcError::operation),
+        }
+    }
+
+    /// The transaction the failed call was about, where known.
+    pub fn transaction_id(&self) -> Option<&str> {
+        match self {
+            GatewayError::Commit(commit) => Some(commit.transaction_id()),
+            GatewayError::Timeout { transaction_id, .. } => transaction_id.as_deref(),
+            other => other.rpc().and_then(RpcError::transaction_id),
+        }
+    }
+
+    /// The per-endpoint errors the gateway attached (empty when there are
+    /// none or the error is not a gateway call's).
+    pub fn details(&self) -> &[ErrorDetail] {
+        self.rpc().map(RpcError::details).unwrap_or_default()
     }
 
     /// Whether the call failed because the connection to the gateway broke
@@ -194,25 +341,37 @@ impl GatewayError {
     /// is worth repeating once the peer is back.
     pub fn is_connection_failure(&self) -> bool {
         match self {
-            GatewayError::Rpc(rpc) => is_connection_failure(rpc.code(), rpc.message()),
             GatewayError::Connect(_) => true,
-            _ => false,
+            other => other
+                .rpc()
+                .is_some_and(|rpc| is_connection_failure(rpc.code(), rpc.message())),
         }
     }
 
     /// The validation code name of an invalid transaction (e.g.
     /// `MVCC_READ_CONFLICT`), if this error is a [`GatewayError::Commit`].
     pub fn validation_code_name(&self) -> Option<String> {
-        match self {
-            GatewayError::Commit { code, .. } => Some(validation_code_name(*code)),
-            _ => None,
-        }
+        self.commit().map(CommitError::code_name)
     }
 }
 
 impl From<RpcError> for GatewayError {
+    /// The step variant of the call that failed.
     fn from(error: RpcError) -> Self {
-        GatewayError::Rpc(Box::new(error))
+        let error = Box::new(error);
+        match error.operation() {
+            Operation::Evaluate => GatewayError::Evaluate(error),
+            Operation::Endorse => GatewayError::Endorse(error),
+            Operation::Submit => GatewayError::Submit(error),
+            Operation::CommitStatus => GatewayError::CommitStatus(error),
+            Operation::ChaincodeEvents => GatewayError::ChaincodeEvents(error),
+        }
+    }
+}
+
+impl From<CommitError> for GatewayError {
+    fn from(error: CommitError) -> Self {
+        GatewayError::Commit(Box::new(error))
     }
 }
 
@@ -232,6 +391,12 @@ fn tx_suffix(transaction_id: &Option<String>) -> String {
         .as_ref()
         .map(|tx| format!(" for transaction {tx}"))
         .unwrap_or_default()
+}
+
+/// The [`TxValidationCode`] of a raw value; a value this client does not
+/// know is [`TxValidationCode::InvalidOtherReason`].
+pub fn validation_code(code: i32) -> TxValidationCode {
+    TxValidationCode::try_from(code).unwrap_or(TxValidationCode::InvalidOtherReason)
 }
 
 /// The name of a `protos.TxValidationCode` value as Fabric spells it (e.g.

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::checkpoint::StartPosition;
-use super::client::{Session, Timeouts};
 use super::contract::Contract;
 use super::error::GatewayError;
 use super::events::ChaincodeEventStream;
+use super::session::{Session, Timeouts};
 
 /// A Fabric channel, from which contracts and event streams are obtained.
 #[derive(Clone)]
@@ -37,6 +37,25 @@ impl Network {
             self.timeouts,
             self.name.clone(),
             chaincode_name.into(),
+            None,
+        )
+    }
+
+    /// The contract `contract_name` within the chaincode `chaincode_name`
+    /// (a chaincode may hold several contracts): transaction names are sent
+    /// as `contract_name:function`, as the official SDKs'
+    /// `GetContractWithName` does.
+    pub fn contract_with_name(
+        &self,
+        chaincode_name: impl Into<String>,
+        contract_name: impl Into<String>,
+    ) -> Contract {
+        Contract::new(
+            self.session.clone(),
+            self.timeouts,
+            self.name.clone(),
+            chaincode_name.into(),
+            Some(contract_name.into()),
         )
     }
 

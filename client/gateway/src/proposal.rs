@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use fabric_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
-use fabric_protos::gateway::{EndorseRequest, EvaluateRequest};
+use fabric_protos::gateway::{EndorseRequest, EvaluateRequest, ProposedTransaction};
 use fabric_protos::protos::{
     ChaincodeHeaderExtension, ChaincodeId, ChaincodeInput, ChaincodeInvocationSpec,
     ChaincodeProposalPayload, ChaincodeSpec, Proposal as ProposalMessage, SignedProposal,
@@ -25,9 +25,9 @@ use prost::Message;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
-use super::client::{Session, Timeouts, request_with_timeout, unary_call};
-use super::contract::Contract;
 use super::error::{GatewayError, Operation};
+use super::offline::{normalize_signature, not_made_by, unsigned};
+use super::session::{Session, Timeouts, request_with_timeout, unary_call};
 use super::transaction::Transaction;
 
 /// The length of the random nonce in a signature header.
@@ -37,7 +37,10 @@ pub const NONCE_LENGTH: usize = 24;
 /// [`Contract::new_proposal`](super::Contract::new_proposal).
 #[must_use = "a proposal builder does nothing until `build` is called"]
 pub struct ProposalBuilder {
-    contract: Contract,
+    session: Arc<Session>,
+    timeouts: Timeouts,
+    channel_name: String,
+    chaincode_name: String,
     function: String,
     args: Vec<Vec<u8>>,
     transient: HashMap<String, Vec<u8>>,
@@ -45,9 +48,20 @@ pub struct ProposalBuilder {
 }
 
 impl ProposalBuilder {
-    pub(crate) fn new(contract: Contract, function: String) -> Self {
+    /// A builder for `function` (already qualified with the contract name,
+    /// if any) of `chaincode_name` on `channel_name`.
+    pub(crate) fn new(
+        session: Arc<Session>,
+        timeouts: Timeouts,
+        channel_name: String,
+        chaincode_name: String,
+        function: String,
+    ) -> Self {
         Self {
-            contract,
+            session,
+            timeouts,
+            channel_name,
+            chaincode_name,
             function,
             args: Vec::new(),
             transient: HashMap::new(),
@@ -86,10 +100,13 @@ impl ProposalBuilder {
         self
     }
 
-    /// Builds and signs the proposal.
+    /// Builds the proposal and signs it, unless the gateway has no signer:
+    /// then sign [`Proposal::digest`] offline and pass the signature with
+    /// [`Proposal::bytes`] to
+    /// [`Gateway::new_signed_proposal`](super::Gateway::new_signed_proposal).
     pub fn build(self) -> Result<Proposal, GatewayError> {
-        let channel_name = self.contract.channel_name().to_owned();
-        let chaincode_name = self.contract.chaincode_name().to_owned();
+        let channel_name = self.channel_name;
+        let chaincode_name = self.chaincode_name;
         for (value, what) in [
             (&channel_name, "channel name"),
             (&chaincode_name, "chaincode name"),
@@ -101,7 +118,7 @@ impl ProposalBuilder {
                 )));
             }
         }
-        let session = self.contract.session();
+        let session = self.session;
         let identity = session.identity();
         let nonce = new_nonce();
         let tx_id = transaction_id(&nonce, identity.creator());
@@ -156,11 +173,13 @@ impl ProposalBuilder {
             extension: Vec::new(),
         }
         .encode_to_vec();
-        let signature = session.sign(&proposal_bytes)?;
+        let signature = session
+            .sign_if_possible(&proposal_bytes)?
+            .unwrap_or_default();
 
         Ok(Proposal {
-            session: session.clone(),
-            timeouts: self.contract.timeouts(),
+            session,
+            timeouts: self.timeouts,
             channel_name,
             tx_id,
             signed_proposal: SignedProposal {
@@ -172,7 +191,7 @@ impl ProposalBuilder {
     }
 }
 
-/// A signed transaction proposal, ready to be evaluated or endorsed.
+/// A transaction proposal, ready to be evaluated or endorsed once signed.
 #[derive(Clone)]
 pub struct Proposal {
     session: Arc<Session>,
@@ -184,6 +203,69 @@ pub struct Proposal {
 }
 
 impl Proposal {
+    /// A proposal from the bytes of [`Proposal::bytes`] (made by this or
+    /// another process) with `signature` over [`Proposal::digest`].
+    pub(crate) fn from_bytes(
+        session: Arc<Session>,
+        timeouts: Timeouts,
+        bytes: &[u8],
+        signature: Vec<u8>,
+    ) -> Result<Self, GatewayError> {
+        let invalid = not_made_by("proposal", "Proposal::bytes");
+        let proposed = ProposedTransaction::decode(bytes).map_err(|e| invalid(e.to_string()))?;
+        let signed = proposed
+            .proposal
+            .ok_or_else(|| invalid("they hold no signed proposal".to_owned()))?;
+        let proposal = ProposalMessage::decode(signed.proposal_bytes.as_slice())
+            .map_err(|e| invalid(format!("proposal: {e}")))?;
+        let header = Header::decode(proposal.header.as_slice())
+            .map_err(|e| invalid(format!("header: {e}")))?;
+        let channel_header = ChannelHeader::decode(header.channel_header.as_slice())
+            .map_err(|e| invalid(format!("channel header: {e}")))?;
+        if channel_header.tx_id != proposed.transaction_id {
+            return Err(invalid(format!(
+                "the proposal is for transaction {} instead of {}",
+                channel_header.tx_id, proposed.transaction_id
+            )));
+        }
+        Ok(Self {
+            session,
+            timeouts,
+            channel_name: channel_header.channel_id,
+            tx_id: proposed.transaction_id,
+            signed_proposal: SignedProposal {
+                proposal_bytes: signed.proposal_bytes,
+                signature: normalize_signature(signature),
+            },
+            endorsing_organizations: proposed.endorsing_organizations,
+        })
+    }
+
+    /// The proposal serialized as a `gateway.ProposedTransaction` (the
+    /// transaction id, the proposal and the endorsing organisations), to
+    /// be signed offline and passed to
+    /// [`Gateway::new_signed_proposal`](super::Gateway::new_signed_proposal),
+    /// possibly in another process.
+    pub fn bytes(&self) -> Vec<u8> {
+        ProposedTransaction {
+            transaction_id: self.tx_id.clone(),
+            proposal: Some(self.signed_proposal.clone()),
+            endorsing_organizations: self.endorsing_organizations.clone(),
+        }
+        .encode_to_vec()
+    }
+
+    /// The SHA-256 digest to sign: [`Signer::sign_digest`](super::Signer::sign_digest)
+    /// of it is the proposal's signature.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(&self.signed_proposal.proposal_bytes).into()
+    }
+
+    /// Whether the proposal carries a signature.
+    pub fn is_signed(&self) -> bool {
+        !self.signed_proposal.signature.is_empty()
+    }
+
     /// The transaction id.
     pub fn transaction_id(&self) -> &str {
         &self.tx_id
@@ -207,6 +289,7 @@ impl Proposal {
     /// Runs the transaction function on a peer without committing it and
     /// returns its result.
     pub async fn evaluate(&self) -> Result<Vec<u8>, GatewayError> {
+        self.ensure_signed()?;
         let request = EvaluateRequest {
             transaction_id: self.tx_id.clone(),
             channel_id: self.channel_name.clone(),
@@ -227,6 +310,7 @@ impl Proposal {
     /// Collects endorsements; the result is the prepared transaction, signed
     /// and ready to submit.
     pub async fn endorse(&self) -> Result<Transaction, GatewayError> {
+        self.ensure_signed()?;
         let request = EndorseRequest {
             transaction_id: self.tx_id.clone(),
             channel_id: self.channel_name.clone(),
@@ -249,6 +333,16 @@ impl Proposal {
                     reason: "it carries no prepared transaction".to_owned(),
                 })?;
         Transaction::new(self.session.clone(), self.timeouts, &self.tx_id, envelope)
+    }
+}
+
+impl Proposal {
+    fn ensure_signed(&self) -> Result<(), GatewayError> {
+        if self.is_signed() {
+            Ok(())
+        } else {
+            Err(unsigned("proposal", "new_signed_proposal"))
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::endpoint::ConnectError;
+use super::error::ConnectError;
 
 /// How to secure the connection to a peer.
 #[derive(Clone)]

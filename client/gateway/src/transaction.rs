@@ -10,12 +10,14 @@ use fabric_protos::protos::{
     ChaincodeAction, ChaincodeActionPayload, ProposalResponsePayload, Transaction as TxMessage,
 };
 use prost::Message;
+use sha2::{Digest, Sha256};
 
-use super::client::{Session, Timeouts, request_with_timeout, unary_call};
 use super::commit::Commit;
 use super::error::{GatewayError, Operation};
+use super::offline::{normalize_signature, not_made_by, unsigned};
+use super::session::{Session, Timeouts, request_with_timeout, unary_call};
 
-/// An endorsed transaction, signed and ready to submit.
+/// An endorsed transaction, ready to submit once signed.
 #[derive(Clone)]
 pub struct Transaction {
     session: Arc<Session>,
@@ -28,7 +30,8 @@ pub struct Transaction {
 
 impl Transaction {
     /// Checks the prepared envelope against the expected transaction id,
-    /// reads the transaction function's result from it, and signs it.
+    /// reads the transaction function's result from it, and signs it if
+    /// the session has a signer.
     pub(crate) fn new(
         session: Arc<Session>,
         timeouts: Timeouts,
@@ -42,7 +45,9 @@ impl Transaction {
                 parsed.tx_id
             )));
         }
-        envelope.signature = session.sign(&envelope.payload)?;
+        envelope.signature = session
+            .sign_if_possible(&envelope.payload)?
+            .unwrap_or_default();
         Ok(Self {
             session,
             timeouts,
@@ -51,6 +56,60 @@ impl Transaction {
             envelope,
             result: parsed.result,
         })
+    }
+
+    /// A transaction from the bytes of [`Transaction::bytes`] with
+    /// `signature` over [`Transaction::digest`].
+    pub(crate) fn from_bytes(
+        session: Arc<Session>,
+        timeouts: Timeouts,
+        bytes: &[u8],
+        signature: Vec<u8>,
+    ) -> Result<Self, GatewayError> {
+        let invalid = not_made_by("transaction", "Transaction::bytes");
+        let prepared = PreparedTransaction::decode(bytes).map_err(|e| invalid(e.to_string()))?;
+        let envelope = prepared
+            .envelope
+            .ok_or_else(|| invalid("they hold no envelope".to_owned()))?;
+        let parsed = parse_envelope(&envelope).map_err(|error| match error {
+            GatewayError::MalformedResponse { reason, .. } => invalid(reason),
+            other => other,
+        })?;
+        if parsed.tx_id != prepared.transaction_id {
+            return Err(invalid(format!(
+                "the envelope is for transaction {} instead of {}",
+                parsed.tx_id, prepared.transaction_id
+            )));
+        }
+        Ok(Self {
+            session,
+            timeouts,
+            channel_name: parsed.channel_name,
+            tx_id: prepared.transaction_id,
+            envelope: Envelope {
+                payload: envelope.payload,
+                signature: normalize_signature(signature),
+            },
+            result: parsed.result,
+        })
+    }
+
+    /// The transaction serialized as a `gateway.PreparedTransaction`, to be
+    /// signed offline and passed to
+    /// [`Gateway::new_signed_transaction`](super::Gateway::new_signed_transaction),
+    /// possibly in another process.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.to_prepared().encode_to_vec()
+    }
+
+    /// The SHA-256 digest to sign (of the envelope payload).
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(&self.envelope.payload).into()
+    }
+
+    /// Whether the envelope carries a signature.
+    pub fn is_signed(&self) -> bool {
+        !self.envelope.signature.is_empty()
     }
 
     /// What the transaction function returned when it was endorsed.
@@ -82,8 +141,12 @@ impl Transaction {
     }
 
     /// Sends the transaction to the orderers. The returned [`Commit`] waits
-    /// for its validation result.
+    /// for its validation result (without a signer on the gateway, sign
+    /// the commit offline first: [`Commit::bytes`]).
     pub async fn submit(&self) -> Result<Commit, GatewayError> {
+        if !self.is_signed() {
+            return Err(unsigned("transaction", "new_signed_transaction"));
+        }
         let commit = Commit::new(
             self.session.clone(),
             self.timeouts,

@@ -13,7 +13,7 @@ fn event(block_number: u64, tx_id: &str) -> ChaincodeEvent {
     ChaincodeEvent {
         block_number,
         tx_id: tx_id.into(),
-        chaincode_name: "medchain".into(),
+        chaincode_name: "basic".into(),
         event_name: "stored".into(),
         payload: vec![1],
     }

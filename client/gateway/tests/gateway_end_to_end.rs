@@ -3,21 +3,19 @@
 //! transaction id rule the way Fabric does.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::time::Duration;
 
+use fabric_gateway::mock::chaincode::endorsement_failure;
+use fabric_gateway::mock::pki::TestCa;
+use fabric_gateway::mock::{Org, connected};
 use fabric_gateway::{Credentials, Gateway, GatewayError, Operation, PeerEndpoint, Timeouts};
-use gateway_support::mock_chaincode::endorsement_failure;
-use gateway_support::pki::TestCa;
-use gateway_support::{Org, connected};
 use tonic::Code;
 
 #[tokio::test]
 async fn submit_then_evaluate() {
     let org = Org::new();
     let (gateway, _mock) = connected(&org).await;
-    let contract = gateway.network("medchain").contract("medchain");
+    let contract = gateway.network("mychannel").contract("basic");
 
     let first = contract.submit("put", &[b"k1", b"v1"]).await.unwrap();
     assert_eq!(first.payload, b"v1");
@@ -36,7 +34,7 @@ async fn submit_then_evaluate() {
 async fn step_by_step_endorse_submit_status() {
     let org = Org::new();
     let (gateway, mock) = connected(&org).await;
-    let contract = gateway.network("medchain").contract("medchain");
+    let contract = gateway.network("mychannel").contract("basic");
 
     let proposal = contract
         .new_proposal("put")
@@ -66,23 +64,19 @@ async fn step_by_step_endorse_submit_status() {
 async fn invalid_transactions_name_their_validation_code() {
     let org = Org::new();
     let (gateway, _mock) = connected(&org).await;
-    let contract = gateway.network("medchain").contract("medchain");
+    let contract = gateway.network("mychannel").contract("basic");
 
     for (function, name, code) in [
         ("conflict", "MVCC_READ_CONFLICT", 11),
         ("policy", "ENDORSEMENT_POLICY_FAILURE", 10),
     ] {
         let error = contract.submit(function, &[]).await.unwrap_err();
-        let GatewayError::Commit {
-            code: got,
-            ref transaction_id,
-            ..
-        } = error
-        else {
+        let GatewayError::Commit(ref commit) = error else {
             panic!("expected a commit error, got {error}");
         };
-        assert_eq!(got, code);
-        assert_eq!(transaction_id.len(), 64);
+        assert_eq!(commit.raw_code(), code);
+        assert_eq!(commit.code() as i32, code);
+        assert_eq!(commit.transaction_id().len(), 64);
         assert!(error.to_string().contains(name), "{error}");
     }
 
@@ -108,7 +102,7 @@ async fn invalid_transactions_name_their_validation_code() {
 async fn endorsement_failures_carry_the_per_peer_details() {
     let org = Org::new();
     let (gateway, _mock) = connected(&org).await;
-    let contract = gateway.network("medchain").contract("medchain");
+    let contract = gateway.network("mychannel").contract("basic");
 
     let error = contract.submit("fail", &[]).await.unwrap_err();
     let rpc = error.rpc().expect("an rpc error");
@@ -138,7 +132,7 @@ async fn endorsement_failures_carry_the_per_peer_details() {
 async fn transient_data_and_endorsing_organizations_reach_the_gateway() {
     let org = Org::new();
     let (gateway, mock) = connected(&org).await;
-    let contract = gateway.network("medchain").contract("medchain");
+    let contract = gateway.network("mychannel").contract("basic");
 
     let proposal = contract
         .new_proposal("transient")
@@ -166,8 +160,8 @@ async fn a_slow_call_times_out() {
     };
     let contract = gateway
         .with_timeouts(timeouts)
-        .network("medchain")
-        .contract("medchain");
+        .network("mychannel")
+        .contract("basic");
     assert_eq!(contract.timeouts().evaluate, Duration::from_millis(200));
 
     let started = std::time::Instant::now();
@@ -194,7 +188,7 @@ async fn an_unknown_identity_is_refused() {
     let stranger_ca = TestCa::new("ca.evil.example.com");
     let stranger = stranger_ca.issue_identity("Mallory");
     let dir = tempfile::tempdir().unwrap();
-    gateway_support::pki::write_cryptogen_msp(dir.path(), "Mallory", &stranger_ca, &stranger);
+    fabric_gateway::mock::pki::write_cryptogen_msp(dir.path(), "Mallory", &stranger_ca, &stranger);
     let credentials = Credentials::from_msp_folder(dir.path(), "Org1MSP").unwrap();
     let channel = PeerEndpoint::new(address.to_string())
         .connect()
@@ -203,8 +197,8 @@ async fn an_unknown_identity_is_refused() {
     let gateway = Gateway::from_credentials(channel, credentials);
 
     let error = gateway
-        .network("medchain")
-        .contract("medchain")
+        .network("mychannel")
+        .contract("basic")
         .evaluate("whoami", &[])
         .await
         .unwrap_err();

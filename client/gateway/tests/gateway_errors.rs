@@ -2,15 +2,14 @@
 //! status, validation code names, and the one-sentence messages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::time::Duration;
 
+use fabric_gateway::mock::chaincode::{RpcStatus, endorsement_failure};
 use fabric_gateway::{
     CommitStatus, ErrorDetail, GatewayError, Operation, RpcError, error_details,
     validation_code_name,
 };
-use gateway_support::mock_chaincode::{RpcStatus, endorsement_failure};
+use fabric_protos::protos::TxValidationCode;
 use prost::Message;
 use tonic::{Code, Status};
 
@@ -116,12 +115,11 @@ fn an_invalid_commit_status_becomes_an_error_naming_the_code() {
     assert_eq!(invalid.code_name(), "MVCC_READ_CONFLICT");
     let error = invalid.ensure_valid().unwrap_err();
     assert!(matches!(
-        error,
-        GatewayError::Commit {
-            code: 11,
-            block_number: 7,
-            ..
-        }
+        &error,
+        GatewayError::Commit(commit)
+            if commit.raw_code() == 11
+                && commit.code() == TxValidationCode::MvccReadConflict
+                && commit.block_number() == 7
     ));
     assert_eq!(
         error.validation_code_name().as_deref(),

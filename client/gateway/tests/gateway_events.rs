@@ -2,17 +2,15 @@
 //! durable checkpoint.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::time::Duration;
 
+use fabric_gateway::mock::{Org, connected};
 use fabric_gateway::{
     ChaincodeEvent, ChaincodeEventStream, CheckpointStore, Contract, FileCheckpointStore,
     GatewayError, Network, PeerEndpoint, StartPosition,
 };
 use fabric_protos::orderer::{SeekPosition, SeekSpecified, seek_position};
 use futures::StreamExt;
-use gateway_support::{Org, connected};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -55,8 +53,8 @@ fn keys(events: &[ChaincodeEvent]) -> Vec<String> {
 async fn valid_transactions_events_arrive_in_ledger_order() {
     let org = Org::new();
     let (gateway, _mock) = connected(&org).await;
-    let network = gateway.network("medchain");
-    let contract = network.contract("medchain");
+    let network = gateway.network("mychannel");
+    let contract = network.contract("basic");
     let a = contract.submit("put", &[b"a", b"1"]).await.unwrap();
     let b = contract.submit("put", &[b"b", b"2"]).await.unwrap();
     // Emits an event but is invalid: its event must not be delivered.
@@ -64,7 +62,7 @@ async fn valid_transactions_events_arrive_in_ledger_order() {
     let c = contract.submit("put", &[b"c", b"3"]).await.unwrap();
 
     let mut stream = network
-        .chaincode_events("medchain", StartPosition::Block(0))
+        .chaincode_events("basic", StartPosition::Block(0))
         .unwrap();
     let mut events = Vec::new();
     for _ in 0..3 {
@@ -75,7 +73,7 @@ async fn valid_transactions_events_arrive_in_ledger_order() {
     for (event, submitted) in events.iter().zip([&a, &b, &c]) {
         assert_eq!(event.tx_id, submitted.tx_id);
         assert_eq!(event.block_number, submitted.block_number);
-        assert_eq!(event.chaincode_name, "medchain");
+        assert_eq!(event.chaincode_name, "basic");
         assert_eq!(event.event_name, "put");
     }
     assert_eq!(
@@ -86,15 +84,15 @@ async fn valid_transactions_events_arrive_in_ledger_order() {
 
 async fn resume(network: &Network, store: &FileCheckpointStore) -> ChaincodeEventStream {
     let start = StartPosition::resume(store.load().unwrap(), StartPosition::Block(0));
-    network.chaincode_events("medchain", start).unwrap()
+    network.chaincode_events("basic", start).unwrap()
 }
 
 #[tokio::test]
 async fn a_restarted_listener_resumes_inside_a_block_without_loss_or_repeat() {
     let org = Org::new();
     let (gateway, mock) = connected(&org).await;
-    let network = gateway.network("medchain");
-    let contract = network.contract("medchain");
+    let network = gateway.network("mychannel");
+    let contract = network.contract("basic");
 
     // Three transactions ordered into one block.
     mock.set_auto_cut(false);
@@ -150,8 +148,8 @@ async fn a_restarted_listener_resumes_inside_a_block_without_loss_or_repeat() {
 async fn the_checkpointed_event_is_not_repeated_even_if_the_gateway_resends_it() {
     let org = Org::new();
     let (gateway, mock) = connected(&org).await;
-    let network = gateway.network("medchain");
-    let contract = network.contract("medchain");
+    let network = gateway.network("mychannel");
+    let contract = network.contract("basic");
     for key in ["a", "b", "c"] {
         contract
             .submit("put", &[key.as_bytes(), b"v"])
@@ -177,12 +175,12 @@ async fn the_checkpointed_event_is_not_repeated_even_if_the_gateway_resends_it()
 async fn next_commit_starts_with_blocks_committed_after_the_request() {
     let org = Org::new();
     let (gateway, mock) = connected(&org).await;
-    let network = gateway.network("medchain");
-    let contract = network.contract("medchain");
+    let network = gateway.network("mychannel");
+    let contract = network.contract("basic");
     contract.submit("put", &[b"before", b"v"]).await.unwrap();
 
     let mut stream = network
-        .chaincode_events("medchain", StartPosition::NextCommit)
+        .chaincode_events("basic", StartPosition::NextCommit)
         .unwrap();
     let first = tokio::spawn(async move {
         let event = next_event(&mut stream).await;
@@ -209,8 +207,8 @@ async fn a_failed_call_is_the_streams_last_item() {
         .unwrap();
     let gateway = fabric_gateway::Gateway::from_credentials(channel, org.credentials());
     let mut stream = gateway
-        .network("medchain")
-        .chaincode_events("medchain", StartPosition::NextCommit)
+        .network("mychannel")
+        .chaincode_events("basic", StartPosition::NextCommit)
         .unwrap();
     let item = tokio::time::timeout(WAIT, stream.next())
         .await
@@ -218,7 +216,7 @@ async fn a_failed_call_is_the_streams_last_item() {
         .unwrap();
     let error = item.unwrap_err();
     assert!(
-        matches!(&error, GatewayError::Rpc(rpc) if rpc.code() == tonic::Code::Unavailable),
+        matches!(&error, GatewayError::ChaincodeEvents(rpc) if rpc.code() == tonic::Code::Unavailable),
         "{error}"
     );
     assert!(

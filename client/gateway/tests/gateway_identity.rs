@@ -1,14 +1,12 @@
 //! Loading the client identity from MSP folders and explicit files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::fs;
 
+use fabric_gateway::mock::pki::{TestCa, stray_key_pem, write_cryptogen_msp};
+use fabric_gateway::mock::protocol::verify;
 use fabric_gateway::{Credentials, Identity, IdentityError, PrivateKeySigner, sign_message};
 use fabric_protos::msp::SerializedIdentity;
-use gateway_support::pki::{TestCa, stray_key_pem, write_cryptogen_msp};
-use gateway_support::protocol::verify;
 use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::{DecodePrivateKey, LineEnding};
 use prost::Message;

@@ -2,21 +2,19 @@
 //! transaction id rule and the signature verified independently.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use fabric_gateway::mock::protocol::{decode_proposal, expected_tx_id, is_low_s, verify};
+use fabric_gateway::mock::{Org, offline_gateway};
 use fabric_gateway::{GatewayError, NONCE_LENGTH};
 use fabric_protos::common::HeaderType;
-use gateway_support::protocol::{decode_proposal, expected_tx_id, is_low_s, verify};
-use gateway_support::{Org, offline_gateway};
 use p256::ecdsa::VerifyingKey;
 
 #[tokio::test]
 async fn every_header_field_is_as_fabric_expects() {
     let org = Org::new();
     let gateway = offline_gateway(&org);
-    let contract = gateway.network("medchain").contract("records");
+    let contract = gateway.network("mychannel").contract("records");
     let proposal = contract
         .new_proposal("Store")
         .argument(b"first")
@@ -32,7 +30,7 @@ async fn every_header_field_is_as_fabric_expects() {
         HeaderType::EndorserTransaction as i32
     );
     assert_eq!(channel_header.r#type, 3);
-    assert_eq!(channel_header.channel_id, "medchain");
+    assert_eq!(channel_header.channel_id, "mychannel");
     assert_eq!(channel_header.tx_id, proposal.transaction_id());
     assert_eq!(channel_header.epoch, 0);
     let timestamp = channel_header.timestamp.unwrap();
@@ -78,7 +76,7 @@ async fn every_header_field_is_as_fabric_expects() {
 async fn the_transaction_id_is_the_hash_of_nonce_and_creator() {
     let org = Org::new();
     let contract = offline_gateway(&org)
-        .network("medchain")
+        .network("mychannel")
         .contract("records");
     let proposal = contract.new_proposal("Get").build().unwrap();
     let decoded = decode_proposal(proposal.signed_proposal()).unwrap();
@@ -100,7 +98,7 @@ async fn the_signature_covers_the_proposal_bytes_and_is_low_s() {
     let org = Org::new();
     let key = VerifyingKey::from_sec1_bytes(&org.user.public_key_sec1).unwrap();
     let contract = offline_gateway(&org)
-        .network("medchain")
+        .network("mychannel")
         .contract("records");
     for _ in 0..20 {
         let proposal = contract.new_proposal("Get").argument(b"k").build().unwrap();
@@ -118,7 +116,7 @@ async fn the_signature_covers_the_proposal_bytes_and_is_low_s() {
 async fn each_proposal_gets_a_fresh_nonce_and_transaction_id() {
     let org = Org::new();
     let contract = offline_gateway(&org)
-        .network("medchain")
+        .network("mychannel")
         .contract("records");
     let a = contract.new_proposal("Get").build().unwrap();
     let b = contract.new_proposal("Get").build().unwrap();
@@ -138,7 +136,7 @@ async fn each_proposal_gets_a_fresh_nonce_and_transaction_id() {
 async fn endorsing_organizations_are_kept() {
     let org = Org::new();
     let contract = offline_gateway(&org)
-        .network("medchain")
+        .network("mychannel")
         .contract("records");
     let proposal = contract
         .new_proposal("Store")
@@ -146,7 +144,7 @@ async fn endorsing_organizations_are_kept() {
         .build()
         .unwrap();
     assert_eq!(proposal.endorsing_organizations(), ["Org1MSP", "Org2MSP"]);
-    assert_eq!(proposal.channel_name(), "medchain");
+    assert_eq!(proposal.channel_name(), "mychannel");
 }
 
 #[tokio::test]
@@ -156,14 +154,14 @@ async fn empty_names_are_rejected_with_a_clear_message() {
     let cases = [
         (
             gateway
-                .network("medchain")
+                .network("mychannel")
                 .contract("records")
                 .new_proposal(""),
             "transaction function name",
         ),
         (
             gateway
-                .network("medchain")
+                .network("mychannel")
                 .contract(" ")
                 .new_proposal("Get"),
             "chaincode name",

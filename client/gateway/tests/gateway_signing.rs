@@ -3,11 +3,9 @@
 //! client's certificate parsing).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
+use fabric_gateway::mock::pki::TestCa;
+use fabric_gateway::mock::protocol::{is_low_s, verify};
 use fabric_gateway::{PrivateKeySigner, SignError, Signer, sign_message};
-use gateway_support::pki::TestCa;
-use gateway_support::protocol::{is_low_s, verify};
 use p256::ecdsa::signature::hazmat::PrehashSigner;
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::pkcs8::DecodePrivateKey;

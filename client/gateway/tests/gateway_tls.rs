@@ -2,15 +2,13 @@
 //! override when dialling 127.0.0.1, and mutual TLS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
 use std::fs;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use fabric_gateway::mock::Org;
+use fabric_gateway::mock::pki::{Issued, TestCa};
 use fabric_gateway::{ConnectError, Gateway, PeerEndpoint, TlsSettings};
-use gateway_support::Org;
-use gateway_support::pki::{Issued, TestCa};
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use zeroize::Zeroizing;
 
@@ -48,7 +46,7 @@ async fn serve(org: &Org, config: ServerTlsConfig) -> SocketAddr {
 async fn whoami(org: &Org, endpoint: &PeerEndpoint) -> Result<Vec<u8>, String> {
     let channel = endpoint.connect().await.map_err(|e| e.to_string())?;
     let gateway = Gateway::from_credentials(channel, org.credentials());
-    let contract = gateway.network("medchain").contract("medchain");
+    let contract = gateway.network("mychannel").contract("basic");
     contract
         .evaluate("whoami", &[])
         .await

@@ -2,8 +2,8 @@
 //! and chaincode-events requests, verified independently.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod gateway_support;
-
+use fabric_gateway::mock::protocol::{is_low_s, verify};
+use fabric_gateway::mock::{Org, offline_gateway};
 use fabric_gateway::{Checkpoint, GatewayError, StartPosition};
 use fabric_protos::common::{ChannelHeader, Envelope, Header, Payload};
 use fabric_protos::gateway::{ChaincodeEventsRequest, PreparedTransaction};
@@ -12,8 +12,6 @@ use fabric_protos::protos::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEndorsedAction, ProposalResponsePayload,
     Response, Transaction, TransactionAction,
 };
-use gateway_support::protocol::{is_low_s, verify};
-use gateway_support::{Org, offline_gateway};
 use p256::ecdsa::VerifyingKey;
 use prost::Message;
 
@@ -46,7 +44,7 @@ fn prepared(tx_id: &str, result: &[u8]) -> PreparedTransaction {
     };
     let channel_header = ChannelHeader {
         r#type: 3,
-        channel_id: "medchain".into(),
+        channel_id: "mychannel".into(),
         tx_id: tx_id.into(),
         ..ChannelHeader::default()
     };
@@ -77,7 +75,7 @@ async fn the_envelope_payload_is_signed_and_the_result_read() {
     let transaction = gateway.new_transaction(input).unwrap();
     assert_eq!(transaction.result(), b"the result");
     assert_eq!(transaction.transaction_id(), "abc123");
-    assert_eq!(transaction.channel_name(), "medchain");
+    assert_eq!(transaction.channel_name(), "mychannel");
     let envelope = transaction.envelope();
     assert_eq!(
         envelope.payload, original_payload,
@@ -126,7 +124,7 @@ async fn malformed_prepared_transactions_are_rejected() {
 
 fn events_request(position: StartPosition) -> (ChaincodeEventsRequest, Vec<u8>, Vec<u8>) {
     let org = Org::new();
-    let network = offline_gateway(&org).network("medchain");
+    let network = offline_gateway(&org).network("mychannel");
     let stream = network.chaincode_events("records", position).unwrap();
     let signed = stream.signed_request();
     let request = ChaincodeEventsRequest::decode(signed.request.as_slice()).unwrap();
@@ -149,7 +147,7 @@ fn specified(number: u64) -> Option<SeekPosition> {
 #[tokio::test]
 async fn chaincode_events_requests_are_signed_with_the_right_start() {
     let (request, certificate, _) = events_request(StartPosition::NextCommit);
-    assert_eq!(request.channel_id, "medchain");
+    assert_eq!(request.channel_id, "mychannel");
     assert_eq!(request.chaincode_id, "records");
     let identity =
         fabric_protos::msp::SerializedIdentity::decode(request.identity.as_slice()).unwrap();
@@ -180,7 +178,7 @@ async fn chaincode_events_requests_are_signed_with_the_right_start() {
 #[tokio::test]
 async fn an_events_request_needs_a_chaincode_name() {
     let org = Org::new();
-    let network = offline_gateway(&org).network("medchain");
+    let network = offline_gateway(&org).network("mychannel");
     let error = network
         .chaincode_events("", StartPosition::NextCommit)
         .unwrap_err();

@@ -6,12 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../../gateway/tests/gateway_support/mod.rs"]
-mod gateway_support;
-
+use fabric_gateway::mock::gateway::{CHAINCODE, CHANNEL, MockGateway};
+use fabric_gateway::mock::{Org, connected};
 use fabric_shim::ClientIdentity;
-use gateway_support::mock_gateway::{CHAINCODE, CHANNEL, MockGateway};
-use gateway_support::{Org, connected};
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
     CaseOpening, CaseRecords, CaseResponse, InputParameter, Registration, Role, StoredRecord,
@@ -22,6 +19,10 @@ use medchain_sdk::workflow::{CaseView, WorkflowError};
 use medchain_siff::CaseId;
 use prost::Message;
 use sha2::{Digest, Sha256};
+
+/// How the medchain contract fails on a peer that has not committed the
+/// latest block yet.
+const LAGGING_PEER: &str = "chaincode response 404, not_found: no case is stored under key 00";
 
 const FAULTY_PEER: &str = "the peer may be faulty or compromised — try another peer";
 
@@ -75,7 +76,7 @@ async fn get_refuses_content_that_does_not_hash_to_the_key() {
     let other = registration(&org.ca.issue_identity("Other").certificate_pem);
     let key = kappa(&genuine);
 
-    mock.plant_query("Get", &key, other);
+    mock.plant_answer("Get", &key, other);
     let error = ledger.get(&key).await.unwrap_err();
     assert_unverified(
         &error,
@@ -85,7 +86,7 @@ async fn get_refuses_content_that_does_not_hash_to_the_key() {
         ),
     );
 
-    mock.plant_query("Get", &key, genuine.clone());
+    mock.plant_answer("Get", &key, genuine.clone());
     let got = ledger.get(&key).await.unwrap();
     assert_eq!(got.encode_to_vec(), genuine);
 }
@@ -115,7 +116,7 @@ async fn a_case_is_refused_when_a_record_does_not_hash_to_its_key() {
             stored(substituted, kappa(&response)),
         ],
     };
-    mock.plant_query("GetCase", case.as_bytes(), records.encode_to_vec());
+    mock.plant_answer("GetCase", case.as_bytes(), records.encode_to_vec());
     let error = CaseView::load(&ledger, &case).await.unwrap_err();
     let WorkflowError::Ledger(error) = &error else {
         panic!("{error:?}");
@@ -157,7 +158,7 @@ async fn a_case_is_refused_when_its_records_belong_to_another_case() {
         ],
     ] {
         let wrong = records[records.len() - 1].key.clone();
-        mock.plant_query(
+        mock.plant_answer(
             "GetCase",
             asked_id.as_bytes(),
             CaseRecords { records }.encode_to_vec(),
@@ -190,7 +191,7 @@ async fn a_registration_must_be_the_one_of_the_participant_asked_for() {
             .unwrap(),
     );
 
-    mock.plant_query(
+    mock.plant_answer(
         "GetParticipant",
         &me.to_be_bytes(),
         registration(&other.certificate_pem),
@@ -204,10 +205,15 @@ async fn a_registration_must_be_the_one_of_the_participant_asked_for() {
     );
 
     let genuine = registration(&org.user.certificate_pem);
-    mock.plant_query("GetParticipant", &me.to_be_bytes(), genuine.clone());
+    mock.plant_answer("GetParticipant", &me.to_be_bytes(), genuine.clone());
     let got = ledger.get_participant(me).await.unwrap().unwrap();
     assert_eq!(got.encode_to_vec(), genuine);
-    // Not registered at all is still `None`.
+    // Not registered at all (the contract's `not_found`) is still `None`.
+    mock.plant_refusal(
+        "GetParticipant",
+        &other_ind.to_be_bytes(),
+        "chaincode response 404, not_found: participant is not registered",
+    );
     assert!(ledger.get_participant(other_ind).await.unwrap().is_none());
 }
 
@@ -216,13 +222,13 @@ async fn a_submission_is_retried_while_another_orgs_peer_lags_one_block_behind()
     let org = Org::new();
     let (ledger, mock) = ledger(&org).await;
     // Two endorsements fail as on a peer that has not committed the case yet.
-    mock.lag_endorsements(2);
+    mock.fail_endorsements(2, LAGGING_PEER);
     let committed = ledger.submit("put", b"k").await.unwrap();
     assert!(!committed.tx_id.is_empty());
     assert_eq!(mock.endorse_calls(), 3);
 
     // A peer that never catches up: the error is reported after the last try.
-    mock.lag_endorsements(100);
+    mock.fail_endorsements(100, LAGGING_PEER);
     let before = mock.endorse_calls();
     let err = ledger.submit("put", b"k").await.unwrap_err();
     assert!(err.to_string().contains("not_found: no case"), "{err}");
@@ -275,7 +281,7 @@ async fn a_refusal_mentioning_not_found_is_not_taken_for_not_registered() {
     let org = Org::new();
     let (ledger, mock) = ledger(&org).await;
     let ind = ledger.ind();
-    mock.plant_query_refusal(
+    mock.plant_refusal(
         "GetParticipant",
         &ind.to_be_bytes(),
         "chaincode response 400, invalid: argument: the index is not found: 7 is out of range",
@@ -291,7 +297,7 @@ async fn a_refusal_mentioning_not_found_is_not_taken_for_not_registered() {
     );
 
     // The genuine `not_found` is "not registered".
-    mock.plant_query_refusal(
+    mock.plant_refusal(
         "GetParticipant",
         &ind.to_be_bytes(),
         "chaincode response 404, not_found: participant 07 is not registered",

@@ -5,8 +5,8 @@
 use fabric_protos::protos::SignedProposal;
 use tonic::Status;
 
-use super::mock_chaincode::Checked;
-use super::mock_gateway::{CHAINCODE, CHANNEL};
+use super::chaincode::Checked;
+use super::gateway::{CHAINCODE, CHANNEL};
 use super::protocol::{decode_proposal, expected_tx_id, verify_by_creator};
 
 /// The Fabric checks on a signed proposal; returns the decoded

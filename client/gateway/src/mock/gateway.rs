@@ -22,13 +22,15 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
 use tonic::{Code, Request, Status};
 
-use super::mock_chaincode::{
+use super::chaincode::{
     Checked, Outcome, planted_key, planted_refusal_key, prepare, run_chaincode, status_with_details,
 };
-use super::mock_checks::{check_proposal, check_signature};
+use super::checks::{check_proposal, check_signature};
 
-pub const CHANNEL: &str = "medchain";
-pub const CHAINCODE: &str = "medchain";
+/// The only channel the mock gateway serves.
+pub const CHANNEL: &str = "mychannel";
+/// The only chaincode the mock gateway runs.
+pub const CHAINCODE: &str = "basic";
 
 #[derive(Clone)]
 struct Endorsed {
@@ -67,9 +69,8 @@ struct Inner {
     accepted_certificates: Vec<String>,
     auto_cut: Mutex<bool>,
     honour_after_transaction_id: Mutex<bool>,
-    lagging_endorsements: Mutex<usize>,
-    /// What a failing endorser answers (see `fail_endorsements`).
-    lagging_answer: Mutex<String>,
+    failing_endorsements: Mutex<(usize, String)>,
+    functions: Mutex<Vec<String>>,
     endorse_calls: Mutex<usize>,
 }
 
@@ -93,8 +94,8 @@ impl MockGateway {
                 accepted_certificates,
                 auto_cut: Mutex::new(true),
                 honour_after_transaction_id: Mutex::new(true),
-                lagging_endorsements: Mutex::new(0),
-                lagging_answer: Mutex::new(String::new()),
+                failing_endorsements: Mutex::new((0, String::new())),
+                functions: Mutex::new(Vec::new()),
                 endorse_calls: Mutex::new(0),
             }),
         }
@@ -110,22 +111,18 @@ impl MockGateway {
         *self.inner.honour_after_transaction_id.lock().unwrap() = honour;
     }
 
-    /// Plays another organization's peer that has not committed the latest
-    /// block yet: the next `count` endorsements fail as the medchain
-    /// contract fails on that peer (`not_found: no case …`, status 404).
-    pub fn lag_endorsements(&self, count: usize) {
-        self.fail_endorsements(
-            count,
-            "chaincode response 404, not_found: no case is stored under key 00",
-        );
+    /// Plays another organisation's peer that fails to endorse (e.g. one
+    /// that has not committed the latest block yet): the next `count`
+    /// endorsements fail with an `Aborted` status whose one error detail,
+    /// from `peer0.org2.example.com`, says `message`.
+    pub fn fail_endorsements(&self, count: usize, message: &str) {
+        *self.inner.failing_endorsements.lock().unwrap() = (count, message.to_owned());
     }
 
-    /// The next `count` endorsements fail with another organization's peer
-    /// answering `answer` (as the gateway words it, e.g. `chaincode
-    /// response 400, invalid: …`).
-    pub fn fail_endorsements(&self, count: usize, answer: &str) {
-        *self.inner.lagging_answer.lock().unwrap() = answer.to_owned();
-        *self.inner.lagging_endorsements.lock().unwrap() = count;
+    /// The transaction function names the chaincode was invoked with, in
+    /// order (as sent: `contract:function` for a named contract).
+    pub fn invoked_functions(&self) -> Vec<String> {
+        self.inner.functions.lock().unwrap().clone()
     }
 
     /// How many Endorse calls the gateway received.
@@ -153,21 +150,10 @@ impl MockGateway {
         number
     }
 
-    /// Plays a peer whose contract refuses `function(argument)` — one of
-    /// the medchain contract's queries — with `answer` (as the gateway
-    /// words it, e.g. `chaincode response 400, invalid: …`).
-    pub fn plant_query_refusal(&self, function: &str, argument: &[u8], answer: &str) {
-        self.inner
-            .ledger
-            .lock()
-            .unwrap()
-            .state
-            .insert(planted_refusal_key(function, argument), answer.into());
-    }
-
-    /// Plays a peer whose state answers `function(argument)` — one of the
-    /// medchain contract's queries — with `answer`, whatever it is.
-    pub fn plant_query(&self, function: &str, argument: &[u8], answer: Vec<u8>) {
+    /// Plays a peer whose state answers `function(argument, …)` (any
+    /// function name; `argument` is the first argument) with `answer`,
+    /// whatever it is.
+    pub fn plant_answer(&self, function: &str, argument: &[u8], answer: Vec<u8>) {
         self.inner
             .ledger
             .lock()
@@ -176,14 +162,30 @@ impl MockGateway {
             .insert(planted_key(function, argument), answer);
     }
 
+    /// Plays a peer whose chaincode refuses `function(argument, …)` (any
+    /// function name; `argument` is the first argument): evaluating it fails
+    /// the way the gateway reports a failed Evaluate, with `message` as the
+    /// endorser's answer (e.g. `chaincode response 404, …`).
+    pub fn plant_refusal(&self, function: &str, argument: &[u8], message: &str) {
+        self.inner
+            .ledger
+            .lock()
+            .unwrap()
+            .state
+            .insert(planted_refusal_key(function, argument), message.into());
+    }
+
+    /// The block height (the genesis block counts).
     pub fn height(&self) -> u64 {
         *self.inner.height.borrow()
     }
 
+    /// Every chaincode events request received.
     pub fn events_requests(&self) -> Vec<ChaincodeEventsRequest> {
         self.inner.ledger.lock().unwrap().events_requests.clone()
     }
 
+    /// The organisations each evaluate or endorse asked for.
     pub fn target_organizations(&self) -> Vec<Vec<String>> {
         self.inner
             .ledger
@@ -224,6 +226,11 @@ impl MockGateway {
         if call.function == "slow" {
             tokio::time::sleep(Duration::from_secs(3)).await;
         }
+        self.inner
+            .functions
+            .lock()
+            .unwrap()
+            .push(call.function.clone());
         let mut ledger = self.inner.ledger.lock().unwrap();
         ledger.target_organizations.push(organizations);
         let outcome = run_chaincode(&ledger.state, &call)?;
@@ -277,13 +284,13 @@ impl Gateway for MockGateway {
         let request = request.into_inner();
         *self.inner.endorse_calls.lock().unwrap() += 1;
         {
-            let mut lagging = self.inner.lagging_endorsements.lock().unwrap();
-            if *lagging > 0 {
-                *lagging -= 1;
+            let mut failing = self.inner.failing_endorsements.lock().unwrap();
+            if failing.0 > 0 {
+                failing.0 -= 1;
                 let detail = ErrorDetail {
                     address: "peer0.org2.example.com:7061".into(),
                     msp_id: "Org2MSP".into(),
-                    message: self.inner.lagging_answer.lock().unwrap().clone(),
+                    message: failing.1.clone(),
                 };
                 return Err(status_with_details(
                     Code::Aborted,

@@ -1,29 +1,53 @@
-//! Shared by the `gateway_*` integration tests: test PKI, independent
-//! protocol readers, and an in-process mock Fabric Gateway.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! An in-process mock Fabric Gateway and a test PKI, for the tests of this
+//! crate and of code built on it (feature `mock-gateway`; not for
+//! production).
+//!
+//! * [`gateway::MockGateway`] follows the real protocol: it verifies every
+//!   signature, the transaction id rule and the channel header, builds real
+//!   prepared envelopes, orders transactions into blocks, answers commit
+//!   status with validation codes and streams chaincode events. Its
+//!   "chaincode" is a small key-value store ([`chaincode`]); a test plants
+//!   the answer to any function with [`gateway::MockGateway::plant_answer`].
+//! * [`pki`] issues P-256 certificates shaped like cryptogen's and writes
+//!   MSP folders; [`Org`] is Org1 with its User1.
+//! * [`protocol`] reads what a client sends independently of the client.
+//!
+//! It knows no chaincode beyond its own key-value functions. Failures to
+//! set up (key generation, binding a port) panic: this is test code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod mock_chaincode;
-pub mod mock_checks;
-pub mod mock_gateway;
+pub mod chaincode;
+pub mod checks;
+pub mod gateway;
 pub mod pki;
 pub mod protocol;
 
 use std::path::PathBuf;
 
-use fabric_gateway::{Credentials, Gateway, PeerEndpoint};
+use crate::{Credentials, Gateway, PeerEndpoint};
 use tempfile::TempDir;
 
-use mock_gateway::MockGateway;
+use gateway::MockGateway;
 use pki::{Issued, TestCa, write_cryptogen_msp};
 
 /// Org1 with its CA, the identity User1 and User1's MSP folder on disk.
 pub struct Org {
+    /// The organisation's CA.
     pub ca: TestCa,
+    /// User1's certificate and key.
     pub user: Issued,
+    /// The folder holding User1's MSP folder (removed on drop).
     pub dir: TempDir,
 }
 
+impl Default for Org {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Org {
+    /// Org1 with a fresh CA and User1, whose MSP folder is written to a temporary folder.
     pub fn new() -> Self {
         let ca = TestCa::new("ca.org1.example.com");
         let user = ca.issue_identity("User1@org1.example.com");
@@ -33,10 +57,12 @@ impl Org {
         org
     }
 
+    /// User1's MSP folder, as cryptogen lays it out.
     pub fn msp_dir(&self) -> PathBuf {
         self.dir.path().join("users/User1@org1.example.com/msp")
     }
 
+    /// User1's credentials, loaded from the MSP folder.
     pub fn credentials(&self) -> Credentials {
         Credentials::from_msp_folder(&self.msp_dir(), "Org1MSP").unwrap()
     }

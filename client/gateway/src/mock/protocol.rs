@@ -20,13 +20,21 @@ use x509_cert::der::{DecodePem, Encode};
 /// Every layer of a signed proposal, decoded.
 #[derive(Debug)]
 pub struct DecodedProposal {
+    /// `protos.Proposal`.
     pub proposal: Proposal,
+    /// Its `common.Header`.
     pub header: Header,
+    /// The channel header.
     pub channel_header: ChannelHeader,
+    /// The chaincode header extension.
     pub extension: ChaincodeHeaderExtension,
+    /// The signature header.
     pub signature_header: SignatureHeader,
+    /// The creator.
     pub creator: SerializedIdentity,
+    /// The chaincode proposal payload.
     pub payload: ChaincodeProposalPayload,
+    /// The invocation spec.
     pub invocation: ChaincodeInvocationSpec,
 }
 
@@ -41,6 +49,7 @@ impl DecodedProposal {
             .unwrap_or_default()
     }
 
+    /// The chaincode name in the invocation spec.
     pub fn chaincode_name(&self) -> String {
         self.invocation
             .chaincode_spec
@@ -55,6 +64,7 @@ fn decode<M: Message + Default>(bytes: &[u8], what: &str) -> Result<M, String> {
     M::decode(bytes).map_err(|e| format!("{what}: {e}"))
 }
 
+/// Decodes every layer of a signed proposal; the error says which layer failed.
 pub fn decode_proposal(signed: &SignedProposal) -> Result<DecodedProposal, String> {
     let proposal: Proposal = decode(&signed.proposal_bytes, "proposal")?;
     let header: Header = decode(&proposal.header, "header")?;

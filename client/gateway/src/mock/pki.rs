@@ -13,6 +13,7 @@ use rcgen::{
 
 /// A certificate authority of one organisation.
 pub struct TestCa {
+    /// The CA certificate, PEM.
     pub certificate_pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
@@ -20,13 +21,16 @@ pub struct TestCa {
 /// A certificate and its PKCS#8 private key, both PEM.
 #[derive(Clone)]
 pub struct Issued {
+    /// The certificate, PEM.
     pub certificate_pem: String,
+    /// The PKCS#8 private key, PEM.
     pub key_pem: String,
     /// The SEC1 uncompressed public key, straight from the key pair.
     pub public_key_sec1: Vec<u8>,
 }
 
 impl TestCa {
+    /// A self-signed P-256 CA named `common_name`.
     pub fn new(common_name: &str) -> Self {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -15,26 +15,41 @@ use fabric_protos::protos::{
 use prost::Message;
 use tonic::{Code, Status};
 
-use super::mock_gateway::CHAINCODE;
+use super::gateway::CHAINCODE;
 
+/// A proposal that passed the peer's checks, decoded.
 pub struct Checked {
+    /// The transaction function name (as sent, `contract:function` included).
     pub function: String,
+    /// The arguments after the function name.
     pub args: Vec<Vec<u8>>,
+    /// The transient map.
     pub transient: HashMap<String, Vec<u8>>,
+    /// The proposal's serialized `common.Header`.
     pub header: Vec<u8>,
+    /// The serialized `common.SignatureHeader`.
     pub signature_header: Vec<u8>,
+    /// The serialized creator (`msp.SerializedIdentity`).
     pub creator: Vec<u8>,
+    /// The creator's MSP id.
     pub msp_id: String,
+    /// The transaction id.
     pub tx_id: String,
 }
 
+/// What the key-value chaincode did with a call.
 pub struct Outcome {
+    /// What the function returned.
     pub payload: Vec<u8>,
+    /// The validation code the transaction will commit with.
     pub code: TxValidationCode,
+    /// The chaincode event it emits (name, payload), if any.
     pub event: Option<(String, Vec<u8>)>,
+    /// The state write it makes (key, value), if any.
     pub write: Option<(String, Vec<u8>)>,
 }
 
+/// The per-peer details of the `fail` function's endorsement failure.
 pub fn endorsement_failure() -> Vec<ErrorDetail> {
     vec![
         ErrorDetail {
@@ -54,13 +69,17 @@ pub fn endorsement_failure() -> Vec<ErrorDetail> {
 #[derive(Clone, PartialEq, Message)]
 pub struct RpcStatus {
     #[prost(int32, tag = "1")]
+    /// The gRPC code.
     pub code: i32,
     #[prost(string, tag = "2")]
+    /// The message.
     pub message: String,
     #[prost(message, repeated, tag = "3")]
+    /// The details (`gateway.ErrorDetail`s among them).
     pub details: Vec<prost_types::Any>,
 }
 
+/// A status carrying `details` the way the gateway attaches them.
 pub fn status_with_details(code: Code, message: &str, details: &[ErrorDetail]) -> Status {
     let rpc = RpcStatus {
         code: code as i32,
@@ -76,14 +95,14 @@ pub fn status_with_details(code: Code, message: &str, details: &[ErrorDetail]) -
     Status::with_details(code, message, rpc.encode_to_vec().into())
 }
 
-/// The state key under which a test plants the answer to a medchain
-/// query (see `MockGateway::plant_query`).
+/// The state key under which a test plants the answer to
+/// `function(argument, …)` (see `MockGateway::plant_answer`).
 pub fn planted_key(function: &str, argument: &[u8]) -> String {
     format!("{function}/{}", hex::encode(argument))
 }
 
-/// The state key under which a test plants a medchain query's refusal
-/// (see `MockGateway::plant_query_refusal`).
+/// The state key under which a test plants the refusal of
+/// `function(argument, …)` (see `MockGateway::plant_refusal`).
 pub fn planted_refusal_key(function: &str, argument: &[u8]) -> String {
     format!("refuse/{}", planted_key(function, argument))
 }
@@ -98,6 +117,16 @@ pub fn run_chaincode(state: &HashMap<String, Vec<u8>>, call: &Checked) -> Result
         event: None,
         write: None,
     };
+    // A planted refusal or answer wins: a peer answers from its own state.
+    if let Some(refusal) = state.get(&planted_refusal_key(&call.function, &arg(0))) {
+        return Err(Status::unknown(format!(
+            "evaluate call to endorser returned error: {}",
+            String::from_utf8_lossy(refusal)
+        )));
+    }
+    if let Some(answer) = state.get(&planted_key(&call.function, &arg(0))) {
+        return Ok(valid(answer.clone()));
+    }
     match call.function.as_str() {
         "put" => Ok(Outcome {
             event: Some(("put".into(), key.clone().into_bytes())),
@@ -132,33 +161,9 @@ pub fn run_chaincode(state: &HashMap<String, Vec<u8>>, call: &Checked) -> Result
         )),
         "transient" => Ok(valid(call.transient.get(&key).cloned().unwrap_or_default())),
         "whoami" => Ok(valid(call.msp_id.clone().into_bytes())),
-        // The medchain contract's queries, answered with what the test
-        // planted (a peer answers from its own state).
-        // A planted refusal, or `not_found` when nothing is planted, is
-        // worded as the gateway words a failed Evaluate.
-        "Get" | "GetCase" | "GetParticipant" => {
-            let refusal = |answer: &str| {
-                Status::unknown(format!(
-                    "evaluate call to endorser returned error: {answer}"
-                ))
-            };
-            if let Some(answer) = state.get(&planted_refusal_key(&call.function, &arg(0))) {
-                return Err(refusal(&String::from_utf8_lossy(answer)));
-            }
-            state
-                .get(&planted_key(&call.function, &arg(0)))
-                .cloned()
-                .map(valid)
-                .ok_or_else(|| {
-                    refusal(&format!(
-                        "chaincode response 404, not_found: nothing planted for {}",
-                        call.function
-                    ))
-                })
-        }
         "slow" => Ok(valid(Vec::new())),
         other => Err(Status::unknown(format!(
-            "chaincode response 500, unknown function {other}"
+            "chaincode response 500, not found: unknown function {other} (nothing planted for it)"
         ))),
     }
 }
