@@ -109,6 +109,54 @@ impl RpcError {
     pub fn details(&self) -> &[ErrorDetail] {
         &self.details
     }
+
+    /// The chaincode responses the endorsers answered with, as the gateway
+    /// words them: first from each error detail, then from the status
+    /// message (how an Evaluate failure arrives). See [`ChaincodeResponse`].
+    pub fn chaincode_responses(&self) -> impl Iterator<Item = ChaincodeResponse> + '_ {
+        self.details
+            .iter()
+            .map(|detail| detail.message.as_str())
+            .chain(std::iter::once(self.message.as_str()))
+            .filter_map(ChaincodeResponse::from_gateway_text)
+    }
+}
+
+/// A chaincode's failed response (status and message) as an endorsing peer
+/// reported it through the gateway.
+///
+/// Fabric's gateway words a response with a status other than 500 as
+/// `chaincode response <status>, <message>` (prefixed by `evaluate call to
+/// endorser returned error: ` in a failed Evaluate's status message); the
+/// peer returns a status-500 error response as its bare message, so bare
+/// text is read as status 500. Nothing else is inferred from the words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChaincodeResponse {
+    /// The response status the chaincode chose (500 when bare).
+    pub status: i32,
+    /// The chaincode's message.
+    pub message: String,
+}
+
+impl ChaincodeResponse {
+    /// Reads one endorser's answer as the gateway words it; `None` for an
+    /// empty text or a malformed `chaincode response` prefix.
+    pub fn from_gateway_text(text: &str) -> Option<Self> {
+        const EVALUATE: &str = "evaluate call to endorser returned error: ";
+        const CHAINCODE_RESPONSE: &str = "chaincode response ";
+        let text = text.strip_prefix(EVALUATE).unwrap_or(text);
+        let (status, message) = match text.strip_prefix(CHAINCODE_RESPONSE) {
+            Some(response) => {
+                let (status, message) = response.split_once(", ")?;
+                (status.parse().ok()?, message)
+            }
+            None => (500, text),
+        };
+        (!message.is_empty()).then(|| Self {
+            status,
+            message: message.to_owned(),
+        })
+    }
 }
 
 impl fmt::Display for RpcError {
@@ -289,6 +337,14 @@ pub enum GatewayError {
 }
 
 impl GatewayError {
+    /// The chaincode responses of the endorsers, for a call the gateway
+    /// reported as failed (see [`RpcError::chaincode_responses`]).
+    pub fn chaincode_responses(&self) -> Vec<ChaincodeResponse> {
+        self.rpc()
+            .map(|rpc| rpc.chaincode_responses().collect())
+            .unwrap_or_default()
+    }
+
     /// The failed gRPC call, if this error is one (any of the step
     /// variants but [`GatewayError::Commit`]).
     pub fn rpc(&self) -> Option<&RpcError> {
@@ -447,4 +503,39 @@ pub fn error_details(status: &tonic::Status) -> Vec<ErrorDetail> {
 /// prefix is conventionally `type.googleapis.com/` but not required to be).
 fn is_error_detail_type(type_url: &str) -> bool {
     type_url.rsplit('/').next() == Some("gateway.ErrorDetail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChaincodeResponse;
+
+    fn read(text: &str) -> Option<(i32, String)> {
+        ChaincodeResponse::from_gateway_text(text).map(|r| (r.status, r.message))
+    }
+
+    #[test]
+    fn chaincode_responses_are_read_as_the_gateway_words_them() {
+        assert_eq!(
+            read("chaincode response 404, not_found: no case, really"),
+            Some((404, "not_found: no case, really".into()))
+        );
+        assert_eq!(
+            read("evaluate call to endorser returned error: chaincode response 409, x: y"),
+            Some((409, "x: y".into()))
+        );
+        // A bare message is a status-500 response (or the peer's own error).
+        assert_eq!(read("bad: thing"), Some((500, "bad: thing".into())));
+        assert_eq!(
+            read("evaluate call to endorser returned error: corrupt: z"),
+            Some((500, "corrupt: z".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_responses_are_none() {
+        assert_eq!(read(""), None);
+        assert_eq!(read("chaincode response 404"), None);
+        assert_eq!(read("chaincode response four, x"), None);
+        assert_eq!(read("chaincode response 404, "), None);
+    }
 }

@@ -152,8 +152,8 @@ pub use commit::{Commit, CommitStatus};
 pub use contract::{Contract, SubmitResult};
 pub use endpoint::PeerEndpoint;
 pub use error::{
-    CommitError, ConnectError, ERROR_DETAIL_TYPE_URL, GatewayError, Operation, RpcError,
-    error_details, validation_code, validation_code_name,
+    ChaincodeResponse, CommitError, ConnectError, ERROR_DETAIL_TYPE_URL, GatewayError, Operation,
+    RpcError, error_details, validation_code, validation_code_name,
 };
 pub use event::ChaincodeEvent;
 pub use events::ChaincodeEventStream;

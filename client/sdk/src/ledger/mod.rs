@@ -66,38 +66,16 @@ fn is_lagging_peer(error: &GatewayError) -> bool {
 /// The contract's refusal inside a failed gateway call, if the call failed
 /// because the contract refused it on an endorsing peer.
 ///
-/// Fabric's gateway (`internal/pkg/gateway/api.go`, `responseStatus`)
-/// reports each failed endorser in a `gateway.ErrorDetail` and, for
-/// `Evaluate`, in the status message after `evaluate call to endorser
-/// returned error: `. It writes a chaincode response as `chaincode response
-/// <status>, <message>`, except a status-500 response without payload
-/// (which is how the peer returns every chaincode error), which it passes on
-/// as the bare `<message>`, like the peer's own errors. Each such text is
-/// read with [`ContractFailure::parse`]: with its status, or as status 500
-/// when bare. The first endorser that refused in the protocol's wire form
-/// gives the answer; nothing else is ever searched for words.
+/// The gateway client reads each endorser's chaincode response (status and
+/// message) from Fabric's wording ([`GatewayError::chaincode_responses`]);
+/// each is read with [`ContractFailure::parse`], and the first endorser that
+/// refused in the protocol's wire form gives the answer. Nothing else is
+/// ever searched for words.
 pub fn gateway_contract_failure(error: &GatewayError) -> Option<ContractFailure> {
-    let rpc = error.rpc()?;
-    rpc.details()
+    error
+        .chaincode_responses()
         .iter()
-        .map(|detail| detail.message.as_str())
-        .chain(std::iter::once(rpc.message()))
-        .find_map(endorser_refusal)
-}
-
-/// One endorser's failure as the gateway words it (see
-/// [`gateway_contract_failure`]), read as a contract refusal.
-fn endorser_refusal(text: &str) -> Option<ContractFailure> {
-    const EVALUATE: &str = "evaluate call to endorser returned error: ";
-    const CHAINCODE_RESPONSE: &str = "chaincode response ";
-    let text = text.strip_prefix(EVALUATE).unwrap_or(text);
-    match text.strip_prefix(CHAINCODE_RESPONSE) {
-        Some(response) => {
-            let (status, message) = response.split_once(", ")?;
-            ContractFailure::parse(status.parse().ok()?, message)
-        }
-        None => ContractFailure::parse(500, text),
-    }
+        .find_map(|response| ContractFailure::parse(response.status, &response.message))
 }
 
 /// Checks that a record the ledger returned is the one stored under
