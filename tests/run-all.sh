@@ -39,6 +39,10 @@ export MEDCHAIN_NETWORK_PORT_BASE=${MEDCHAIN_NETWORK_PORT_BASE:-17050}
 export MEDCHAIN_PROFILE="$MEDCHAIN_NETWORK_DIR/profile.json"
 export MEDCHAIN_CHAINCODE_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/medchain-chaincode"
 export MEDCHAIN_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/medchain"
+# Where fabric-ca-client's integration tests find the Fabric CA binaries.
+# shellcheck source=../network/lib/fabric-ca.sh
+source network/lib/fabric-ca.sh
+export MEDCHAIN_FABRIC_CA_BIN="$FABRIC_CA_BIN"
 network_started=0
 cleanup() {
     if [[ $network_started == 1 && ${MEDCHAIN_KEEP_NETWORK:-0} != 1 ]]; then
@@ -61,18 +65,22 @@ cargo build --workspace --all-targets --all-features --locked
 cargo build --release --locked -p medchain-chaincode
 phase_done
 
-phase "unit and integration tests (cargo test)"
-cargo test --workspace --all-features --locked --exclude medchain-e2e
-phase_done
-
-phase "network scripts (Fabric install failures, external builder, docker-compose.yaml)"
+phase "network scripts (Fabric and Fabric CA install failures, external builder, docker-compose.yaml)"
 bash network/tests/install-fabric.sh
+bash network/tests/install-fabric-ca.sh
 bash network/tests/ccaas-builder.sh
 bash network/tests/compose.sh
 phase_done
 
-phase "Fabric install (network/install-fabric.sh)"
+# Before the Rust tests: fabric-ca-client's integration tests run the real
+# fabric-ca-server and fabric-ca-client.
+phase "Fabric and Fabric CA install (network/install-fabric.sh, install-fabric-ca.sh)"
 bash network/install-fabric.sh
+bash network/install-fabric-ca.sh
+phase_done
+
+phase "unit and integration tests (cargo test)"
+cargo test --workspace --all-features --locked --exclude medchain-e2e
 phase_done
 
 phase "network up (network/up.sh, fresh)"

@@ -17,63 +17,16 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
-pass() {
-  echo "ok   $1"
-  passed=$((passed + 1))
-}
-fail() {
-  echo "FAIL $1 ($2)"
-  failed=$((failed + 1))
-}
+# shellcheck source=lib/install.sh
+source "$network/tests/lib/install.sh"
 
-# install NAME HOME [VAR=VALUE...] — runs install-fabric.sh with HOME as the
-# release directory, temp Go caches and no network behind the mirror; the
-# exit status goes to $status, stdout and stderr to the files $out and $err.
-install() {
-  local name=$1 home=$2
-  shift 2
-  status=0
-  out="$tmp/$name.out"
-  err="$tmp/$name.err"
-  env -u MEDCHAIN_GO_MIRROR MEDCHAIN_FABRIC_HOME="$home" GOMODCACHE="$tmp/go-$name/modcache" GOCACHE="$tmp/go-$name/cache" \
-    GOPROXY=off "$@" "$BASH" "$script" >"$out" 2>"$err" || status=$?
-}
-
-# expect_refusal CASE HOME PATTERN — the last install exited non-zero with one
-# line on stderr matching PATTERN and HOME/bin holds none of Fabric's tools.
-expect_refusal() {
-  local name=$1 home=$2 pattern=$3 tool
-  if ((status == 0)); then
-    fail "$name" "exit status 0; stdout: $(cat "$out")"
-  elif [[ $(wc -l <"$err") != 1 ]] || ! grep -q -- "$pattern" "$err"; then
-    fail "$name" "want one line matching '$pattern' on stderr, got: $(cat "$err")"
-  else
-    for tool in "${FABRIC_TOOLS[@]}"; do
-      if [[ -e "$home/bin/$tool" ]]; then
-        fail "$name" "$home/bin/$tool was installed"
-        return
-      fi
-    done
-    pass "$name"
-  fi
-}
+home_var=MEDCHAIN_FABRIC_HOME
+tools=("${FABRIC_TOOLS[@]}")
 
 # A file-based module proxy serving the pinned version of the Fabric module,
 # but a zip whose go.mod is not Fabric's, so its h1 hash differs from the pin.
 fake="$tmp/fake-mirror"
-at="$fake/$FABRIC_MODULE/@v"
-mkdir -p "$at"
-printf 'module %s\n\ngo %s\n\n// not Fabric\n' "$FABRIC_MODULE" "$FABRIC_MIN_GO" >"$at/$FABRIC_MODULE_VERSION.mod"
-printf '{"Version":"%s","Time":"2026-06-18T07:48:16Z"}\n' "$FABRIC_MODULE_VERSION" >"$at/$FABRIC_MODULE_VERSION.info"
-echo "$FABRIC_MODULE_VERSION" >"$at/list"
-if ! python3 - "$at/$FABRIC_MODULE_VERSION.zip" "$FABRIC_MODULE@$FABRIC_MODULE_VERSION/go.mod" "$at/$FABRIC_MODULE_VERSION.mod" <<'PY'; then
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    z.write(sys.argv[3], sys.argv[2])
-PY
-  echo "install-fabric.sh tests: python3 is needed to build the fake module zip (Debian: apt-get install python3)" >&2
-  exit 1
-fi
+fake_module "$fake" "$FABRIC_MODULE" "$FABRIC_MODULE_VERSION" "$FABRIC_MIN_GO"
 
 if command -v go >/dev/null 2>&1; then
   install wrong-hash "$tmp/home-wrong-hash" MEDCHAIN_GO_MIRROR="$fake"
