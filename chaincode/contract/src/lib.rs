@@ -44,6 +44,51 @@ pub trait CreatorIndex {
 }
 
 /// The medical records contract (stateless: all state is on the ledger).
+///
+/// # Example
+///
+/// The contract served by the shim's chaincode server to the in-process
+/// mock peer (`fabric-shim`'s `mock-peer` feature), as a Fabric peer runs it
+/// in chaincode-as-a-service mode. Asking for a participant nobody
+/// registered is refused with the typed refusal `not_found` (status 404):
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// use fabric_shim::mock_peer::{MockPeer, serialized_identity};
+/// use fabric_shim::server::{ServerConfig, serve_on_listener};
+/// use medchain_contract::MedicalRecords;
+/// use medchain_protocol::{ContractFailure, ErrorCode, function};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let address = listener.local_addr()?;
+/// let config = ServerConfig::new(address, "medchain:1");
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(serve_on_listener(listener, config, MedicalRecords, async {
+///     let _ = stopped.await;
+/// }));
+///
+/// let peer = MockPeer::connect(address).await?;
+/// let creator = serialized_identity("Org1MSP", "");
+/// let ind = 42_u64.to_be_bytes(); // nobody registered with this index
+/// let args: [&[u8]; 2] = [function::GET_PARTICIPANT.as_bytes(), &ind];
+/// let done = peer.invoke(&creator, &args, &BTreeMap::new()).await?;
+///
+/// let refusal = ContractFailure::parse(done.response.status, &done.response.message)
+///     .ok_or("not a refusal in the wire form")?;
+/// assert_eq!(refusal.code, ErrorCode::NotFound);
+/// assert_eq!(done.response.status, 404);
+/// assert!(done.response.message.starts_with("not_found: "));
+/// assert!(!done.committed);
+///
+/// drop(peer);
+/// let _ = stop.send(());
+/// server.await??;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct MedicalRecords;
 

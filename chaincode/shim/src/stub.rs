@@ -177,6 +177,75 @@ impl<T: Send> ResultsIterator<T> for VecResultsIterator<T> {
 /// Implemented by the shim's peer connection and by any in-process ledger
 /// that runs a chaincode locally. All futures are `Send` so a chaincode can
 /// run on a multi-threaded runtime.
+///
+/// # Example
+///
+/// A chaincode written against `Stub` (it counts the calls of
+/// `increment <name>` in the world state and emits an event), served by the
+/// shim's server and driven by the in-process mock peer of the `mock-peer`
+/// feature, which keeps the world state in memory:
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// use fabric_shim::mock_peer::{MockPeer, serialized_identity};
+/// use fabric_shim::server::{ServerConfig, serve_on_listener};
+/// use fabric_shim::{Chaincode, InvokeError, Stub};
+///
+/// struct Counter;
+///
+/// impl Chaincode for Counter {
+///     async fn invoke<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, InvokeError> {
+///         let [function, name] = stub.args() else {
+///             return Err(InvokeError::new("usage: increment <name>"));
+///         };
+///         if function.as_slice() != b"increment" {
+///             return Err(InvokeError::new("the only function is increment"));
+///         }
+///         let key = String::from_utf8(name.clone())?;
+///         let count = match stub.get_state(&key).await? {
+///             Some(value) => String::from_utf8(value)?.parse::<u64>()? + 1,
+///             None => 1,
+///         };
+///         stub.put_state(&key, count.to_string().as_bytes()).await?;
+///         stub.set_event("incremented", key.into_bytes());
+///         Ok(count.to_string().into_bytes())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Serve the chaincode on a free port until `stop` is sent.
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let address = listener.local_addr()?;
+/// let config = ServerConfig::new(address, "counter:1");
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(serve_on_listener(listener, config, Counter, async {
+///     let _ = stopped.await;
+/// }));
+///
+/// let peer = MockPeer::connect(address).await?;
+/// let creator = serialized_identity("Org1MSP", "");
+/// for expected in ["1", "2"] {
+///     let done = peer.invoke(&creator, &[b"increment", b"visits"], &BTreeMap::new()).await?;
+///     assert_eq!(done.response.status, 200, "{}", done.response.message);
+///     assert_eq!(done.response.payload, expected.as_bytes());
+///     assert_eq!(done.event.map(|e| e.event_name).as_deref(), Some("incremented"));
+/// }
+/// assert_eq!(peer.state("visits").as_deref(), Some(&b"2"[..]));
+///
+/// // A failed transaction: status 500, nothing written.
+/// let refused = peer.invoke(&creator, &[b"decrement", b"visits"], &BTreeMap::new()).await?;
+/// assert_eq!(refused.response.status, 500);
+/// assert_eq!(refused.response.message, "the only function is increment");
+/// assert!(!refused.committed);
+///
+/// drop(peer);
+/// let _ = stop.send(());
+/// server.await??;
+/// # Ok(())
+/// # }
+/// ```
 pub trait Stub: Send + Sync {
     /// The iterator of a range or partial-composite-key query. It owns
     /// what it needs, so it may outlive the borrow of the stub that made it.

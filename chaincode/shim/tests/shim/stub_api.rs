@@ -2,11 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{creator, json, start_with_peer};
+use crate::common::{creator, json, start_with_peer};
 use fabric_protos::protos::chaincode_message::Type;
 use fabric_shim::mock_peer::MockPeerError;
 use serde_json::json;

@@ -2,12 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{CHAINCODE_ID, assert_put_works, creator, start, wait_for_requests};
+use crate::common::{CHAINCODE_ID, assert_put_works, creator, start, wait_for_requests};
 use fabric_protos::protos::chaincode_client::ChaincodeClient;
 use fabric_protos::protos::chaincode_message::Type;
 use fabric_protos::protos::{ChaincodeId, ChaincodeMessage, Response};

@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-mod workflow_support;
-
+use crate::workflow_support::{FAST, POLICY, User, selection_for, signed, user};
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecord, InputParameter};
 use medchain_sdk::ledger::Ledger;
@@ -18,7 +17,6 @@ use medchain_sdk::wallet::{UserRole, Wallet};
 use medchain_sdk::workflow::{self, Notification, Selection, Watcher, format_ind};
 use medchain_siff::{CaseId, RecordType};
 use tokio::sync::mpsc;
-use workflow_support::{FAST, POLICY, User, selection_for, signed, user};
 
 const WAIT: Duration = Duration::from_secs(20);
 

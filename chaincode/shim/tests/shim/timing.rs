@@ -2,13 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{creator, start_with_peer};
+use crate::common::{creator, start_with_peer};
 use fabric_shim::server::TIMING_TARGET;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;

@@ -2,14 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{TestCa, assert_put_works, start};
+use crate::common::{TestCa, assert_put_works, start};
 use fabric_shim::mock_peer::{MockPeer, MockPeerError, MockPeerOptions, PeerTls};
 use fabric_shim::server::TlsConfig;
 use zeroize::Zeroizing;
 
-fn peer_tls(ca: &TestCa, client: Option<&common::Issued>) -> MockPeerOptions {
+fn peer_tls(ca: &TestCa, client: Option<&crate::common::Issued>) -> MockPeerOptions {
     MockPeerOptions {
         tls: Some(PeerTls {
             server_ca_pem: ca.pem.clone().into_bytes(),

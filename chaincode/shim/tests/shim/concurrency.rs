@@ -2,12 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use common::{creator, start_with_peer};
+use crate::common::{creator, start_with_peer};
 use fabric_protos::protos::Response;
 use fabric_protos::protos::chaincode_message::Type;
 use prost::Message;

@@ -3,12 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{assert_put_works, creator, start_with_peer};
+use crate::common::{assert_put_works, creator, start_with_peer};
 use fabric_protos::common::{ChannelHeader, Header, HeaderType};
 use fabric_protos::protos::chaincode_message::Type;
 use fabric_protos::protos::{ChaincodeMessage, Proposal, SignedProposal};

@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod cli_support;
-
-use cli_support::{Env, events, field, password};
+use crate::cli_support::{Env, events, field, password};
 use medchain_sdk::workflow::Selection;
 use serde_json::Value;
 
@@ -73,7 +71,7 @@ fn a_whole_case_through_the_cli() {
         .json();
     assert_eq!(selected["selection"]["patient_key"], alice["public_key"]);
     let from_json = Selection::from_json(&std::fs::read_to_string(&sel_json).unwrap()).unwrap();
-    let scanned = cli_support::scan_qr_png(&sel_png);
+    let scanned = crate::cli_support::scan_qr_png(&sel_png);
     assert_eq!(Selection::from_json(&scanned).unwrap(), from_json);
     assert_eq!(from_json.family_keys.len(), 1);
 

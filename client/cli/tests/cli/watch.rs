@@ -3,12 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod cli_support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use cli_support::{Env, events, field, password, small_case};
+use crate::cli_support::{Env, events, field, password, small_case};
 
 fn kinds(stdout: &str) -> Vec<String> {
     events(stdout)

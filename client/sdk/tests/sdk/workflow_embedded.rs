@@ -2,12 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod workflow_support;
-
+use crate::workflow_support::{FAST, POLICY, User, selection_for, signed, user};
 use medchain_sdk::wallet::UserRole;
 use medchain_sdk::workflow::{self, Selection, WorkflowError, format_ind};
 use medchain_siff::{CaseId, CryptoError, KdfPolicy, RecordType};
-use workflow_support::{FAST, POLICY, User, selection_for, signed, user};
 
 struct Cast {
     patient: User,

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod cli_support;
-
-use cli_support::{Env, field, small_case};
+use crate::cli_support::{Env, field, small_case};
 
 fn ledger_size(env: &Env) -> u64 {
     std::fs::metadata(env.path("ledger").join("ledger.log"))
@@ -182,7 +180,7 @@ fn other_bad_input_is_one_sentence_with_its_code() {
     // Weak Argon2id parameters need the explicit test flag.
     env.run_with(
         "carol",
-        Some(&cli_support::password("carol")),
+        Some(&crate::cli_support::password("carol")),
         false,
         &[
             "open-case",

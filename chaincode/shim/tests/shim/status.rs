@@ -2,11 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{creator, start_with_peer};
+use crate::common::{creator, start_with_peer};
 
 #[tokio::test]
 async fn a_chosen_error_status_reaches_the_peer() {

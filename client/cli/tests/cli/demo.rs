@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod cli_support;
-
-use cli_support::Env;
+use crate::cli_support::Env;
 
 #[test]
 fn the_demo_runs_to_completion_and_its_checks_pass() {

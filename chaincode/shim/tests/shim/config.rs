@@ -3,14 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{KvChaincode, TestCa};
+use crate::common::{KvChaincode, TestCa};
 use fabric_shim::server::{ConfigError, ServeError, ServerConfig, serve};
 
 fn load(vars: &[(&str, &str)]) -> Result<ServerConfig, ConfigError> {
@@ -302,8 +300,12 @@ fn from_env_reads_the_process_environment() {
         assert!(config.tls.is_none());
         return;
     }
+    // The child runs this test alone: the harness names it by its module
+    // path without the crate (`config::…` in the shared test binary).
+    let path = concat!(module_path!(), "::from_env_reads_the_process_environment");
+    let name = path.split_once("::").map_or(path, |(_, name)| name);
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "from_env_reads_the_process_environment"])
+        .args(["--exact", name])
         .env(CHILD, "1")
         .env("CHAINCODE_SERVER_ADDRESS", "127.0.0.1:7777")
         .env("CORE_CHAINCODE_ID_NAME", "kv:from-env")

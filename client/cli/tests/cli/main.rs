@@ -1,0 +1,8 @@
+//! The integration tests of the `medchain` command-line tool, in one binary:
+//! each runs the built `medchain` executable on the embedded ledger.
+
+mod cli_support;
+mod demo;
+mod errors;
+mod watch;
+mod workflow;

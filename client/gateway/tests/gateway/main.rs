@@ -1,0 +1,14 @@
+//! The integration tests of `fabric-gateway`, in one binary: identities,
+//! signing, proposals and transactions, the mock gateway end to end, errors,
+//! events and checkpoints, TLS and parity with Fabric's own SDKs.
+
+mod checkpoint;
+mod end_to_end;
+mod errors;
+mod events;
+mod identity;
+mod parity;
+mod proposal;
+mod signing;
+mod tls;
+mod transaction;

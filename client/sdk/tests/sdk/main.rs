@@ -1,0 +1,9 @@
+//! The integration tests of `medchain-sdk`, in one binary: the embedded
+//! ledger, the ledger's verification of gateway answers, and the workflow
+//! and its watcher on the embedded ledger.
+
+mod embedded_ledger;
+mod ledger_verification;
+mod workflow_embedded;
+mod workflow_support;
+mod workflow_watch;
