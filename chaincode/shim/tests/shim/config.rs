@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::common::{KvChaincode, TestCa};
 use fabric_shim::server::{ConfigError, ServeError, ServerConfig, serve};
@@ -50,16 +48,12 @@ fn as_refs<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
     vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-/// A fresh directory for test files.
-fn temp_dir() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "fabric-shim-config-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for test files, removed when the test ends.
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("fabric-shim-config-")
+        .tempdir()
+        .unwrap()
 }
 
 fn write(dir: &std::path::Path, name: &str, content: &str) -> String {
@@ -150,12 +144,13 @@ fn chaincode_id_errors() {
 
 #[test]
 fn tls_configuration_loads_from_files() {
-    let dir = temp_dir();
+    let temp = temp_dir();
+    let dir = temp.path();
     let ca = TestCa::new("ca");
     let server = ca.server();
-    let cert = write(&dir, "cert.pem", &server.cert_pem);
-    let key = write(&dir, "key.pem", &server.key_pem);
-    let client_ca = write(&dir, "ca.pem", &ca.pem);
+    let cert = write(dir, "cert.pem", &server.cert_pem);
+    let key = write(dir, "key.pem", &server.key_pem);
+    let client_ca = write(dir, "ca.pem", &ca.pem);
 
     let tls = load(&as_refs(&with(&[
         ("CHAINCODE_TLS_CERT", &cert),
@@ -182,14 +177,15 @@ type Case<'a> = (Vec<(&'static str, &'a str)>, &'static str, &'static str);
 
 #[test]
 fn tls_errors_name_the_variable() {
-    let dir = temp_dir();
+    let temp = temp_dir();
+    let dir = temp.path();
     let ca = TestCa::new("ca");
     let server = ca.server();
     let other = ca.server();
-    let cert = write(&dir, "cert.pem", &server.cert_pem);
-    let key = write(&dir, "key.pem", &server.key_pem);
-    let other_key = write(&dir, "other-key.pem", &other.key_pem);
-    let not_pem = write(&dir, "junk.pem", "hello");
+    let cert = write(dir, "cert.pem", &server.cert_pem);
+    let key = write(dir, "key.pem", &server.key_pem);
+    let other_key = write(dir, "other-key.pem", &other.key_pem);
+    let not_pem = write(dir, "junk.pem", "hello");
     let missing = dir.join("missing.pem").to_string_lossy().into_owned();
 
     let cases: Vec<Case> = vec![
