@@ -79,19 +79,26 @@ gi_go() { (cd "$gi_stage/go" && env "${gi_go_env[@]}" go "$@"); }
 
 # gi_proxy MODULE VERSION — puts the mirror in front of GOPROXY and leaves
 # MODULE out of the checksum database (the pinned hash is checked instead);
-# sets gi_proxy. In front of everything goes a one-file proxy in the staging
-# directory whose version list of MODULE is just VERSION: `go install
-# MODULE/cmd/x@VERSION` reads that list to look for a deprecation notice, and
-# proxies that serve the version but refuse the list (403) would stop the
-# build; every other request falls through to the rest of the chain.
+# sets gi_proxy. For a tagged VERSION, in front of everything goes a one-file
+# proxy in the staging directory whose version list of MODULE is just
+# VERSION: `go install MODULE/cmd/x@VERSION` reads that list to look for a
+# deprecation notice, and proxies that serve the version but refuse the list
+# (403) would stop the build; every other request falls through to the rest
+# of the chain.
 gi_proxy() {
   local module=$1 version=$2 nosumdb pin="$gi_stage/pin-proxy"
-  mkdir -p "$pin/$(sed 's/[A-Z]/!\L&/g' <<<"$module")/@v"
-  echo "$version" >"$pin/$(sed 's/[A-Z]/!\L&/g' <<<"$module")/@v/list"
   gi_proxy=$(gi_go env GOPROXY)
   nosumdb=$(gi_go env GONOSUMDB)
   [[ -n "$gi_mirror" ]] && gi_proxy="file://$gi_mirror,$gi_proxy"
-  gi_go_env+=(GOPROXY="file://$pin,$gi_proxy" GONOSUMDB="${nosumdb:+$nosumdb,}$module")
+  # A pseudo-version is never "latest", so a list holding only it would make
+  # the deprecation look-up fail ("no matching versions for query latest");
+  # such a module (Fabric, from the mirror) keeps the chain as it is.
+  if [[ ! "$version" =~ [-.][0-9]{14}-[0-9a-f]{12}$ ]]; then
+    mkdir -p "$pin/$(sed 's/[A-Z]/!\L&/g' <<<"$module")/@v"
+    echo "$version" >"$pin/$(sed 's/[A-Z]/!\L&/g' <<<"$module")/@v/list"
+    gi_proxy="file://$pin,$gi_proxy"
+  fi
+  gi_go_env+=(GOPROXY="$gi_proxy" GONOSUMDB="${nosumdb:+$nosumdb,}$module")
 }
 
 # Prints the value of a string field of `go mod download -json` output.
