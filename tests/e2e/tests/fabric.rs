@@ -457,3 +457,69 @@ async fn the_demo_runs_against_the_network() {
     );
     assert!(stdout.contains("checks passed"), "{stdout}");
 }
+
+/// Runs `program args…`; its success and standard output.
+fn run(program: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+    )
+}
+
+/// Every identity a test user has comes from its organization's Fabric CA
+/// (network/lib/ca.sh), not from cryptogen: the certificate chains to the
+/// CA root the profile names and not to cryptogen's, it is a client
+/// (OU=client) and carries the role attribute its registrar gave it.
+#[test]
+fn every_role_is_enrolled_from_its_orgs_ca() {
+    let profile = profile_path();
+    let profile = profile.to_str().unwrap();
+    let jq = |filter: String| {
+        let (ok, out) = run("jq", &["-er", &filter, profile]);
+        assert!(ok, "jq {filter} {profile} failed");
+        out
+    };
+    for (name, attribute) in [
+        ("doctor", "doctor"),
+        ("patient", "patient"),
+        ("family", "family"),
+        ("stranger", "family"),
+        ("pharmacist", "pharmacist"),
+        ("insurer", "insurer"),
+        ("lawyer", "lawyer-expert"),
+    ] {
+        let role = |field: &str| jq(format!(".roles[\"{name}\"].{field}"));
+        let (cert, org) = (role("cert"), role("org"));
+        assert_eq!(role("role_attribute"), attribute, "{name}");
+        assert!(cert.ends_with("/msp/signcerts/cert.pem"), "{name}: {cert}");
+        let ca_root = jq(format!(".orgs[\"{org}\"].ca.root_cert"));
+        let (ok, _) = run("openssl", &["verify", "-CAfile", &ca_root, &cert]);
+        assert!(
+            ok,
+            "{name}'s certificate {cert} is not issued by {org}'s CA ({ca_root})"
+        );
+        let admin_msp = jq(format!(".orgs[\"{org}\"].admin.msp_dir"));
+        let (_, cryptogen_root) = run("sh", &["-c", &format!("ls {admin_msp}/cacerts/*.pem")]);
+        let (ok, _) = run("openssl", &["verify", "-CAfile", &cryptogen_root, &cert]);
+        assert!(
+            !ok,
+            "{name}'s certificate chains to cryptogen's root {cryptogen_root}"
+        );
+        let (_, text) = run(
+            "openssl",
+            &["x509", "-in", &cert, "-noout", "-subject", "-text"],
+        );
+        assert!(
+            text.contains("OU = client"),
+            "{name} is not a client: {text}"
+        );
+        assert!(
+            text.contains(&format!("\"medchain.role\":\"{attribute}\"")),
+            "{name}'s certificate lacks medchain.role={attribute}: {text}"
+        );
+    }
+}
