@@ -77,6 +77,10 @@ enroll_all_participants() {
   done
 }
 
+if [[ -f "$DEPLOYED_MARKER" && ! -d "$CA_DIR" ]]; then
+  echo "$WORK was deployed before network/up.sh ran the orgs' Fabric CAs (its users come from cryptogen); network/down.sh --purge, then network/up.sh, rebuilds it with CA-issued identities." >&2
+  exit 1
+fi
 if [[ -f "$DEPLOYED_MARKER" ]]; then
   if print_processes >/dev/null; then
     echo "The network is already up."
