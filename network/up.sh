@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the medchain test network natively (no Docker) on 127.0.0.1:
-# one etcdraft orderer, peer0.org1 and peer0.org2, channel `medchain`, the
+# one Fabric CA per peer org (issuing the participants' identities), one
+# etcdraft orderer, peer0.org1 and peer0.org2, channel `medchain`, the
 # medchain chaincode deployed as a service and its server running.
 #
 #  - Nothing there yet, or a setup that never finished: cleans the work
@@ -27,9 +28,19 @@ trap 'echo "network/up.sh failed. Processes it started stay up for inspection: n
 
 require_commands jq curl openssl envsubst tar gzip setsid flock awk
 "$NETWORK_DIR/install-fabric.sh"
+"$NETWORK_DIR/install-fabric-ca.sh" >/dev/null
 SAMPLECONFIG=$(fabric_sampleconfig)
 lock_network
 load_ports
+
+# Processes are started first and waited for after, so they boot in parallel
+# with whatever comes in between.
+start_cas() {
+  local org
+  for org in "${PEER_ORGS[@]}"; do
+    start_ca "$org"
+  done
+}
 
 start_nodes() {
   local org
@@ -37,12 +48,39 @@ start_nodes() {
   for org in "${PEER_ORGS[@]}"; do
     start_peer "$org" "$SAMPLECONFIG"
   done
+}
+
+wait_cas() {
+  local org
+  for org in "${PEER_ORGS[@]}"; do
+    wait_ca "$org"
+  done
+}
+
+wait_nodes() {
+  local org
   wait_orderer
   for org in "${PEER_ORGS[@]}"; do
     wait_peer "$org"
   done
 }
 
+# Registers and enrolls every org's participants, the orgs in parallel.
+enroll_all_participants() {
+  local org pids=() pid
+  for org in "${PEER_ORGS[@]}"; do
+    enroll_participants "$org" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid"
+  done
+}
+
+if [[ -f "$DEPLOYED_MARKER" && ! -d "$CA_DIR" ]]; then
+  echo "$WORK was deployed before network/up.sh ran the orgs' Fabric CAs (its users come from cryptogen); network/down.sh --purge, then network/up.sh, rebuilds it with CA-issued identities." >&2
+  exit 1
+fi
 if [[ -f "$DEPLOYED_MARKER" ]]; then
   if print_processes >/dev/null; then
     echo "The network is already up."
@@ -50,7 +88,10 @@ if [[ -f "$DEPLOYED_MARKER" ]]; then
     exit 0
   fi
   step "Starting the stopped processes of the existing network (ledgers kept)"
+  start_cas
   start_nodes
+  wait_cas
+  wait_nodes
   wait_ready orderer "$READY_TIMEOUT" orderer_has_leader
   for org in "${PEER_ORGS[@]}"; do
     wait_ready "$(peer_name "$org")" "$READY_TIMEOUT" peer_has_channel "$org"
@@ -75,12 +116,22 @@ mkdir -p "$WORK" "$LOG_DIR" "$RUN_DIR" "$DATA_DIR" "$CHAINCODE_DIR"
 touch "$WORK/$WORK_MARK"
 save_ports
 
-step "Generating crypto material (cryptogen, chaincode TLS)"
+step "Starting the orgs' Fabric CAs ($(ca_name org1) 127.0.0.1:$ORG1_CA_PORT, $(ca_name org2) 127.0.0.1:$ORG2_CA_PORT); generating node crypto material (cryptogen, chaincode TLS)"
+start_cas
 generate_crypto
-step "Creating the $CHANNEL genesis block (configtxgen)"
-create_genesis_block
+wait_cas
+for org in "${PEER_ORGS[@]}"; do
+  trust_ca_in_org_msp "$org"
+done
 step "Starting orderer and peers on 127.0.0.1 (ports $PORT_BASE-$((PORT_BASE + 15)))"
 start_nodes
+step "Creating the $CHANNEL genesis block (configtxgen; each org's MSP trusts its CA's root)"
+create_genesis_block
+# The participants' identities are only needed by the profile: they are
+# registered and enrolled while the channel is joined and the chaincode deployed.
+enroll_all_participants &
+enrollment=$!
+wait_nodes
 step "Joining the orderer to $CHANNEL (osnadmin) and waiting for a raft leader"
 join_orderer
 for org in "${PEER_ORGS[@]}"; do
@@ -91,6 +142,8 @@ step "Deploying chaincode $CHAINCODE_NAME as a service (install, approve x2, com
 deploy_chaincode
 step "Waiting for service discovery to list both orgs' endorsers"
 wait_endorsers_discovered
+step "Waiting for the participants' enrollment (registered by their org's registrar with medchain.role)"
+wait "$enrollment"
 write_profile
 touch "$DEPLOYED_MARKER"
 step "Starting the chaincode server (package id $(cat "$PACKAGE_ID_FILE"))"

@@ -5,6 +5,8 @@ NETWORK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$NETWORK_DIR/.." && pwd)
 # shellcheck source=fabric.sh
 source "$NETWORK_DIR/lib/fabric.sh"
+# shellcheck source=fabric-ca.sh
+source "$NETWORK_DIR/lib/fabric-ca.sh"
 
 # All state (crypto, ledgers, pid files, logs, profile.json) lives here.
 WORK=${MEDCHAIN_NETWORK_DIR:-"$NETWORK_DIR/.work"}
@@ -14,6 +16,8 @@ DATA_DIR="$WORK/data"
 RUN_DIR="$WORK/run"
 LOG_DIR="$WORK/logs"
 CHAINCODE_DIR="$WORK/chaincode"
+# The organizations' Fabric CAs (lib/ca.sh): homes, registrars, enrolled users.
+CA_DIR="$WORK/ca"
 PROFILE="$WORK/profile.json"
 # Written once the channel is joined and the chaincode definition committed.
 DEPLOYED_MARKER="$WORK/deployed"
@@ -55,8 +59,12 @@ load_ports() {
   ORDERER_OPERATIONS_PORT=$((base + 4))
   ORG1_OPERATIONS_PORT=$((base + 5))
   CHAINCODE_SERVER_PORT=$((base + 6))
+  ORG1_CA_PORT=$((base + 7))
+  ORG1_CA_OPERATIONS_PORT=$((base + 8))
   ORG2_PEER_PORT=$((base + 11))
   ORG2_CHAINCODE_LISTEN_PORT=$((base + 12))
+  ORG2_CA_PORT=$((base + 13))
+  ORG2_CA_OPERATIONS_PORT=$((base + 14))
   ORG2_OPERATIONS_PORT=$((base + 15))
   if [[ -f "$PORTS_FILE" && -n "${MEDCHAIN_NETWORK_PORT_BASE:-}" && "$MEDCHAIN_NETWORK_PORT_BASE" != "$base" ]]; then
     echo "note: $WORK was created with port base $base; MEDCHAIN_NETWORK_PORT_BASE=$MEDCHAIN_NETWORK_PORT_BASE is ignored until down.sh --purge." >&2

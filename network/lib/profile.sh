@@ -2,37 +2,65 @@
 # Roles of the tests and the client profile ($WORK/profile.json) that the
 # medchain client (`medchain --gateway <profile>`) and the e2e tests read.
 
-# role org cryptogen-user. cryptogen names users User1..N (crypto-config.yaml).
+# name org medchain.role — each a client identity registered and enrolled
+# by the org's Fabric CA (lib/ca.sh) with that role attribute in its
+# certificate, under enrollment id <name>. The stranger (a channel member who
+# is no participant of the tests' cases) is a family member: the role that
+# registers nothing on the ledger.
 ROLES=(
-  "doctor org1 User1"
-  "patient org1 User2"
-  "family org1 User3"
-  "stranger org1 User4"
-  "pharmacist org2 User1"
-  "insurer org2 User2"
-  "lawyer org2 User3"
+  "doctor org1 doctor"
+  "patient org1 patient"
+  "family org1 family"
+  "stranger org1 family"
+  "pharmacist org2 pharmacist"
+  "insurer org2 insurer"
+  "lawyer org2 lawyer-expert"
 )
 
-# identity_json ORG USER — {msp_id, org, msp_dir, cert, key} of USER@<org domain>.
-identity_json() {
-  local org=$1 user=$2 msp
-  msp="$(org_crypto_dir "$org")/users/$user@$(org_domain "$org")/msp"
-  jq -n --arg org "$org" --arg msp_id "$(org_msp_id "$org")" --arg msp_dir "$msp" --arg user "$user@$(org_domain "$org")" \
-    --arg cert "$msp/signcerts/$user@$(org_domain "$org")-cert.pem" --arg key "$msp/keystore/priv_sk" \
+# admin_json ORG — {org, msp_id, user, msp_dir, cert, key} of cryptogen's
+# Admin@<org domain> (channel and lifecycle administration).
+admin_json() {
+  local org=$1 user msp
+  user="Admin@$(org_domain "$org")"
+  msp=$(org_admin_msp "$org")
+  jq -n --arg org "$org" --arg msp_id "$(org_msp_id "$org")" --arg msp_dir "$msp" --arg user "$user" \
+    --arg cert "$msp/signcerts/$user-cert.pem" --arg key "$msp/keystore/priv_sk" \
     '{org: $org, msp_id: $msp_id, user: $user, msp_dir: $msp_dir, cert: $cert, key: $key}'
 }
 
+# identity_json NAME ORG ROLE — the CA-enrolled identity NAME of ORG: the
+# fields of admin_json plus its enrollment id, role attribute, CA and secret.
+identity_json() {
+  local name=$1 org=$2 role=$3 dir
+  dir=$(ca_user_dir "$org" "$name")
+  jq -n --arg org "$org" --arg msp_id "$(org_msp_id "$org")" --arg msp_dir "$dir/msp" --arg user "$name" \
+    --arg cert "$dir/msp/signcerts/cert.pem" --arg key "$(msp_key_file "$dir/msp")" --arg role "$role" \
+    --arg ca "$(ca_name "$org")" --arg secret "$dir/secret" \
+    '{org: $org, msp_id: $msp_id, user: $user, msp_dir: $msp_dir, cert: $cert, key: $key,
+      enrollment_id: $user, role_attribute: $role, ca: $ca, secret_file: $secret}'
+}
+
+# ca_json ORG — how clients reach ORG's CA and its registrar.
+ca_json() {
+  local org=$1
+  jq -n --arg url "$(ca_url "$org")" --arg name "$(ca_name "$org")" --arg tls_ca "$(ca_cert "$org")" \
+    --arg registrar "$CA_REGISTRAR" --arg msp_dir "$(ca_registrar_msp "$org")" \
+    --arg secret "$(ca_registrar_secret_file "$org")" --arg attribute "$CA_ATTRIBUTE" \
+    '{url: $url, ca_name: $name, tls_ca: $tls_ca, root_cert: $tls_ca, role_attribute: $attribute,
+      registrar: {enrollment_id: $registrar, msp_dir: $msp_dir, secret_file: $secret}}'
+}
+
 write_profile() {
-  local org role user orgs='{}' roles='{}'
+  local org name role orgs='{}' roles='{}'
   for org in "${PEER_ORGS[@]}"; do
     orgs=$(jq --arg org "$org" --arg msp_id "$(org_msp_id "$org")" \
       --arg endpoint "127.0.0.1:$(peer_port "$org")" --arg tls_ca "$(org_tls_ca "$org")" \
-      --arg server_name "$(peer_name "$org")" --argjson admin "$(identity_json "$org" Admin)" \
-      '.[$org] = {msp_id: $msp_id, gateway: {endpoint: $endpoint, tls_ca: $tls_ca, server_name: $server_name}, admin: $admin}' <<<"$orgs")
+      --arg server_name "$(peer_name "$org")" --argjson admin "$(admin_json "$org")" --argjson ca "$(ca_json "$org")" \
+      '.[$org] = {msp_id: $msp_id, gateway: {endpoint: $endpoint, tls_ca: $tls_ca, server_name: $server_name}, admin: $admin, ca: $ca}' <<<"$orgs")
   done
   for entry in "${ROLES[@]}"; do
-    read -r role org user <<<"$entry"
-    roles=$(jq --arg role "$role" --argjson id "$(identity_json "$org" "$user")" '.[$role] = $id' <<<"$roles")
+    read -r name org role <<<"$entry"
+    roles=$(jq --arg name "$name" --argjson id "$(identity_json "$name" "$org" "$role")" '.[$name] = $id' <<<"$roles")
   done
   jq -n --arg channel "$CHANNEL" --arg chaincode "$CHAINCODE_NAME" --arg tls_ca "$ORDERER_TLS_CA" \
     --arg orderer "127.0.0.1:$ORDERER_PORT" --arg work "$WORK" --argjson orgs "$orgs" --argjson roles "$roles" \

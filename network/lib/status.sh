@@ -9,6 +9,8 @@ print_processes() {
     "$(peer_name org1) $ORG1_PEER_PORT $ORG1_OPERATIONS_PORT $(org_tls_ca org1)"
     "$(peer_name org2) $ORG2_PEER_PORT $ORG2_OPERATIONS_PORT $(org_tls_ca org2)"
     "$CHAINCODE_PROCESS $CHAINCODE_SERVER_PORT - -"
+    "$(ca_process org1) $ORG1_CA_PORT ca org1"
+    "$(ca_process org2) $ORG2_CA_PORT ca org2"
   )
   local entry ops ca
   for entry in "${entries[@]}"; do
@@ -16,6 +18,8 @@ print_processes() {
     if pid=$(running_pid "$name"); then
       if [[ "$ops" == - ]]; then
         health=$(chaincode_tls_ready && echo "tls handshake ok" || echo "not accepting TLS")
+      elif [[ "$ops" == ca ]]; then
+        health=$(ca_healthy "$ca" && echo "cainfo ok ($(ca_name "$ca"))" || echo "NOT answering cainfo ($(ca_name "$ca"))")
       else
         health=$(healthy "$ops" "$ca" && echo "healthy (ops 127.0.0.1:$ops)" || echo "NOT healthy (ops 127.0.0.1:$ops)")
       fi

@@ -24,7 +24,7 @@ import re, sys, yaml
 with open("docker-compose.yaml") as f:
     compose = yaml.safe_load(f)
 services = compose["services"]
-expected = {"orderer.example.com", "peer0.org1.example.com", "peer0.org2.example.com", "chaincode", "couchdb.org1", "couchdb.org2"}
+expected = {"orderer.example.com", "peer0.org1.example.com", "peer0.org2.example.com", "ca.org1.example.com", "ca.org2.example.com", "chaincode", "couchdb.org1", "couchdb.org2"}
 problems = []
 if set(services) != expected:
     problems.append(f"services are {sorted(services)}, expected {sorted(expected)}")
@@ -38,6 +38,10 @@ ports = {
     "org1": base + offset("ORG1_PEER_PORT"),
     "org2": base + offset("ORG2_PEER_PORT"),
     "chaincode": base + offset("CHAINCODE_SERVER_PORT"),
+    "ca.org1": base + offset("ORG1_CA_PORT"),
+    "ca.org1 operations": base + offset("ORG1_CA_OPERATIONS_PORT"),
+    "ca.org2": base + offset("ORG2_CA_PORT"),
+    "ca.org2 operations": base + offset("ORG2_CA_OPERATIONS_PORT"),
 }
 def env(service):
     e = dict(services[service].get("environment", {}))
@@ -52,6 +56,32 @@ for org in ("org1", "org2"):
         problems.append(f"peer0.{org} is not Fabric 3.1.5")
 if env("chaincode").get("CHAINCODE_SERVER_ADDRESS") != f"127.0.0.1:{ports['chaincode']}":
     problems.append("the chaincode address differs from network/lib/config.sh")
+# The CAs: the pinned Fabric CA release, the native port and operations port,
+# TLS on, the home network/up.sh initialized (network/lib/ca.sh, fabric-ca.sh).
+ca_version = re.search(r"^FABRIC_CA_VERSION=(\S+)$", open("network/lib/fabric-ca.sh").read(), re.M).group(1)
+ca_lib = open("network/lib/ca.sh").read()
+for org in ("org1", "org2"):
+    service = services.get(f"ca.{org}.example.com")
+    if service is None:
+        continue
+    args = str(service.get("command", "")).split()
+    def arg(flag):
+        return args[args.index(flag) + 1] if flag in args and args.index(flag) + 1 < len(args) else None
+    if service["image"] != f"hyperledger/fabric-ca:{ca_version}":
+        problems.append(f"ca.{org} is not Fabric CA {ca_version} (network/lib/fabric-ca.sh)")
+    if args[:2] != ["fabric-ca-server", "start"] or "--tls.enabled" not in args or arg("--address") != "127.0.0.1":
+        problems.append(f"ca.{org} does not run fabric-ca-server start with TLS on 127.0.0.1")
+    if arg("--port") != str(ports[f"ca.{org}"]):
+        problems.append(f"ca.{org}'s port differs from network/lib/config.sh")
+    if arg("--operations.listenaddress") != f"127.0.0.1:{ports[f'ca.{org} operations']}":
+        problems.append(f"ca.{org}'s operations address differs from network/lib/config.sh")
+    if arg("--ca.name") != f"ca-{org}":
+        problems.append(f"ca.{org}'s CA name differs from network/lib/ca.sh (ca-<org>)")
+    if env(f"ca.{org}.example.com").get("FABRIC_CA_SERVER_HOME") != f"${{MEDCHAIN_NETWORK_DIR}}/ca/{org}/server":
+        problems.append(f"ca.{org}'s home is not <work>/ca/{org}/server (network/lib/ca.sh)")
+for flag in ("--address 127.0.0.1", "--tls.enabled", "--ca.name", "--operations.listenaddress", "--csr.hosts 127.0.0.1,localhost"):
+    if flag not in ca_lib:
+        problems.append(f"{flag} is set in docker-compose.yaml but not in network/lib/ca.sh")
 if services["chaincode"]["build"]["dockerfile"] != "chaincode/Dockerfile":
     problems.append("the chaincode is not built from chaincode/Dockerfile")
 nodes = open("network/lib/nodes.sh").read()

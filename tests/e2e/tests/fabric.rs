@@ -457,3 +457,197 @@ async fn the_demo_runs_against_the_network() {
     );
     assert!(stdout.contains("checks passed"), "{stdout}");
 }
+
+/// Runs `program args…`; its success and standard output.
+fn run(program: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+    )
+}
+
+/// The value of the jq `filter` in the network's client profile.
+fn jq(filter: &str) -> String {
+    let profile = profile_path();
+    let profile = profile.to_str().unwrap();
+    let (ok, out) = run("jq", &["-er", filter, profile]);
+    assert!(ok, "jq {filter} {profile} failed");
+    out
+}
+
+/// Every identity a test user has comes from its organization's Fabric CA
+/// (network/lib/ca.sh), not from cryptogen: the certificate chains to the
+/// CA root the profile names and not to cryptogen's, it is a client
+/// (OU=client) and carries the role attribute its registrar gave it.
+#[test]
+fn every_role_is_enrolled_from_its_orgs_ca() {
+    for (name, attribute) in [
+        ("doctor", "doctor"),
+        ("patient", "patient"),
+        ("family", "family"),
+        ("stranger", "family"),
+        ("pharmacist", "pharmacist"),
+        ("insurer", "insurer"),
+        ("lawyer", "lawyer-expert"),
+    ] {
+        let role = |field: &str| jq(&format!(".roles[\"{name}\"].{field}"));
+        let (cert, org) = (role("cert"), role("org"));
+        assert_eq!(role("role_attribute"), attribute, "{name}");
+        assert!(cert.ends_with("/msp/signcerts/cert.pem"), "{name}: {cert}");
+        let ca_root = jq(&format!(".orgs[\"{org}\"].ca.root_cert"));
+        let (ok, _) = run("openssl", &["verify", "-CAfile", &ca_root, &cert]);
+        assert!(
+            ok,
+            "{name}'s certificate {cert} is not issued by {org}'s CA ({ca_root})"
+        );
+        let admin_msp = jq(&format!(".orgs[\"{org}\"].admin.msp_dir"));
+        let (_, cryptogen_root) = run("sh", &["-c", &format!("ls {admin_msp}/cacerts/*.pem")]);
+        let (ok, _) = run("openssl", &["verify", "-CAfile", &cryptogen_root, &cert]);
+        assert!(
+            !ok,
+            "{name}'s certificate chains to cryptogen's root {cryptogen_root}"
+        );
+        let (_, text) = run(
+            "openssl",
+            &["x509", "-in", &cert, "-noout", "-subject", "-text"],
+        );
+        assert!(
+            text.contains("OU = client"),
+            "{name} is not a client: {text}"
+        );
+        assert!(
+            text.contains(&format!("\"medchain.role\":\"{attribute}\"")),
+            "{name}'s certificate lacks medchain.role={attribute}: {text}"
+        );
+    }
+}
+
+/// `peer chaincode query` of qscc's GetChainInfo on peer0.org1, signed by
+/// the MSP folder `msp` as Org1MSP (network/cli-env.sh's environment).
+fn chain_info_as(msp: &std::path::Path) -> (bool, String) {
+    let script = format!(
+        "eval \"$(bash {}/network/cli-env.sh org1)\" && CORE_PEER_MSPCONFIGPATH={} \
+         peer chaincode query -C medchain -n qscc -c '{{\"Args\":[\"GetChainInfo\",\"medchain\"]}}' 2>&1",
+        repo().display(),
+        msp.display()
+    );
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .env("MEDCHAIN_NETWORK_DIR", work_dir())
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// The org's CA can make clients only: an identity its registrar registers
+/// with type admin (OU=admin in the certificate) matches none of the org's
+/// node OUs under the CA's root (network/lib/ca.sh binds admin, peer and
+/// orderer to cryptogen's), so the peer refuses it, while a participant
+/// enrolled from the same CA reads the channel.
+#[test]
+fn a_ca_issued_admin_is_no_member_of_the_org() {
+    let (url, name, root, registrar) = (
+        jq(".orgs.org1.ca.url"),
+        jq(".orgs.org1.ca.ca_name"),
+        jq(".orgs.org1.ca.tls_ca"),
+        jq(".orgs.org1.ca.registrar.msp_dir"),
+    );
+    let bin = std::env::var("MEDCHAIN_FABRIC_CA_BIN").unwrap_or_else(|_| {
+        let script = format!(
+            "source {}/network/lib/fabric-ca.sh && echo \"$FABRIC_CA_BIN\"",
+            repo().display()
+        );
+        run("bash", &["-c", &script]).1
+    });
+    let client = format!("{bin}/fabric-ca-client");
+    let home = std::path::Path::new(&registrar)
+        .parent()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let id = format!(
+        "rogue-admin-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let common: [&str; 4] = ["--caname", &name, "--tls.certfiles", &root];
+    let mut register: Vec<&str> = vec!["register", "-u", &url, "-H", &home, "--mspdir", &registrar];
+    register.extend(common);
+    register.extend(["--id.name", &id, "--id.type", "admin"]);
+    let (ok, out) = run(&client, &register);
+    assert!(ok, "fabric-ca-client register {id} failed: {out}");
+    let secret = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Password: "))
+        .unwrap_or_else(|| panic!("no secret in {out:?}"));
+    let dir = tempfile::tempdir().unwrap();
+    let msp = dir.path().join("msp");
+    let output = Command::new(&client)
+        .args([
+            "enroll",
+            "-H",
+            dir.path().to_str().unwrap(),
+            "--mspdir",
+            msp.to_str().unwrap(),
+        ])
+        .args(common)
+        .env(
+            "FABRIC_CA_CLIENT_URL",
+            url.replacen("https://", &format!("https://{id}:{secret}@"), 1),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "enroll {id}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Its own MSP folder classifies it under its CA, so the peer CLI loads it.
+    let doctor = std::path::PathBuf::from(jq(".roles.doctor.msp_dir"));
+    let cacert = std::fs::read_dir(msp.join("cacerts"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    let config = std::fs::read_to_string(doctor.join("config.yaml")).unwrap();
+    let doctor_cacert = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Certificate: "))
+        .unwrap();
+    std::fs::write(
+        msp.join("config.yaml"),
+        config.replace(
+            doctor_cacert,
+            &format!("cacerts/{}", cacert.to_str().unwrap()),
+        ),
+    )
+    .unwrap();
+    let (_, subject) = run(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            msp.join("signcerts/cert.pem").to_str().unwrap(),
+            "-noout",
+            "-subject",
+        ],
+    );
+    assert!(subject.contains("OU = admin"), "{subject}");
+
+    let (ok, out) = chain_info_as(&msp);
+    assert!(!ok, "the peer answered a CA-issued admin: {out}");
+    assert!(out.contains("access denied"), "{out}");
+    let (ok, out) = chain_info_as(&doctor);
+    assert!(ok, "the CA-enrolled doctor cannot read the channel: {out}");
+}
