@@ -15,13 +15,15 @@ alive() {
 # Prints the pid of process NAME if its pid file names a live process that is
 # still the executable it started (guards against a recycled pid).
 running_pid() {
-  local name=$1 file pid exe
+  local name=$1 file pid exe actual
   file=$(pid_file "$name")
   [[ -f "$file" ]] || return 1
   read -r pid exe <"$file" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   alive "$pid" || return 1
-  [[ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] || return 1
+  actual=$(readlink -f "/proc/$pid/exe" 2>/dev/null) || return 1
+  # A binary rebuilt while it runs shows as "<path> (deleted)": still ours.
+  [[ "$actual" == "$exe" || "$actual" == "$exe (deleted)" ]] || return 1
   echo "$pid"
 }
 
