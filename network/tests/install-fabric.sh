@@ -23,41 +23,7 @@ source "$network/tests/lib/install.sh"
 home_var=MEDCHAIN_FABRIC_HOME
 tools=("${FABRIC_TOOLS[@]}")
 
-# A file-based module proxy serving the pinned version of the Fabric module,
-# but a zip whose go.mod is not Fabric's, so its h1 hash differs from the pin.
-fake="$tmp/fake-mirror"
-fake_module "$fake" "$FABRIC_MODULE" "$FABRIC_MODULE_VERSION" "$FABRIC_MIN_GO"
-
-if command -v go >/dev/null 2>&1; then
-  install wrong-hash "$tmp/home-wrong-hash" MEDCHAIN_GO_MIRROR="$fake"
-  expect_refusal "a module whose hash is not the pinned one is refused" "$tmp/home-wrong-hash" \
-    "has hash h1:.*, not the pinned $FABRIC_MODULE_SUM"
-  if grep -q '=== go install' "$tmp/home-wrong-hash/install.log" 2>/dev/null; then
-    fail "nothing is built after a hash mismatch" "install.log shows a go install"
-  else
-    pass "nothing is built after a hash mismatch"
-  fi
-
-  mkdir -p "$tmp/empty-mirror"
-  install not-served "$tmp/home-not-served" MEDCHAIN_GO_MIRROR="$tmp/empty-mirror"
-  expect_refusal "a module the proxy chain does not serve is refused" "$tmp/home-not-served" \
-    "go mod download $FABRIC_MODULE@$FABRIC_MODULE_VERSION failed (.*disabled by GOPROXY=off.*); set MEDCHAIN_GO_MIRROR"
-else
-  fail "a module whose hash is not the pinned one is refused" "these cases need Go on PATH"
-fi
-
-install missing-mirror "$tmp/home-missing-mirror" MEDCHAIN_GO_MIRROR="$tmp/no-such-dir"
-expect_refusal "a MEDCHAIN_GO_MIRROR that is not a directory is refused" "$tmp/home-missing-mirror" \
-  "MEDCHAIN_GO_MIRROR is $tmp/no-such-dir, which is not a directory"
-
-# A PATH with the ordinary commands but no go.
-mkdir -p "$tmp/no-go-bin"
-for cmd in dirname mkdir mktemp rm cat sed grep awk sort head wc date flock env chmod mv cp; do
-  if path=$(command -v "$cmd"); then ln -s "$path" "$tmp/no-go-bin/$cmd"; fi
-done
-install no-go "$tmp/home-no-go" PATH="$tmp/no-go-bin"
-expect_refusal "no Go toolchain on PATH is one sentence" "$tmp/home-no-go" \
-  "the Go toolchain is not on PATH; install Go >= $FABRIC_MIN_GO"
+failure_cases "Fabric" "$FABRIC_MODULE" "$FABRIC_MODULE_VERSION" "$FABRIC_MODULE_SUM" "$FABRIC_MIN_GO"
 
 # The same PATH with a go that is too old for Fabric's go.mod.
 mkdir -p "$tmp/old-go-bin"

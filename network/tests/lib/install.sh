@@ -66,3 +66,42 @@ PY
     exit 1
   fi
 }
+
+# failure_cases WHAT MODULE VERSION SUM MIN_GO — the failure paths every
+# install script shares: a module whose hash is not SUM (nothing built after
+# it), a module the proxy chain does not serve, a MEDCHAIN_GO_MIRROR that is
+# not a directory and no Go on PATH. WHAT names the install in the case
+# lines. Leaves $tmp/no-go-bin (a PATH with the ordinary commands but no go).
+failure_cases() {
+  local what=$1 module=$2 version=$3 sum=$4 min_go=$5 fake="$tmp/fake-mirror" cmd path
+  fake_module "$fake" "$module" "$version" "$min_go"
+  if command -v go >/dev/null 2>&1; then
+    install wrong-hash "$tmp/home-wrong-hash" MEDCHAIN_GO_MIRROR="$fake"
+    expect_refusal "$what: a module whose hash is not the pinned one is refused" "$tmp/home-wrong-hash" \
+      "has hash h1:.*, not the pinned $sum"
+    if grep -q '=== go install' "$tmp/home-wrong-hash/install.log" 2>/dev/null; then
+      fail "$what: nothing is built after a hash mismatch" "install.log shows a go install"
+    else
+      pass "$what: nothing is built after a hash mismatch"
+    fi
+
+    mkdir -p "$tmp/empty-mirror"
+    install not-served "$tmp/home-not-served" MEDCHAIN_GO_MIRROR="$tmp/empty-mirror"
+    expect_refusal "$what: a module the proxy chain does not serve is refused" "$tmp/home-not-served" \
+      "go mod download $module@$version failed (.*disabled by GOPROXY=off.*); set MEDCHAIN_GO_MIRROR"
+  else
+    fail "$what: a module whose hash is not the pinned one is refused" "these cases need Go on PATH"
+  fi
+
+  install missing-mirror "$tmp/home-missing-mirror" MEDCHAIN_GO_MIRROR="$tmp/no-such-dir"
+  expect_refusal "$what: a MEDCHAIN_GO_MIRROR that is not a directory is refused" "$tmp/home-missing-mirror" \
+    "MEDCHAIN_GO_MIRROR is $tmp/no-such-dir, which is not a directory"
+
+  mkdir -p "$tmp/no-go-bin"
+  for cmd in dirname mkdir mktemp rm cat sed grep awk sort head wc date flock env chmod mv cp; do
+    if path=$(command -v "$cmd"); then ln -sf "$path" "$tmp/no-go-bin/$cmd"; fi
+  done
+  install no-go "$tmp/home-no-go" PATH="$tmp/no-go-bin"
+  expect_refusal "$what: no Go toolchain on PATH is one sentence" "$tmp/home-no-go" \
+    "the Go toolchain is not on PATH; install Go >= $min_go"
+}
