@@ -122,6 +122,26 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The same calls against the in-process mock Gateway (feature
+//! `mock-gateway`; it checks every signature as a peer does), so they run:
+//!
+//! ```
+//! use fabric_gateway::mock::gateway::{CHAINCODE, CHANNEL};
+//! use fabric_gateway::mock::{Org, connected};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let org = Org::new();
+//! let (gateway, _mock) = connected(&org).await;
+//! let contract = gateway.network(CHANNEL).contract(CHAINCODE);
+//!
+//! let committed = contract.submit("put", &[b"record-1", b"hello"]).await?;
+//! assert_eq!(committed.payload, b"hello");
+//! assert_eq!(contract.evaluate("get", &[b"record-1"]).await?, b"hello");
+//! # Ok(())
+//! # }
+//! ```
 
 mod checkpoint;
 mod client;
