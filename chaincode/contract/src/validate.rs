@@ -21,10 +21,14 @@ pub fn decode_input(bytes: &[u8]) -> Result<InputParameter, ContractError> {
             ),
         ));
     }
+    // The sentence names no decoder detail: the Go reference contract
+    // (chaincode/go) refuses the same bytes with the same message, and
+    // prost's error text is prost's own.
     let input = InputParameter::decode(bytes).map_err(|e| {
+        tracing::debug!(error = %e, "the Store argument does not decode");
         ContractError::invalid(
             "input parameter",
-            format!("it is not a medchain.v1.InputParameter ({e})"),
+            "it is not a medchain.v1.InputParameter (it does not decode as protobuf)",
         )
     })?;
     if input.encode_to_vec() != bytes {

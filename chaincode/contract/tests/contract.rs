@@ -109,7 +109,8 @@ async fn malformed_input_parameters() {
         &doctor,
         b"\xff\xff\xff",
         ErrorCode::Invalid,
-        "is not a medchain.v1.InputParameter",
+        // The whole sentence: the Go contract sends the same one.
+        "input parameter: it is not a medchain.v1.InputParameter (it does not decode as protobuf)",
     )
     .await;
     net.rejected_bytes(&doctor, &[], ErrorCode::Invalid, "no record is set")

@@ -1,0 +1,93 @@
+// Package contract is the Go reference implementation of the medchain
+// medical records contract: the same functions, validation rules, error
+// codes and messages, state keys, events and response bytes as the Rust
+// contract (chaincode/contract), so that peers running either endorse the
+// same transactions identically (docs/chaincode.md, docs/protocol.md).
+package contract
+
+import (
+	"unicode/utf8"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Function names (argument 0 of every call).
+const (
+	FunctionStore          = "Store"
+	FunctionGet            = "Get"
+	FunctionGetCase        = "GetCase"
+	FunctionGetParticipant = "GetParticipant"
+)
+
+// Stub is the part of shim.ChaincodeStubInterface the contract uses.
+type Stub interface {
+	GetArgs() [][]byte
+	GetTxID() string
+	GetCreator() ([]byte, error)
+	GetTxTimestamp() (*timestamppb.Timestamp, error)
+	GetState(key string) ([]byte, error)
+	PutState(key string, value []byte) error
+	GetStateByPartialCompositeKey(objectType string, keys []string) (shim.StateQueryIteratorInterface, error)
+	GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error)
+	SetEvent(name string, payload []byte) error
+}
+
+// MedicalRecords is the contract (stateless: all state is on the ledger).
+type MedicalRecords struct{}
+
+// Call runs one invocation: its payload, or a refusal (*Error).
+func (MedicalRecords) Call(stub Stub) ([]byte, error) {
+	args := stub.GetArgs()
+	if len(args) == 0 {
+		return nil, refuse(BadCall, "no function name was given")
+	}
+	if !utf8.Valid(args[0]) {
+		return nil, refuse(BadCall, "the function name is not UTF-8")
+	}
+	function, rest := string(args[0]), args[1:]
+	if len(rest) != 1 {
+		return nil, refuse(BadCall, "%s takes exactly one argument, got %d", function, len(rest))
+	}
+	argument := rest[0]
+	switch function {
+	case FunctionStore:
+		return store(stub, argument)
+	case FunctionGet:
+		return get(stub, argument)
+	case FunctionGetCase:
+		return getCase(stub, argument)
+	case FunctionGetParticipant:
+		return getParticipant(stub, argument)
+	}
+	return nil, refuse(BadCall, "unknown function %s; use Store, Get, GetCase or GetParticipant", rustQuote(function))
+}
+
+// Response turns a result of Call into the chaincode response: the
+// payload with status 200, or the refusal's status and wire form with an
+// empty payload.
+func Response(payload []byte, err error) *peer.Response {
+	if err == nil {
+		return shim.Success(payload)
+	}
+	refusal, ok := err.(*Error)
+	if !ok {
+		refusal = ledgerError(err)
+	}
+	return &peer.Response{Status: refusal.Code.Status, Message: refusal.Error()}
+}
+
+// Chaincode adapts the contract to the Go shim.
+type Chaincode struct{ Contract MedicalRecords }
+
+// Init answers the chaincode's INIT message like any transaction (the
+// definition is approved without --init-required).
+func (c Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
+	return Response(c.Contract.Call(stub))
+}
+
+// Invoke runs one transaction.
+func (c Chaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	return Response(c.Contract.Call(stub))
+}

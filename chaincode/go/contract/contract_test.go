@@ -1,0 +1,427 @@
+package contract
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	pb "medchain/chaincode/go/medchainpb"
+
+	"google.golang.org/protobuf/proto"
+)
+
+func encode(t *testing.T, m proto.Message) []byte {
+	t.Helper()
+	b, err := marshal.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func regInput(t *testing.T, p *participant, role pb.Role) []byte {
+	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: &pb.Registration{Role: role, CertificatePem: p.pem}}})
+}
+
+func store_(l *ledger, t *testing.T, p *participant, input []byte) result {
+	t.Helper()
+	return l.invoke(t, p, []byte("Store"), input)
+}
+
+func mustStore(t *testing.T, l *ledger, p *participant, input []byte) []byte {
+	t.Helper()
+	r := store_(l, t, p, input)
+	if r.err != nil {
+		t.Fatalf("Store refused: %v", r.err)
+	}
+	return r.payload
+}
+
+func expectRefusal(t *testing.T, r result, code Code, message string) {
+	t.Helper()
+	if r.err == nil {
+		t.Fatalf("accepted, want %s: %s", code.Name, message)
+	}
+	if r.err.Code != code || r.err.Error() != message {
+		t.Fatalf("refusal\n got  %d %q\n want %d %q", r.err.Code.Status, r.err.Error(), code.Status, message)
+	}
+	if len(r.stub.writes) != 0 {
+		t.Fatalf("a refused call must write nothing, wrote %d keys", len(r.stub.writes))
+	}
+}
+
+// scenario is a registered doctor and pharmacist, a patient and a family
+// member, with the case opening the patient consented to.
+type scenario struct {
+	l                                   *ledger
+	doctor, pharmacist, patient, family *participant
+	opening                             *pb.CaseOpening
+}
+
+func newScenario(t *testing.T) *scenario {
+	s := &scenario{l: newLedger(),
+		doctor:     newParticipant(t, "Org1MSP", `{"attrs":{"medchain.role":"doctor"}}`),
+		pharmacist: newParticipant(t, "Org2MSP", `{"attrs":{"medchain.role":"pharmacist"}}`),
+		patient:    newParticipant(t, "Org1MSP", ""),
+		family:     newParticipant(t, "Org1MSP", ""),
+	}
+	mustStore(t, s.l, s.doctor, regInput(t, s.doctor, pb.Role_ROLE_DOCTOR))
+	mustStore(t, s.l, s.pharmacist, regInput(t, s.pharmacist, pb.Role_ROLE_PHARMACIST))
+	s.opening = &pb.CaseOpening{
+		PatientKey:         s.patient.public,
+		FamilyKeys:         [][]byte{s.family.public},
+		Pharmacists:        []uint64{s.pharmacist.ind()},
+		Doctor:             s.doctor.ind(),
+		DoctorEphemeralKey: compressed(s.doctor.public),
+		Kdf:                &pb.KdfParams{MKib: 64, T: 1, P: 1},
+	}
+	sign(t, s.patient, s.opening)
+	return s
+}
+
+func compressed(uncompressed []byte) []byte {
+	out := []byte{0x02 | uncompressed[64]&1}
+	return append(out, uncompressed[1:33]...)
+}
+
+func sign(t *testing.T, patient *participant, o *pb.CaseOpening) {
+	t.Helper()
+	nonce := bytes.Repeat([]byte{7}, 16)
+	message := append([]byte(selectionDomain), encode(t, selectionOf(o, nonce))...)
+	digest := sha256.Sum256(message)
+	signature, err := ecdsa.SignASN1(rand.Reader, patient.key, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Consent = &pb.PatientConsent{Nonce: nonce, Signature: signature}
+}
+
+func txtcInput(t *testing.T, o *pb.CaseOpening) []byte {
+	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txtc{Txtc: o}})
+}
+
+func txtrInput(t *testing.T, kappa0 []byte, p *participant) []byte {
+	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txtr{Txtr: &pb.CaseResponse{
+		CaseKey: kappa0, Responder: p.ind(), EphemeralKey: compressed(p.public), SealedSecret: make([]byte, 60)}}})
+}
+
+func txdInput(t *testing.T, kappa0 []byte, participants []uint64, k int) []byte {
+	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: &pb.CaseRecord{
+		CaseKey: kappa0, Participants: participants, Tag: make([]byte, 66*k), Ciphertext: make([]byte, 28)}}})
+}
+
+func TestTheWholeCaseIsStoredIndexedAndReadBackInCommitOrder(t *testing.T) {
+	s := newScenario(t)
+	input := txtcInput(t, s.opening)
+	kappa0 := mustStore(t, s.l, s.doctor, input)
+	if want := sha256.Sum256(input); !bytes.Equal(kappa0, want[:]) {
+		t.Fatalf("Store returned %x, want κ0 = SHA-256(argument)", kappa0)
+	}
+	r := s.l.invoke(t, s.doctor, []byte("Get"), []byte(hex.EncodeToString(kappa0)))
+	if r.err != nil || !bytes.Equal(r.payload, input) {
+		t.Fatalf("Get by hex: %v", r.err)
+	}
+	var event pb.StoreEvent
+	if err := proto.Unmarshal(r.stub.payload, &event); err == nil && r.stub.event != "" {
+		t.Fatal("a query sets no event")
+	}
+	var kappas [][]byte
+	for _, p := range []*participant{s.patient, s.family, s.pharmacist} {
+		res := store_(s.l, t, p, txtrInput(t, kappa0, p))
+		if res.err != nil {
+			t.Fatalf("txtr: %v", res.err)
+		}
+		if res.stub.event != "txtr" {
+			t.Fatalf("event %q", res.stub.event)
+		}
+		if err := proto.Unmarshal(res.stub.payload, &event); err != nil || len(event.Receivers) != 1 || event.Receivers[0] != s.doctor.ind() {
+			t.Fatalf("txtr event receivers %v", event.Receivers)
+		}
+		kappas = append(kappas, res.payload)
+	}
+	others := []uint64{s.patient.ind(), s.family.ind(), s.pharmacist.ind()}
+	res := store_(s.l, t, s.doctor, txdInput(t, kappa0, others, 4))
+	if res.err != nil {
+		t.Fatalf("txd: %v", res.err)
+	}
+	if err := proto.Unmarshal(res.stub.payload, &event); err != nil {
+		t.Fatal(err)
+	}
+	if want := []uint64{s.patient.ind(), s.family.ind(), s.pharmacist.ind()}; !equal(event.Receivers, want) || event.Type != "txd" || !bytes.Equal(event.CaseKey, kappa0) {
+		t.Fatalf("txd event %v", &event)
+	}
+	kappas = append([][]byte{kappa0}, append(kappas, res.payload)...)
+
+	got := s.l.invoke(t, s.patient, []byte("GetCase"), kappa0)
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	var records pb.CaseRecords
+	if err := proto.Unmarshal(got.payload, &records); err != nil {
+		t.Fatal(err)
+	}
+	if len(records.Records) != len(kappas) {
+		t.Fatalf("%d records, want %d", len(records.Records), len(kappas))
+	}
+	for i, rec := range records.Records {
+		if !bytes.Equal(rec.Key, kappas[i]) || rec.TxId == "" {
+			t.Fatalf("record %d is %x (%s), want %x in commit order", i, rec.Key, rec.Type, kappas[i])
+		}
+	}
+	if records.Records[0].Type != "txtc" || records.Records[4].Type != "txd" {
+		t.Fatalf("types %s … %s", records.Records[0].Type, records.Records[4].Type)
+	}
+}
+
+func equal(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestARegistrationIsKeyedByIndexAndAnnouncedToTheRegistrant(t *testing.T) {
+	l := newLedger()
+	p := newParticipant(t, "Org1MSP", "")
+	res := store_(l, t, p, regInput(t, p, pb.Role_ROLE_INSURER))
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	ind := p.ind()
+	if binary.BigEndian.Uint64(res.payload) != ind || len(res.payload) != 8 {
+		t.Fatalf("Store returned %x, want be64(ind)", res.payload)
+	}
+	key := "\x00medchain.reg\x00" + hex.EncodeToString(res.payload) + "\x00"
+	if _, ok := res.stub.writes[key]; !ok || len(res.stub.writes) != 1 {
+		t.Fatalf("writes %q", res.stub.writes)
+	}
+	// The event payload is exactly what prost encodes: key (1), no case
+	// key, type (3), packed receivers (4).
+	want := append([]byte{0x0a, 8}, res.payload...)
+	want = append(want, 0x1a, 3, 'r', 'e', 'g', 0x22, 8)
+	want = append(want, res.payload[7], res.payload[6], res.payload[5], res.payload[4], res.payload[3], res.payload[2], res.payload[1], res.payload[0])
+	if res.stub.event != "reg" || !bytes.Equal(res.stub.payload, want) {
+		t.Fatalf("event %s %x, want %x", res.stub.event, res.stub.payload, want)
+	}
+	expectRefusal(t, store_(l, t, p, regInput(t, p, pb.Role_ROLE_INSURER)), AlreadyStored,
+		"already_stored: participant "+hex.EncodeToString(res.payload)+" is already registered")
+	got := l.invoke(t, p, []byte("GetParticipant"), []byte(hex.EncodeToString(res.payload)))
+	if got.err != nil || !bytes.Equal(got.payload, regInput(t, p, pb.Role_ROLE_INSURER)) {
+		t.Fatalf("GetParticipant: %v", got.err)
+	}
+}
+
+func TestBadCallsAreRefusedWithTheRustContractsSentences(t *testing.T) {
+	l := newLedger()
+	p := newParticipant(t, "Org1MSP", "")
+	expectRefusal(t, l.invoke(t, p), BadCall, "bad_call: no function name was given")
+	expectRefusal(t, l.invoke(t, p, []byte{0xff}, nil), BadCall, "bad_call: the function name is not UTF-8")
+	expectRefusal(t, l.invoke(t, p, []byte("Get")), BadCall, "bad_call: Get takes exactly one argument, got 0")
+	expectRefusal(t, l.invoke(t, p, []byte("Get"), nil, nil), BadCall, "bad_call: Get takes exactly one argument, got 2")
+	expectRefusal(t, l.invoke(t, p, []byte("Put\"\n\x01é"), nil), BadCall,
+		`bad_call: unknown function "Put\"\n\u{1}é"; use Store, Get, GetCase or GetParticipant`)
+	expectRefusal(t, l.invoke(t, p, []byte("Get"), []byte("zz")), Invalid,
+		"invalid: argument: the record key κ must be 32 bytes or 64 hex digits, got 2 bytes")
+	expectRefusal(t, l.invoke(t, p, []byte("GetParticipant"), []byte(strings.Repeat("g", 16))), Invalid,
+		"invalid: argument: the participant index must be 8 bytes or 16 hex digits, got 16 bytes")
+	expectRefusal(t, l.invoke(t, p, []byte("GetCase"), make([]byte, 32)), NotFound,
+		"not_found: no case is stored under key "+strings.Repeat("00", 32))
+	expectRefusal(t, l.invoke(t, p, []byte("GetParticipant"), make([]byte, 8)), NotFound,
+		"not_found: participant 0000000000000000 is not registered")
+}
+
+func TestOnlyTheCanonicalEncodingIsStored(t *testing.T) {
+	l := newLedger()
+	p := newParticipant(t, "Org1MSP", "")
+	canonical := regInput(t, p, pb.Role_ROLE_DOCTOR)
+	nonCanonical := "invalid: input parameter: it is not in canonical protobuf encoding (unknown fields, duplicates or non-canonical order); encode it with a standard protobuf encoder"
+	undecodable := "invalid: input parameter: it is not a medchain.v1.InputParameter (it does not decode as protobuf)"
+	// An unknown field (number 9, varint) after the record.
+	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), 0x48, 0x01)), Invalid, nonCanonical)
+	// An unknown field inside the registration.
+	inner := []byte{0x08, 0x01, 0x18, 0x05}
+	expectRefusal(t, store_(l, t, p, append([]byte{0x0a, byte(len(inner))}, inner...)), Invalid, nonCanonical)
+	// The declared field 1 (reg) as a varint: prost refuses to decode it.
+	expectRefusal(t, store_(l, t, p, []byte{0x08, 0x01}), Invalid, undecodable)
+	// Truncated.
+	expectRefusal(t, store_(l, t, p, canonical[:len(canonical)-1]), Invalid, undecodable)
+	// The record twice (merged on decoding, so re-encoding differs).
+	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), canonical...)), Invalid, nonCanonical)
+	// A default-valued field written explicitly (role = 0).
+	expectRefusal(t, store_(l, t, p, []byte{0x0a, 0x02, 0x08, 0x00}), Invalid, nonCanonical)
+	expectRefusal(t, store_(l, t, p, nil), Invalid,
+		"invalid: input parameter: no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa")
+	expectRefusal(t, store_(l, t, p, make([]byte, maxInputBytes+1)), Invalid,
+		"invalid: input parameter: it is 1056797 bytes, more than the limit of 1056796")
+}
+
+func TestRegistrationRules(t *testing.T) {
+	l := newLedger()
+	p := newParticipant(t, "Org1MSP", "")
+	other := newParticipant(t, "Org1MSP", "")
+	expectRefusal(t, store_(l, t, p, regInput(t, p, pb.Role_ROLE_UNSPECIFIED)), Invalid,
+		"invalid: reg: the role must be doctor, pharmacist, insurer or lawyer-expert (patients and family members do not register)")
+	expectRefusal(t, store_(l, t, p, regInput(t, p, pb.Role(9))), Invalid,
+		"invalid: reg: the role must be doctor, pharmacist, insurer or lawyer-expert (patients and family members do not register)")
+	expectRefusal(t, store_(l, t, p, regInput(t, other, pb.Role_ROLE_DOCTOR)), Unauthorized,
+		"unauthorized: reg: the certificate is not the submitter's own; register with your own Fabric certificate")
+	big := encode(t, &pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: &pb.Registration{Role: pb.Role_ROLE_DOCTOR, CertificatePem: strings.Repeat("x", 16*1024+1)}}})
+	expectRefusal(t, store_(l, t, p, big), Invalid, "invalid: reg: the certificate is larger than 16384 bytes")
+}
+
+func TestCaseOpeningRules(t *testing.T) {
+	s := newScenario(t)
+	// Not registered as a doctor.
+	expectRefusal(t, store_(s.l, t, s.pharmacist, txtcInput(t, s.opening)), Unauthorized,
+		"unauthorized: txtc: the submitter is registered as pharmacist, not as doctor")
+	expectRefusal(t, store_(s.l, t, s.patient, txtcInput(t, s.opening)), Unauthorized,
+		"unauthorized: txtc: the submitter is not registered as a doctor; register first")
+	changed := proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Doctor++
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
+		"unauthorized: txtc: the case names doctor "+hex16(s.doctor.ind()+1)+" but the submitter is "+hex16(s.doctor.ind())+"; a doctor opens cases only for itself")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Kdf.MKib = 7
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Invalid,
+		"invalid: txtc: kdf.m_kib must be between 8 (8 per lane) and 1048576, got 7")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.DoctorEphemeralKey = changed.DoctorEphemeralKey[:32]
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Invalid,
+		"invalid: txtc: doctor ephemeral key: expected a 33-byte SEC1 compressed P-256 key, got 32 bytes")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.FamilyKeys = [][]byte{s.patient.public}
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Invalid,
+		"invalid: txtc: participant "+hex16(s.patient.ind())+" is listed twice; list each participant once")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Insurers = []uint64{s.pharmacist.ind() + 1}
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Invalid,
+		"invalid: txtc: insurer "+hex16(s.pharmacist.ind()+1)+" is not registered; ask them to register first")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Insurers, changed.Pharmacists = changed.Pharmacists, nil
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Invalid,
+		"invalid: txtc: participant "+hex16(s.pharmacist.ind())+" is listed as insurer but is registered as pharmacist")
+	// The consent covers another selection.
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.FamilyKeys = nil
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
+		"unauthorized: txtc: "+errConsentInvalid.Error())
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Consent.Signature = append([]byte{}, 0x30, 0x00)
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
+		"unauthorized: txtc: the consent signature is not a DER ECDSA P-256 signature")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Consent = nil
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
+		"unauthorized: txtc: the case carries no patient consent; open it from a selection the patient signed")
+	kappa0 := mustStore(t, s.l, s.doctor, txtcInput(t, s.opening))
+	// The same selection again, with another ephemeral key (another κ0).
+	again := proto.Clone(s.opening).(*pb.CaseOpening)
+	again.DoctorEphemeralKey = compressed(s.patient.public)
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, again)), AlreadyStored,
+		"already_stored: this patient selection already opened a case; ask the patient for a new selection")
+	// Records before every response.
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, nil, 4)), OutOfOrder,
+		"out_of_order: the case key is not established yet: participant "+hex16(s.patient.ind())+" has not answered case "+hex.EncodeToString(kappa0)+"; wait for every response")
+	expectRefusal(t, store_(s.l, t, s.pharmacist, txdInput(t, kappa0, nil, 4)), Unauthorized,
+		"unauthorized: txd: only the case's doctor may store a txd record")
+	// Responses.
+	expectRefusal(t, store_(s.l, t, s.doctor, txtrInput(t, kappa0, s.doctor)), Unauthorized,
+		"unauthorized: txtr: the doctor does not answer its own case; it derives its secret locally")
+	stranger := newParticipant(t, "Org1MSP", "")
+	expectRefusal(t, store_(s.l, t, stranger, txtrInput(t, kappa0, stranger)), Unauthorized,
+		"unauthorized: txtr: the submitter is not a participant of case "+hex.EncodeToString(kappa0))
+	expectRefusal(t, store_(s.l, t, stranger, txtrInput(t, kappa0, s.patient)), Unauthorized,
+		"unauthorized: txtr: the response names participant "+hex16(s.patient.ind())+" but the submitter is "+hex16(stranger.ind())+"; answer only for yourself")
+	mustStore(t, s.l, s.patient, txtrInput(t, kappa0, s.patient))
+	expectRefusal(t, store_(s.l, t, s.patient, txtrInput(t, kappa0, s.patient)), AlreadyStored,
+		"already_stored: participant "+hex16(s.patient.ind())+" has already answered case "+hex.EncodeToString(kappa0))
+
+	mustStore(t, s.l, s.family, txtrInput(t, kappa0, s.family))
+	mustStore(t, s.l, s.pharmacist, txtrInput(t, kappa0, s.pharmacist))
+	others := []uint64{s.patient.ind(), s.family.ind(), s.pharmacist.ind()}
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, others[:2], 4)), Invalid,
+		"invalid: txd: participants must list the case's other 3 participants in canonical order (patient, family, doctor, pharmacists, insurers, lawyers/experts)")
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, others, 3)), Invalid,
+		"invalid: txd: the tag must hold one 66-byte coefficient per participant (4 × 66 = 264 bytes), got 198 bytes")
+	mustStore(t, s.l, s.doctor, txdInput(t, kappa0, others, 4))
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, others, 4)), AlreadyStored,
+		"already_stored: a record with key "+hex.EncodeToString(sha256sum(txdInput(t, kappa0, others, 4)))+" exists; records are write-once")
+	otherTag := &pb.CaseRecord{CaseKey: kappa0, Participants: others, Tag: make([]byte, 264), Ciphertext: make([]byte, 29)}
+	otherTag.Tag[0] = 1
+	expectRefusal(t, store_(s.l, t, s.doctor, encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: otherTag}})), Invalid,
+		"invalid: txd: the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag")
+	otherTag.Tag[0] = 2
+	expectRefusal(t, store_(s.l, t, s.doctor, encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: otherTag}})), Invalid,
+		"invalid: txd: tag coefficient 0 is not below 2^521 − 1")
+}
+
+func hex16(v uint64) string { return hex.EncodeToString(binary.BigEndian.AppendUint64(nil, v)) }
+
+func sha256sum(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
+
+func TestTheFabricCAAttributesAreReadAsTheRustShimDoes(t *testing.T) {
+	for _, c := range []struct{ json, want string }{
+		{`{"attrs":{"medchain.role":"doctor","hf.EnrollmentID":"d"}}`, "doctor"},
+		{`{"attrs":null}`, ""},
+		{`{}`, ""},
+	} {
+		p := newParticipant(t, "Org1MSP", c.json)
+		id, err := parseSerializedIdentity(p.serialized())
+		if err != nil || id.attributes["medchain.role"] != c.want {
+			t.Fatalf("%s: %v %v", c.json, id, err)
+		}
+	}
+	for _, c := range []struct{ json, want string }{
+		{`[]`, "the certificate's attribute extension is malformed: not a JSON object"},
+		{`{"attrs":[]}`, `the certificate's attribute extension is malformed: "attrs" is not a JSON object`},
+		{`{"attrs":{"a":1}}`, `the certificate's attribute extension is malformed: attribute "a" is not a string`},
+	} {
+		p := newParticipant(t, "Org1MSP", c.json)
+		if _, err := parseSerializedIdentity(p.serialized()); err == nil || err.Error() != c.want {
+			t.Fatalf("%s: %v", c.json, err)
+		}
+	}
+}
+
+func TestALedgerFailureIsALedgerRefusal(t *testing.T) {
+	stub := &fakeStub{l: newLedger(), args: [][]byte{[]byte("Get"), make([]byte, 32)}, reads: map[string]bool{},
+		writes: map[string][]byte{}, failGet: errFake}
+	_, err := MedicalRecords{}.Call(stub)
+	response := Response(nil, err)
+	if response.Status != 500 || response.Message != "ledger: the peer is gone" || len(response.Payload) != 0 {
+		t.Fatalf("%v", response)
+	}
+}
+
+var errFake = errorString("the peer is gone")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestEveryCodeHasTheProtocolsStatus(t *testing.T) {
+	want := map[string]int32{"bad_call": 400, "invalid": 400, "unauthorized": 403, "already_stored": 409,
+		"out_of_order": 409, "not_found": 404, "corrupt": 500, "ledger": 500}
+	if len(AllCodes) != len(want) {
+		t.Fatalf("%d codes", len(AllCodes))
+	}
+	for _, c := range AllCodes {
+		if want[c.Name] != c.Status {
+			t.Fatalf("%s has status %d", c.Name, c.Status)
+		}
+		r := Response(nil, refuse(c, "x"))
+		if r.Status != c.Status || r.Message != c.Name+": x" {
+			t.Fatalf("%v", r)
+		}
+	}
+}

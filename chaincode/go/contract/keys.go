@@ -1,0 +1,90 @@
+package contract
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Object types of the composite keys (docs/chaincode.md "State layout").
+const (
+	registrationType = "medchain.reg"
+	caseIndexType    = "medchain.case"
+	responseType     = "medchain.txtr"
+	tagType          = "medchain.tag"
+	caseLogType      = "medchain.log"
+	selectionType    = "medchain.selection"
+)
+
+// compositeKey is Fabric's composite key: U+0000, the object type and each
+// attribute, each followed by U+0000. Attributes must be UTF-8 without
+// U+0000 or U+10FFFF (Fabric's rule; ours are hex digits and tx ids).
+func compositeKey(objectType string, attributes ...string) (string, error) {
+	var b strings.Builder
+	b.WriteByte(0)
+	for _, part := range append([]string{objectType}, attributes...) {
+		if !utf8.ValidString(part) || strings.ContainsAny(part, "\x00\U0010FFFF") {
+			return "", fmt.Errorf("composite key part %q is not valid UTF-8 without U+0000 and U+10FFFF", part)
+		}
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	return b.String(), nil
+}
+
+// splitCompositeKey returns a composite key's object type and attributes.
+func splitCompositeKey(key string) (string, []string, error) {
+	if !strings.HasPrefix(key, "\x00") || !strings.HasSuffix(key, "\x00") || len(key) < 2 {
+		return "", nil, fmt.Errorf("%q is not a composite key", key)
+	}
+	parts := strings.Split(key[1:len(key)-1], "\x00")
+	return parts[0], parts[1:], nil
+}
+
+func recordStateKey(kappa []byte) string { return hex.EncodeToString(kappa) }
+
+func indHex(ind uint64) string { return fmt.Sprintf("%016x", ind) }
+
+func registrationKey(ind uint64) (string, error) {
+	return compositeKey(registrationType, indHex(ind))
+}
+
+func caseIndexKey(kappa0 []byte, ts *timestamppb.Timestamp, txID string) (string, error) {
+	time, err := sortableTime(ts)
+	if err != nil {
+		return "", err
+	}
+	return compositeKey(caseIndexType, hex.EncodeToString(kappa0), time, txID)
+}
+
+func caseLogKey(kappa0 []byte) (string, error) {
+	return compositeKey(caseLogType, hex.EncodeToString(kappa0))
+}
+
+func selectionKey(patientKey, nonce []byte) (string, error) {
+	h := sha256.New()
+	h.Write(patientKey)
+	h.Write(nonce)
+	return compositeKey(selectionType, hex.EncodeToString(h.Sum(nil)))
+}
+
+func responseKey(kappa0 []byte, ind uint64) (string, error) {
+	return compositeKey(responseType, hex.EncodeToString(kappa0), indHex(ind))
+}
+
+func tagKey(kappa0 []byte) (string, error) {
+	return compositeKey(tagType, hex.EncodeToString(kappa0))
+}
+
+// sortableTime formats the proposal timestamp as seconds.nanoseconds,
+// zero-padded so that key order is time order.
+func sortableTime(ts *timestamppb.Timestamp) (string, error) {
+	if ts.GetSeconds() < 0 || ts.GetNanos() < 0 || ts.GetNanos() >= 1_000_000_000 {
+		return "", refuse(BadCall, "the proposal timestamp is out of range; sign the proposal with a correct clock")
+	}
+	return fmt.Sprintf("%019d.%09d", ts.GetSeconds(), ts.GetNanos()), nil
+}

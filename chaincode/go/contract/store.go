@@ -1,0 +1,408 @@
+package contract
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+
+	pb "medchain/chaincode/go/medchainpb"
+)
+
+// store is the Store function: validate, store write-once, index, event.
+func store(stub Stub, argument []byte) ([]byte, error) {
+	input, err := decodeInput(argument)
+	if err != nil {
+		return nil, err
+	}
+	switch record := input.GetRecord().(type) {
+	case *pb.InputParameter_Reg:
+		return storeRegistration(stub, argument, record.Reg)
+	case *pb.InputParameter_Txtc:
+		return storeOpening(stub, argument, record.Txtc)
+	case *pb.InputParameter_Txtr:
+		return storeResponse(stub, argument, record.Txtr)
+	case *pb.InputParameter_Txd:
+		return storeCaseRecord(stub, argument, "txd", record.Txd)
+	case *pb.InputParameter_Txm:
+		return storeCaseRecord(stub, argument, "txm", record.Txm)
+	case *pb.InputParameter_Txa:
+		return storeCaseRecord(stub, argument, "txa", record.Txa)
+	}
+	return nil, invalid("input parameter", "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa")
+}
+
+// roleName spells a role as messages and the CLI do.
+func roleName(role pb.Role) string {
+	switch role {
+	case pb.Role_ROLE_DOCTOR:
+		return "doctor"
+	case pb.Role_ROLE_PHARMACIST:
+		return "pharmacist"
+	case pb.Role_ROLE_INSURER:
+		return "insurer"
+	case pb.Role_ROLE_LAWYER_EXPERT:
+		return "lawyer-expert"
+	}
+	return "unspecified"
+}
+
+// putRecord stores bytes write-once under κ = SHA-256(bytes) and adds it
+// to its case's index and commit log (kappa0, or κ itself for an opening).
+func putRecord(stub Stub, value, kappa0 []byte) ([]byte, error) {
+	sum := sha256.Sum256(value)
+	kappa := sum[:]
+	key := recordStateKey(kappa)
+	existing, err := getState(stub, key)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		return nil, refuse(AlreadyStored, "a record with key %s exists; records are write-once", hex.EncodeToString(kappa))
+	}
+	timestamp, err := stub.GetTxTimestamp()
+	if err != nil || timestamp == nil {
+		return nil, refuse(BadCall, "the proposal carries no timestamp")
+	}
+	if kappa0 == nil {
+		kappa0 = kappa
+	}
+	index, err := caseIndexKey(kappa0, timestamp, stub.GetTxID())
+	if err != nil {
+		if refusal, ok := err.(*Error); ok {
+			return nil, refusal
+		}
+		return nil, ledgerError(err)
+	}
+	logKey, err := caseLogKey(kappa0)
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	if err := putState(stub, key, value); err != nil {
+		return nil, err
+	}
+	if err := putState(stub, index, kappa); err != nil {
+		return nil, err
+	}
+	// Written, never read: concurrent records of a case do not conflict,
+	// and the key's history is the case's commit order.
+	if err := putState(stub, logKey, kappa); err != nil {
+		return nil, err
+	}
+	return kappa, nil
+}
+
+// emit sets the transaction's single chaincode event.
+func emit(stub Stub, recordType string, key, kappa0 []byte, receivers []uint64) error {
+	payload, err := marshalOrLedger(&pb.StoreEvent{Key: key, CaseKey: kappa0, Type: recordType, Receivers: receivers})
+	if err != nil {
+		return err
+	}
+	if err := stub.SetEvent(recordType, payload); err != nil {
+		return ledgerError(err)
+	}
+	return nil
+}
+
+// storeRegistration: a doctor, pharmacist, insurer or lawyer/expert registers.
+func storeRegistration(stub Stub, value []byte, reg *pb.Registration) ([]byte, error) {
+	const record = "reg"
+	role := reg.GetRole()
+	switch role {
+	case pb.Role_ROLE_DOCTOR, pb.Role_ROLE_PHARMACIST, pb.Role_ROLE_INSURER, pb.Role_ROLE_LAWYER_EXPERT:
+	default:
+		return nil, invalid(record, "the role must be doctor, pharmacist, insurer or lawyer-expert (patients and family members do not register)")
+	}
+	if len(reg.GetCertificatePem()) > maxCertificatePEMBytes {
+		return nil, invalid(record, "the certificate is larger than %d bytes", maxCertificatePEMBytes)
+	}
+	der, cert, err := parseCertificatePEM([]byte(reg.GetCertificatePem()))
+	if err != nil {
+		return nil, invalid(record, "%v", err)
+	}
+	public, err := p256Key(cert)
+	if err != nil {
+		return nil, invalid(record, "%v", err)
+	}
+	id, err := creatorIdentity(stub, record)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(der, id.der) {
+		return nil, unauthorized(record, "the certificate is not the submitter's own; register with your own Fabric certificate")
+	}
+	ind := participantIndex(public)
+	key, err := registrationKey(ind)
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	existing, err := getState(stub, key)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		return nil, refuse(AlreadyStored, "participant %016x is already registered", ind)
+	}
+	if err := putState(stub, key, value); err != nil {
+		return nil, err
+	}
+	indBytes := binary.BigEndian.AppendUint64(nil, ind)
+	if err := emit(stub, record, indBytes, nil, []uint64{ind}); err != nil {
+		return nil, err
+	}
+	return indBytes, nil
+}
+
+// requireRegistered: the creator is registered as role under its own
+// index with the key it signed with.
+func requireRegistered(stub Stub, record string, c *creator, role pb.Role) error {
+	reg, err := loadRegistration(stub, c.ind)
+	if err != nil {
+		return err
+	}
+	switch {
+	case reg == nil:
+		return unauthorized(record, "the submitter is not registered as a %s; register first", roleName(role))
+	case reg.role != role:
+		return unauthorized(record, "the submitter is registered as %s, not as %s", roleName(reg.role), roleName(role))
+	case !bytes.Equal(reg.key, c.key.Bytes()):
+		return unauthorized(record, "the submitter's key differs from its registered certificate")
+	}
+	return nil
+}
+
+// storeOpening: the doctor opens a case.
+func storeOpening(stub Stub, value []byte, o *pb.CaseOpening) ([]byte, error) {
+	const record = "txtc"
+	c, err := creatorOf(stub, record)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireRegistered(stub, record, c, pb.Role_ROLE_DOCTOR); err != nil {
+		return nil, err
+	}
+	if o.GetDoctor() != c.ind {
+		return nil, unauthorized(record, "the case names doctor %016x but the submitter is %016x; a doctor opens cases only for itself", o.GetDoctor(), c.ind)
+	}
+	k := 2 + len(o.GetFamilyKeys()) + len(o.GetPharmacists()) + len(o.GetInsurers()) + len(o.GetLawyerExperts())
+	if k > maxParticipants {
+		return nil, invalid(record, "a case has at most %d participants (doctor included), got %d", maxParticipants, k)
+	}
+	if err := ephemeralKey(o.GetDoctorEphemeralKey()); err != nil {
+		return nil, invalid(record, "doctor ephemeral key: %v", err)
+	}
+	if err := kdfParams(o.GetKdf()); err != nil {
+		return nil, err
+	}
+	mc, err := caseOf(o)
+	if err != nil {
+		return nil, invalid(record, "%v", err)
+	}
+	sorted := slices.Clone(mc.participants())
+	slices.Sort(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return nil, invalid(record, "participant %016x is listed twice; list each participant once", sorted[i])
+		}
+	}
+	for _, list := range []struct {
+		inds []uint64
+		role pb.Role
+	}{{mc.pharmacists, pb.Role_ROLE_PHARMACIST}, {mc.insurers, pb.Role_ROLE_INSURER}, {mc.lawyerExperts, pb.Role_ROLE_LAWYER_EXPERT}} {
+		for _, ind := range list.inds {
+			reg, err := loadRegistration(stub, ind)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case reg == nil:
+				return nil, invalid(record, "%s %016x is not registered; ask them to register first", roleName(list.role), ind)
+			case reg.role != list.role:
+				return nil, invalid(record, "participant %016x is listed as %s but is registered as %s", ind, roleName(list.role), roleName(reg.role))
+			}
+		}
+	}
+	if err := verifyConsent(o); err != nil {
+		return nil, unauthorized(record, "%v", err)
+	}
+	used, err := selectionKey(o.GetPatientKey(), o.GetConsent().GetNonce())
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	existing, err := getState(stub, used)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		return nil, refuse(AlreadyStored, "this patient selection already opened a case; ask the patient for a new selection")
+	}
+	kappa0, err := putRecord(stub, value, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := putState(stub, used, kappa0); err != nil {
+		return nil, err
+	}
+	if err := emit(stub, record, kappa0, kappa0, mc.receivers(record)); err != nil {
+		return nil, err
+	}
+	return kappa0, nil
+}
+
+// authorizeParticipant: the creator is a participant of the case who
+// answers it (everyone but the doctor), compared by full public key.
+func authorizeParticipant(stub Stub, record string, mc *medicalCase, c *creator, kappa0 []byte) error {
+	notParticipant := unauthorized(record, "the submitter is not a participant of case %s", hex.EncodeToString(kappa0))
+	who, n := mc.roleOf(c.ind)
+	switch who {
+	case partNone:
+		return notParticipant
+	case partDoctor:
+		return unauthorized(record, "the doctor does not answer its own case; it derives its secret locally")
+	case partPatient, partFamily:
+		if mc.namedByKey(who, n, c.key) {
+			return nil
+		}
+		return notParticipant
+	case partPharmacist:
+		return requireRegistered(stub, record, c, pb.Role_ROLE_PHARMACIST)
+	case partInsurer:
+		return requireRegistered(stub, record, c, pb.Role_ROLE_INSURER)
+	default:
+		return requireRegistered(stub, record, c, pb.Role_ROLE_LAWYER_EXPERT)
+	}
+}
+
+// storeResponse: a participant answers a case opening.
+func storeResponse(stub Stub, value []byte, r *pb.CaseResponse) ([]byte, error) {
+	const record = "txtr"
+	kappa0 := r.GetCaseKey()
+	if err := key32(record, "the case key", kappa0); err != nil {
+		return nil, err
+	}
+	mc, err := loadCase(stub, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := creatorOf(stub, record)
+	if err != nil {
+		return nil, err
+	}
+	if r.GetResponder() != c.ind {
+		return nil, unauthorized(record, "the response names participant %016x but the submitter is %016x; answer only for yourself", r.GetResponder(), c.ind)
+	}
+	if err := authorizeParticipant(stub, record, mc, c, kappa0); err != nil {
+		return nil, err
+	}
+	if err := ephemeralKey(r.GetEphemeralKey()); err != nil {
+		return nil, invalid(record, "ephemeral key: %v", err)
+	}
+	if len(r.GetSealedSecret()) != sealedSecretBytes {
+		return nil, invalid(record, "the sealed secret must be %d bytes (nonce, 32-byte secret, GCM tag), got %d", sealedSecretBytes, len(r.GetSealedSecret()))
+	}
+	index, err := responseKey(kappa0, c.ind)
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	existing, err := getState(stub, index)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		return nil, refuse(AlreadyStored, "participant %016x has already answered case %s", c.ind, hex.EncodeToString(kappa0))
+	}
+	kappa, err := putRecord(stub, value, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	if err := putState(stub, index, kappa); err != nil {
+		return nil, err
+	}
+	if err := emit(stub, record, kappa, kappa0, mc.receivers(record)); err != nil {
+		return nil, err
+	}
+	return kappa, nil
+}
+
+// storeCaseRecord: txd, txm or txa, a record of a case.
+func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecord) ([]byte, error) {
+	kappa0 := r.GetCaseKey()
+	if err := key32(recordType, "the case key", kappa0); err != nil {
+		return nil, err
+	}
+	mc, err := loadCase(stub, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := creatorOf(stub, recordType)
+	if err != nil {
+		return nil, err
+	}
+	var allowed bool
+	var role pb.Role
+	var writers string
+	switch recordType {
+	case "txd":
+		allowed, role, writers = c.ind == mc.doctor, pb.Role_ROLE_DOCTOR, "doctor"
+	case "txm":
+		allowed, role, writers = slices.Contains(mc.pharmacists, c.ind), pb.Role_ROLE_PHARMACIST, "listed pharmacists"
+	default:
+		allowed, role, writers = slices.Contains(mc.insurers, c.ind), pb.Role_ROLE_INSURER, "listed insurers"
+	}
+	if !allowed {
+		return nil, unauthorized(recordType, "only the case's %s may store a %s record", writers, recordType)
+	}
+	if err := requireRegistered(stub, recordType, c, role); err != nil {
+		return nil, err
+	}
+	for _, ind := range mc.responders() {
+		key, err := responseKey(kappa0, ind)
+		if err != nil {
+			return nil, ledgerError(err)
+		}
+		answered, err := getState(stub, key)
+		if err != nil {
+			return nil, err
+		}
+		if answered == nil {
+			return nil, refuse(OutOfOrder, "the case key is not established yet: participant %016x has not answered case %s; wait for every response", ind, hex.EncodeToString(kappa0))
+		}
+	}
+	expected := mc.others(c.ind)
+	if !slices.Equal(r.GetParticipants(), expected) {
+		return nil, invalid(recordType, "participants must list the case's other %d participants in canonical order (patient, family, doctor, pharmacists, insurers, lawyers/experts)", len(expected))
+	}
+	if n := len(r.GetCiphertext()); n < minCiphertextBytes || n > maxCiphertextBytes {
+		return nil, invalid(recordType, "the ciphertext must be between %d and %d bytes, got %d", minCiphertextBytes, maxCiphertextBytes, n)
+	}
+	if err := checkTag(recordType, r.GetTag(), mc.size()); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(r.GetTag())
+	fingerprint := sum[:]
+	tagState, err := tagKey(kappa0)
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	fixed, err := getState(stub, tagState)
+	if err != nil {
+		return nil, err
+	}
+	if fixed != nil && !bytes.Equal(fixed, fingerprint) {
+		return nil, invalid(recordType, "the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag")
+	}
+	kappa, err := putRecord(stub, value, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	if fixed == nil {
+		if err := putState(stub, tagState, fingerprint); err != nil {
+			return nil, err
+		}
+	}
+	if err := emit(stub, recordType, kappa, kappa0, mc.receivers(recordType)); err != nil {
+		return nil, err
+	}
+	return kappa, nil
+}
