@@ -18,7 +18,7 @@ esac
 
 lock_network
 # The chaincode server first, then the peers, the orderer and the CAs; then anything else tracked.
-for name in "$CHAINCODE_PROCESS" "$(peer_name org2)" "$(peer_name org1)" orderer "$(ca_process org2)" "$(ca_process org1)" $(tracked_processes); do
+for name in "$CHAINCODE_PROCESS" "$CHAINCODE_GO_PROCESS" "$(peer_name org2)" "$(peer_name org1)" orderer "$(ca_process org2)" "$(ca_process org1)" $(tracked_processes); do
   stop_process "$name"
 done
 if $purge; then

@@ -98,7 +98,7 @@ if [[ -f "$DEPLOYED_MARKER" ]]; then
   done
   step "Waiting for service discovery to list both orgs' endorsers"
   wait_endorsers_discovered
-  step "Starting the chaincode server unless it runs (package id $(cat "$PACKAGE_ID_FILE"))"
+  step "Starting the chaincode servers unless they run (package ids $(package_ids))"
   start_chaincode_server
   step "Network up"
   print_status
@@ -138,7 +138,7 @@ for org in "${PEER_ORGS[@]}"; do
   step "Joining $(peer_name "$org") to $CHANNEL"
   join_peer "$org"
 done
-step "Deploying chaincode $CHAINCODE_NAME as a service (install, approve x2, commit with $CHAINCODE_POLICY)"
+step "Deploying chaincode $CHAINCODE_NAME as a service (org1 runs $ORG1_CHAINCODE, org2 $ORG2_CHAINCODE; install, approve x2, commit with $CHAINCODE_POLICY)"
 deploy_chaincode
 step "Waiting for service discovery to list both orgs' endorsers"
 wait_endorsers_discovered
@@ -146,7 +146,7 @@ step "Waiting for the participants' enrollment (registered by their org's regist
 wait "$enrollment"
 write_profile
 touch "$DEPLOYED_MARKER"
-step "Starting the chaincode server (package id $(cat "$PACKAGE_ID_FILE"))"
+step "Starting the chaincode servers (package ids $(package_ids))"
 start_chaincode_server
 step "Network up"
 print_status

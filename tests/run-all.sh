@@ -7,8 +7,14 @@
 # A missing prerequisite (cargo, Go, the Fabric binaries) fails the run with
 # a message saying what to install. Nothing is skipped.
 #
+# The end-to-end suite runs twice: on a network whose peers both run the Rust
+# chaincode, then on a mixed-language consortium (its own work directory and
+# port block, MEDCHAIN_NETWORK_PORT_BASE + 20) where Org1's peer runs the Rust
+# server and Org2's the Go reference contract (chaincode/go), so every
+# transaction commits only if both implementations endorse it byte for byte.
+#
 # Env:
-#   MEDCHAIN_KEEP_NETWORK=1   leave the test network running afterwards
+#   MEDCHAIN_KEEP_NETWORK=1   leave the test networks running afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -43,11 +49,21 @@ export MEDCHAIN_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/medchain"
 # shellcheck source=../network/lib/fabric-ca.sh
 source network/lib/fabric-ca.sh
 export MEDCHAIN_FABRIC_CA_BIN="$FABRIC_CA_BIN"
+export MEDCHAIN_CHAINCODE_GO_BIN="${CARGO_TARGET_DIR:-$repo/target}/go/medchain-chaincode-go"
+mixed_dir="$repo/target/e2e-network-mixed"
+mixed_base=$((MEDCHAIN_NETWORK_PORT_BASE + 20))
 network_started=0
+mixed_started=0
 cleanup() {
-    if [[ $network_started == 1 && ${MEDCHAIN_KEEP_NETWORK:-0} != 1 ]]; then
-        printf '\n==> network down\n'
-        bash network/down.sh --purge || true
+    if [[ ${MEDCHAIN_KEEP_NETWORK:-0} != 1 ]]; then
+        if [[ $network_started == 1 ]]; then
+            printf '\n==> network down\n'
+            bash network/down.sh --purge || true
+        fi
+        if [[ $mixed_started == 1 ]]; then
+            printf '\n==> mixed network down\n'
+            MEDCHAIN_NETWORK_DIR=$mixed_dir bash network/down.sh --purge || true
+        fi
     fi
 }
 trap cleanup EXIT
@@ -63,6 +79,21 @@ phase_done
 phase "build (workspace, medchain CLI, release chaincode)"
 cargo build --workspace --all-targets --all-features --locked
 cargo build --release --locked -p medchain-chaincode
+phase_done
+
+phase "Go reference contract (gofmt, go vet, go test, generated code check, build)"
+if ! command -v go >/dev/null 2>&1; then
+    echo "error: go is not installed; install Go (>= 1.24) to build and test chaincode/go" >&2
+    exit 1
+fi
+unformatted=$(cd chaincode/go && gofmt -l .)
+if [[ -n $unformatted ]]; then
+    echo "error: gofmt would change: $unformatted" >&2
+    exit 1
+fi
+(cd chaincode/go && go vet -mod=readonly ./... && go test -mod=readonly -count=1 ./...)
+bash chaincode/go/gen-proto.sh --check
+(cd chaincode/go && go build -mod=readonly -trimpath -o "$MEDCHAIN_CHAINCODE_GO_BIN" ./cmd/medchain-chaincode-go)
 phase_done
 
 phase "network scripts (Fabric and Fabric CA install failures, external builder, docker-compose.yaml)"
@@ -91,6 +122,25 @@ phase_done
 
 phase "end-to-end tests against Fabric"
 cargo test --locked -p medchain-e2e -- --test-threads=1
+phase_done
+
+if [[ ${MEDCHAIN_KEEP_NETWORK:-0} != 1 ]]; then
+    phase "network down (before the mixed-language network)"
+    bash network/down.sh --purge
+    network_started=0
+    phase_done
+fi
+
+phase "mixed network up (Org1 Rust, Org2 Go chaincode; port base $mixed_base)"
+mixed_started=1
+MEDCHAIN_NETWORK_DIR=$mixed_dir bash network/down.sh --purge >/dev/null 2>&1 || true
+MEDCHAIN_NETWORK_DIR=$mixed_dir MEDCHAIN_NETWORK_PORT_BASE=$mixed_base MEDCHAIN_CHAINCODE_ORG1=rust \
+    MEDCHAIN_CHAINCODE_ORG2=go bash network/up.sh
+phase_done
+
+phase "end-to-end tests against the mixed-language consortium"
+MEDCHAIN_NETWORK_DIR=$mixed_dir MEDCHAIN_NETWORK_PORT_BASE=$mixed_base MEDCHAIN_PROFILE="$mixed_dir/profile.json" \
+    cargo test --locked -p medchain-e2e -- --test-threads=1
 phase_done
 
 printf '\nphase timings:\n'

@@ -5,6 +5,50 @@
 CHAINCODE_PACKAGE="$CHAINCODE_DIR/$CHAINCODE_LABEL.tar.gz"
 PACKAGE_ID_FILE="$CHAINCODE_DIR/package_id"
 CHAINCODE_PROCESS=chaincode
+# The Go reference contract (chaincode/go) when an org runs it
+# (MEDCHAIN_CHAINCODE_ORG1/ORG2=go, see config.sh): its own package, whose
+# connection.json names its own server, and its own package id.
+CHAINCODE_GO_PACKAGE="$CHAINCODE_DIR/go/$CHAINCODE_LABEL.tar.gz"
+PACKAGE_ID_GO_FILE="$CHAINCODE_DIR/package_id.go"
+CHAINCODE_GO_PROCESS=chaincode-go
+
+# Per implementation (rust or go): its package, package id file, server
+# process name and port.
+impl_package() { if [[ $1 == go ]]; then echo "$CHAINCODE_GO_PACKAGE"; else echo "$CHAINCODE_PACKAGE"; fi; }
+impl_package_id_file() { if [[ $1 == go ]]; then echo "$PACKAGE_ID_GO_FILE"; else echo "$PACKAGE_ID_FILE"; fi; }
+impl_process() { if [[ $1 == go ]]; then echo "$CHAINCODE_GO_PROCESS"; else echo "$CHAINCODE_PROCESS"; fi; }
+impl_port() { if [[ $1 == go ]]; then echo "$CHAINCODE_GO_SERVER_PORT"; else echo "$CHAINCODE_SERVER_PORT"; fi; }
+# The implementation org runs, and the implementations in use (rust first).
+org_chaincode() { local v="${1^^}_CHAINCODE"; echo "${!v}"; }
+chaincode_impls() {
+  local impl org
+  for impl in rust go; do
+    for org in "${PEER_ORGS[@]}"; do
+      if [[ $(org_chaincode "$org") == "$impl" ]]; then
+        echo "$impl"
+        break
+      fi
+    done
+  done
+}
+# The first org whose peer runs impl.
+impl_org() {
+  local org
+  for org in "${PEER_ORGS[@]}"; do
+    [[ $(org_chaincode "$org") == "$1" ]] && { echo "$org"; return 0; }
+  done
+  return 1
+}
+# "<package id> (rust), <package id> (go)" for the messages of up.sh and status.sh.
+package_ids() {
+  local impl out=()
+  for impl in $(chaincode_impls); do
+    out+=("$(cat "$(impl_package_id_file "$impl")" 2>/dev/null) ($impl)")
+  done
+  local joined
+  joined=$(printf '%s, ' "${out[@]}")
+  echo "${joined%, }"
+}
 
 # deterministic_tar OUTPUT DIR FILES... — a gzip'd tar with fixed owners and
 # times so the same inputs give the same package id.
@@ -17,49 +61,60 @@ deterministic_tar() {
 # Writes the chaincode package: metadata.json {type: ccaas, label} and
 # code.tar.gz with connection.json, the address and TLS settings the peers
 # use to dial the chaincode server (read by network/builders/ccaas).
+# package_chaincode [IMPL] — IMPL rust (default) or go.
 package_chaincode() {
-  local build="$CHAINCODE_DIR/package"
+  local impl=${1:-rust}
+  local build="$CHAINCODE_DIR/package" out port
+  out=$(impl_package "$impl")
+  port=$(impl_port "$impl")
   rm -rf "$build"
-  mkdir -p "$build/code"
+  mkdir -p "$build/code" "$(dirname "$out")"
   (
     umask 077
     local tls=$CHAINCODE_TLS_DIR
     if [[ "$CHAINCODE_CLIENT_AUTH" == true ]]; then
-      jq -n --arg address "127.0.0.1:$CHAINCODE_SERVER_PORT" --rawfile root "$tls/ca.crt" \
+      jq -n --arg address "127.0.0.1:$port" --rawfile root "$tls/ca.crt" \
         --rawfile key "$tls/client.key" --rawfile cert "$tls/client.crt" \
         '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: true,
           root_cert: $root, client_key: $key, client_cert: $cert}'
     else
-      jq -n --arg address "127.0.0.1:$CHAINCODE_SERVER_PORT" --rawfile root "$tls/ca.crt" \
+      jq -n --arg address "127.0.0.1:$port" --rawfile root "$tls/ca.crt" \
         '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: false, root_cert: $root}'
     fi >"$build/code/connection.json"
     jq -n --arg lbl "$CHAINCODE_LABEL" '{"type": "ccaas", "label": $lbl}' >"$build/metadata.json"
     deterministic_tar "$build/code.tar.gz" "$build/code" connection.json
-    deterministic_tar "$CHAINCODE_PACKAGE" "$build" metadata.json code.tar.gz
+    deterministic_tar "$out" "$build" metadata.json code.tar.gz
   )
   rm -rf "$build"
 }
 
 # Installs, approves and commits the chaincode definition with an endorsement
 # policy that needs a peer of each org; records the package id.
+# Each org installs the package of the implementation its peer runs and
+# approves the one definition with that package's id.
 deploy_chaincode() {
-  local org package_id
-  package_chaincode
-  package_id=$(peer_cli org1 lifecycle chaincode calculatepackageid "$CHAINCODE_PACKAGE")
+  local org impl package_id package
+  for impl in $(chaincode_impls); do
+    package_chaincode "$impl"
+    peer_cli "$(impl_org "$impl")" lifecycle chaincode calculatepackageid "$(impl_package "$impl")" >"$(impl_package_id_file "$impl")"
+  done
   for org in "${PEER_ORGS[@]}"; do
-    logged "install chaincode on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode install "$CHAINCODE_PACKAGE"
+    impl=$(org_chaincode "$org")
+    package=$(impl_package "$impl")
+    package_id=$(cat "$(impl_package_id_file "$impl")")
+    logged "install chaincode ($impl) on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode install "$package"
     peer_cli "$org" lifecycle chaincode queryinstalled --output json |
       jq -e --arg id "$package_id" '.installed_chaincodes[] | select(.package_id == $id)' >/dev/null || {
       echo "Chaincode package $package_id is not listed as installed on $(peer_name "$org")." >&2
       return 1
     }
   done
-  echo "$package_id" >"$PACKAGE_ID_FILE"
 
   local definition=(--channelID "$CHANNEL" --name "$CHAINCODE_NAME" --version "$CHAINCODE_VERSION"
     --sequence "$CHAINCODE_SEQUENCE" --signature-policy "$CHAINCODE_POLICY")
   orderer_args
   for org in "${PEER_ORGS[@]}"; do
+    package_id=$(cat "$(impl_package_id_file "$(org_chaincode "$org")")")
     logged "approve chaincode for $(org_msp_id "$org")" peer_cli "$org" lifecycle chaincode approveformyorg \
       "${ORDERER_ARGS[@]}" "${definition[@]}" --package-id "$package_id"
   done
@@ -110,19 +165,49 @@ chaincode_binary() {
   echo "$target/release/medchain-chaincode"
 }
 
-# True when the chaincode server completes a TLS handshake as the peers do.
+# Prints the path of the Go reference chaincode server, building it with
+# `go build` (modules checked against chaincode/go/go.sum) unless
+# MEDCHAIN_CHAINCODE_GO_BIN names one.
+chaincode_go_binary() {
+  if [[ -n "${MEDCHAIN_CHAINCODE_GO_BIN:-}" ]]; then
+    [[ -x "$MEDCHAIN_CHAINCODE_GO_BIN" ]] || {
+      echo "MEDCHAIN_CHAINCODE_GO_BIN=$MEDCHAIN_CHAINCODE_GO_BIN is not an executable file." >&2
+      return 1
+    }
+    echo "$MEDCHAIN_CHAINCODE_GO_BIN"
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || {
+    echo "go is not on PATH; install Go to build the Go chaincode (chaincode/go), or set MEDCHAIN_CHAINCODE_GO_BIN to a built binary." >&2
+    return 1
+  }
+  local out="${CARGO_TARGET_DIR:-"$REPO_DIR/target"}/go/medchain-chaincode-go"
+  echo "Building medchain-chaincode-go (go build in chaincode/go; log: $LOG_DIR/go-build.log)" >&2
+  (cd "$REPO_DIR/chaincode/go" && go build -mod=readonly -trimpath -o "$out" ./cmd/medchain-chaincode-go) >"$LOG_DIR/go-build.log" 2>&1 || {
+    echo "go build of chaincode/go failed; last lines of $LOG_DIR/go-build.log:" >&2
+    tail -n 15 "$LOG_DIR/go-build.log" >&2
+    return 1
+  }
+  echo "$out"
+}
+
+# chaincode_tls_ready [IMPL] — true when that chaincode server completes a
+# TLS handshake as the peers do.
 chaincode_tls_ready() {
-  local client=()
+  local client=() port
+  port=$(impl_port "${1:-rust}")
   [[ "$CHAINCODE_CLIENT_AUTH" == true ]] && client=(-cert "$CHAINCODE_TLS_DIR/client.crt" -key "$CHAINCODE_TLS_DIR/client.key")
-  openssl s_client -connect "127.0.0.1:$CHAINCODE_SERVER_PORT" -CAfile "$CHAINCODE_TLS_DIR/ca.crt" \
+  openssl s_client -connect "127.0.0.1:$port" -CAfile "$CHAINCODE_TLS_DIR/ca.crt" \
     -verify_return_error -verify_ip 127.0.0.1 "${client[@]}" </dev/null >/dev/null 2>&1
 }
 
-# Environment of the chaincode server (array CHAINCODE_ENV).
+# chaincode_env [IMPL] — environment of that chaincode server (array
+# CHAINCODE_ENV); both implementations read the same variables.
 chaincode_env() {
+  local impl=${1:-rust}
   CHAINCODE_ENV=(
-    CHAINCODE_SERVER_ADDRESS="127.0.0.1:$CHAINCODE_SERVER_PORT"
-    CHAINCODE_ID="$(cat "$PACKAGE_ID_FILE")"
+    CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(impl_port "$impl")"
+    CHAINCODE_ID="$(cat "$(impl_package_id_file "$impl")")"
     CHAINCODE_TLS_CERT="$CHAINCODE_TLS_DIR/server.crt"
     CHAINCODE_TLS_KEY="$CHAINCODE_TLS_DIR/server.key"
     RUST_LOG="${MEDCHAIN_CHAINCODE_LOG:-info}"
@@ -131,29 +216,40 @@ chaincode_env() {
   return 0
 }
 
+# Starts the server of every implementation an org runs, unless it runs.
 start_chaincode_server() {
-  is_running "$CHAINCODE_PROCESS" && return 0
-  local binary
-  binary=$(chaincode_binary) || {
-    echo "The Fabric network is up and chaincode '$CHAINCODE_NAME' is committed (package id $(cat "$PACKAGE_ID_FILE")), but its server is not running; fix the above and run network/up.sh again to start it." >&2
+  local impl
+  for impl in $(chaincode_impls); do
+    start_chaincode_impl "$impl" || return 1
+  done
+}
+
+start_chaincode_impl() {
+  local impl=$1 binary process port
+  process=$(impl_process "$impl")
+  port=$(impl_port "$impl")
+  is_running "$process" && return 0
+  if [[ $impl == go ]]; then binary=$(chaincode_go_binary); else binary=$(chaincode_binary); fi || {
+    echo "The Fabric network is up and chaincode '$CHAINCODE_NAME' is committed (package id $(cat "$(impl_package_id_file "$impl")")), but its $impl server is not running; fix the above and run network/up.sh again to start it." >&2
     return 1
   }
-  require_port_free "$CHAINCODE_SERVER_PORT" "chaincode server"
-  chaincode_env
-  start_process "$CHAINCODE_PROCESS" CHAINCODE_ENV "$binary"
-  wait_ready "$CHAINCODE_PROCESS" "$READY_TIMEOUT" chaincode_tls_ready || {
+  require_port_free "$port" "chaincode server ($impl)"
+  chaincode_env "$impl"
+  start_process "$process" CHAINCODE_ENV "$binary"
+  wait_ready "$process" "$READY_TIMEOUT" chaincode_tls_ready "$impl" || {
     echo "$binary must keep running and serve Fabric's chaincode gRPC service over TLS at CHAINCODE_SERVER_ADDRESS; it was started with: ${CHAINCODE_ENV[*]}" >&2
     return 1
   }
-  wait_ready "$CHAINCODE_PROCESS" "$READY_TIMEOUT" chaincode_answers
+  wait_ready "$process" "$READY_TIMEOUT" chaincode_answers "$(impl_org "$impl")"
 }
 
-# True when a query through peer0.org1 reaches the chaincode server: either it
-# succeeds or the error comes from the contract, not from the peer failing to
-# connect to (launch) the chaincode.
+# chaincode_answers [ORG] — true when a query through ORG's peer (default
+# org1) reaches its chaincode server: either it succeeds or the error comes
+# from the contract, not from the peer failing to connect to (launch) the
+# chaincode.
 chaincode_answers() {
   local out
-  if out=$(peer_cli org1 chaincode query -C "$CHANNEL" -n "$CHAINCODE_NAME" \
+  if out=$(peer_cli "${1:-org1}" chaincode query -C "$CHANNEL" -n "$CHAINCODE_NAME" \
     -c '{"Args":["GetParticipant","0000000000000000"]}' 2>&1); then
     return 0
   fi

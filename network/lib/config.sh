@@ -52,6 +52,7 @@ load_ports() {
     return 1
   fi
   PORT_BASE=$base
+  load_chaincode_impls || return 1
   ORDERER_PORT=$((base + 0))
   ORG1_PEER_PORT=$((base + 1))
   ORG1_CHAINCODE_LISTEN_PORT=$((base + 2))
@@ -59,6 +60,8 @@ load_ports() {
   ORDERER_OPERATIONS_PORT=$((base + 4))
   ORG1_OPERATIONS_PORT=$((base + 5))
   CHAINCODE_SERVER_PORT=$((base + 6))
+  # The Go reference contract's server, when an org runs it.
+  CHAINCODE_GO_SERVER_PORT=$((base + 9))
   ORG1_CA_PORT=$((base + 7))
   ORG1_CA_OPERATIONS_PORT=$((base + 8))
   ORG2_PEER_PORT=$((base + 11))
@@ -73,7 +76,33 @@ load_ports() {
 
 save_ports() {
   mkdir -p "$WORK"
-  echo "PORT_BASE=$PORT_BASE" >"$PORTS_FILE"
+  printf 'PORT_BASE=%s\nORG1_CHAINCODE=%s\nORG2_CHAINCODE=%s\n' "$PORT_BASE" "$ORG1_CHAINCODE" "$ORG2_CHAINCODE" >"$PORTS_FILE"
+}
+
+# Which contract implementation each org's peer runs: rust (medchain-chaincode,
+# the default) or go (the reference contract in chaincode/go), from
+# MEDCHAIN_CHAINCODE_ORG1 / MEDCHAIN_CHAINCODE_ORG2, or from the ports file
+# of an existing work directory (fixed when the network is created: each org
+# installed and approved its own package). With org2=go the consortium
+# endorses every transaction with both implementations (policy AND(Org1, Org2)).
+load_chaincode_impls() {
+  local org var value saved
+  for org in "${PEER_ORGS[@]}"; do
+    var="MEDCHAIN_CHAINCODE_${org^^}"
+    saved=""
+    [[ -f "$PORTS_FILE" ]] && saved=$(sed -n "s/^${org^^}_CHAINCODE=\(.*\)\$/\1/p" "$PORTS_FILE")
+    # A work directory from before this option ran rust on both orgs.
+    [[ -f "$PORTS_FILE" && -z "$saved" ]] && saved=rust
+    value=${saved:-${!var:-rust}}
+    if [[ "$value" != rust && "$value" != go ]]; then
+      echo "$var must be rust or go, not '$value'." >&2
+      return 1
+    fi
+    if [[ -n "$saved" && -n "${!var:-}" && "${!var}" != "$saved" ]]; then
+      echo "note: $WORK was created with $org running the $saved chaincode; $var=${!var} is ignored until down.sh --purge." >&2
+    fi
+    printf -v "${org^^}_CHAINCODE" '%s' "$value"
+  done
 }
 
 # Per-org lookups: org_domain org1 -> org1.example.com, etc.

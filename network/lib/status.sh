@@ -8,16 +8,21 @@ print_processes() {
     "orderer $ORDERER_PORT $ORDERER_OPERATIONS_PORT $ORDERER_TLS_CA"
     "$(peer_name org1) $ORG1_PEER_PORT $ORG1_OPERATIONS_PORT $(org_tls_ca org1)"
     "$(peer_name org2) $ORG2_PEER_PORT $ORG2_OPERATIONS_PORT $(org_tls_ca org2)"
-    "$CHAINCODE_PROCESS $CHAINCODE_SERVER_PORT - -"
+    "$CHAINCODE_PROCESS $CHAINCODE_SERVER_PORT - rust"
+    "$CHAINCODE_GO_PROCESS $CHAINCODE_GO_SERVER_PORT - go"
     "$(ca_process org1) $ORG1_CA_PORT ca org1"
     "$(ca_process org2) $ORG2_CA_PORT ca org2"
   )
   local entry ops ca
   for entry in "${entries[@]}"; do
     read -r name port ops ca <<<"$entry"
+    # A chaincode implementation no org runs has no server.
+    if [[ "$ops" == - && " $(chaincode_impls | tr '\n' ' ') " != *" $ca "* ]]; then
+      continue
+    fi
     if pid=$(running_pid "$name"); then
       if [[ "$ops" == - ]]; then
-        health=$(chaincode_tls_ready && echo "tls handshake ok" || echo "not accepting TLS")
+        health=$(chaincode_tls_ready "$ca" && echo "tls handshake ok" || echo "not accepting TLS")
       elif [[ "$ops" == ca ]]; then
         health=$(ca_healthy "$ca" && echo "cainfo ok ($(ca_name "$ca"))" || echo "NOT answering cainfo ($(ca_name "$ca"))")
       else
@@ -46,7 +51,7 @@ print_status() {
       print_endorsers "$org" | sed 's/^/                           discovery /'
     fi
   done
-  [[ -f "$PACKAGE_ID_FILE" ]] && echo "chaincode package id: $(cat "$PACKAGE_ID_FILE")"
+  echo "chaincode: org1 runs $ORG1_CHAINCODE, org2 runs $ORG2_CHAINCODE; package ids: $(package_ids)"
   [[ -f "$PROFILE" ]] && echo "client profile: $PROFILE"
   return "$rc"
 }

@@ -299,6 +299,37 @@ pub fn network_script(script: &str) {
     assert!(status.success(), "network/{script} failed");
 }
 
+/// The chaincode server processes the network runs, as `network/up.sh`
+/// names them: `chaincode` (the Rust server) and/or `chaincode-go` (the Go
+/// reference contract), from the implementations its orgs were created with
+/// (`ORG1_CHAINCODE` / `ORG2_CHAINCODE` in the work directory's `ports.env`;
+/// a network without them runs Rust on both).
+pub fn chaincode_servers() -> Vec<&'static str> {
+    let ports = work_dir().join("ports.env");
+    let text =
+        std::fs::read_to_string(&ports).unwrap_or_else(|e| panic!("{}: {e}", ports.display()));
+    let mut servers = Vec::new();
+    for org in ["ORG1", "ORG2"] {
+        let prefix = format!("{org}_CHAINCODE=");
+        let implementation = text
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or("rust");
+        let server = match implementation {
+            "rust" => "chaincode",
+            "go" => "chaincode-go",
+            other => panic!(
+                "{}: {org} runs an unknown chaincode {other:?}",
+                ports.display()
+            ),
+        };
+        if !servers.contains(&server) {
+            servers.push(server);
+        }
+    }
+    servers
+}
+
 /// Kills one of the network's processes (as named in its pid file) with
 /// SIGKILL, as a crash would, and waits until it is gone.
 pub fn crash(process: &str) {

@@ -385,7 +385,7 @@ async fn a_restarted_participant_receives_every_event_exactly_once() {
 }
 
 /// Drives a case to its end around a restart of `process`.
-async fn case_survives_a_restart_of(process: &str) {
+async fn case_survives_a_restart_of(processes: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let c = Cast::new(dir.path()).await;
     let case = c.open().await;
@@ -395,8 +395,10 @@ async fn case_survives_a_restart_of(process: &str) {
             .unwrap();
     }
 
-    crash(process);
-    network_script("up.sh"); // restarts exactly the missing process
+    for process in processes {
+        crash(process);
+    }
+    network_script("up.sh"); // restarts exactly the missing processes
 
     for u in &c.responders()[2..] {
         workflow::respond(&u.ledger, &u.password, &case, POLICY)
@@ -429,13 +431,15 @@ async fn case_survives_a_restart_of(process: &str) {
 }
 
 #[tokio::test]
-async fn the_case_completes_when_the_chaincode_server_restarts_mid_case() {
-    case_survives_a_restart_of("chaincode").await;
+async fn the_case_completes_when_the_chaincode_servers_restart_mid_case() {
+    // Every server the orgs run: the Rust one, and on the mixed-language
+    // network the Go one too.
+    case_survives_a_restart_of(&chaincode_servers()).await;
 }
 
 #[tokio::test]
 async fn the_case_completes_when_a_peer_restarts_mid_case() {
-    case_survives_a_restart_of("peer0.org2.example.com").await;
+    case_survives_a_restart_of(&["peer0.org2.example.com"]).await;
 }
 
 #[tokio::test]
