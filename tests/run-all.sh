@@ -83,7 +83,11 @@ phase_done
 
 phase "Go reference contract (gofmt, go vet, go test, generated code check, build)"
 if ! command -v go >/dev/null 2>&1; then
-    echo "error: go is not installed; install Go (>= 1.24) to build and test chaincode/go" >&2
+    echo "error: go is not installed; install Go (>= 1.25) to build and test chaincode/go and the Go conformance client" >&2
+    exit 1
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    echo "error: npm is not installed; install Node.js (>= 18) with npm for the Node conformance client (tests/conformance/node)" >&2
     exit 1
 fi
 unformatted=$(cd chaincode/go && gofmt -l .)
@@ -120,6 +124,18 @@ bash network/down.sh --purge >/dev/null 2>&1 || true
 bash network/up.sh
 phase_done
 
+# The official clients first, on the fresh network: they register the lawyer
+# and doctor (Go) and the insurer and pharmacist (Node), whose events their
+# checkpoint tests expect next; the e2e suite finds them registered.
+conformance() {
+    (cd tests/conformance/go && go test -mod=readonly -count=1 -v ./...)
+    (cd tests/conformance/node && npm ci --no-audit --no-fund && npm test)
+}
+
+phase "official clients conformance (fabric-gateway Go v1.12.0, Node 1.12.1)"
+conformance
+phase_done
+
 phase "end-to-end tests against Fabric"
 cargo test --locked -p medchain-e2e -- --test-threads=1
 phase_done
@@ -136,6 +152,10 @@ mixed_started=1
 MEDCHAIN_NETWORK_DIR=$mixed_dir bash network/down.sh --purge >/dev/null 2>&1 || true
 MEDCHAIN_NETWORK_DIR=$mixed_dir MEDCHAIN_NETWORK_PORT_BASE=$mixed_base MEDCHAIN_CHAINCODE_ORG1=rust \
     MEDCHAIN_CHAINCODE_ORG2=go bash network/up.sh
+phase_done
+
+phase "official clients conformance against the mixed-language consortium"
+MEDCHAIN_PROFILE="$mixed_dir/profile.json" conformance
 phase_done
 
 phase "end-to-end tests against the mixed-language consortium"
