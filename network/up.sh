@@ -145,8 +145,10 @@ wait_endorsers_discovered
 step "Waiting for the participants' enrollment (registered by their org's registrar with medchain.role)"
 wait "$enrollment"
 write_profile
-touch "$DEPLOYED_MARKER"
 step "Starting the chaincode servers (package ids $(package_ids))"
 start_chaincode_server
+step "Initializing the chaincode with the role policy ($CHAINCODE_ROLE_POLICY)"
+initialize_chaincode
+touch "$DEPLOYED_MARKER"
 step "Network up"
 print_status

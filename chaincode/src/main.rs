@@ -14,6 +14,12 @@
 //! The process stops gracefully on SIGTERM or SIGINT. A missing or invalid
 //! variable stops it at start with a one-line message naming the variable
 //! and exit status 2.
+//!
+//! `medchain-chaincode policy MSPID=role,role… …` prints the hex-encoded
+//! canonical role policy that the chaincode's `Init` takes (e.g.
+//! `policy Org1MSP=doctor Org2MSP=pharmacist,insurer,lawyer-expert`), for
+//! the administrator who initializes the chaincode (`peer chaincode invoke
+//! --isInit -c '{"Args":["Init","<hex>"]}'`).
 
 #![forbid(unsafe_code)]
 
@@ -25,6 +31,25 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some((command, items)) = args.split_first() {
+        if command != "policy" {
+            eprintln!(
+                "medchain-chaincode: unknown command {command:?}; run it without arguments to serve, or `policy MSPID=role,role…` to encode a role policy"
+            );
+            return ExitCode::from(2);
+        }
+        return match medchain_contract::policy::from_text(items.iter().map(String::as_str)) {
+            Ok(policy) => {
+                println!("{}", medchain_contract::policy::init_argument(&policy));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("medchain-chaincode: the role policy is wrong: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

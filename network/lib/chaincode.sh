@@ -89,9 +89,10 @@ package_chaincode() {
 }
 
 # Installs, approves and commits the chaincode definition with an endorsement
-# policy that needs a peer of each org; records the package id.
-# Each org installs the package of the implementation its peer runs and
-# approves the one definition with that package's id.
+# policy that needs a peer of each org and --init-required (the first
+# transaction must be Init with the role policy). Each org installs the
+# package of the implementation its peer runs and approves the one
+# definition with that package's id.
 deploy_chaincode() {
   local org impl package_id package
   for impl in $(chaincode_impls); do
@@ -111,7 +112,7 @@ deploy_chaincode() {
   done
 
   local definition=(--channelID "$CHANNEL" --name "$CHAINCODE_NAME" --version "$CHAINCODE_VERSION"
-    --sequence "$CHAINCODE_SEQUENCE" --signature-policy "$CHAINCODE_POLICY")
+    --sequence "$CHAINCODE_SEQUENCE" --signature-policy "$CHAINCODE_POLICY" --init-required)
   orderer_args
   for org in "${PEER_ORGS[@]}"; do
     package_id=$(cat "$(impl_package_id_file "$(org_chaincode "$org")")")
@@ -123,11 +124,8 @@ deploy_chaincode() {
     echo "The chaincode definition is not approved by every org; see $LOG_DIR/setup.log." >&2
     return 1
   }
-  local peers=()
-  for org in "${PEER_ORGS[@]}"; do
-    peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(org_tls_ca "$org")")
-  done
-  logged "commit chaincode definition" peer_cli org1 lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${definition[@]}" "${peers[@]}"
+  peer_args
+  logged "commit chaincode definition" peer_cli org1 lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${definition[@]}" "${PEER_ARGS[@]}"
   for org in "${PEER_ORGS[@]}"; do
     logged "querycommitted on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode querycommitted \
       --channelID "$CHANNEL" --name "$CHAINCODE_NAME"
@@ -254,4 +252,31 @@ chaincode_answers() {
     return 0
   fi
   ! grep -Eq 'could not launch chaincode|timeout expired|failed to connect|connection refused|not be found|error sending' <<<"$out"
+}
+
+# The --peerAddresses/--tlsRootCertFiles of every org's peer (array PEER_ARGS).
+peer_args() {
+  local org
+  PEER_ARGS=()
+  for org in "${PEER_ORGS[@]}"; do
+    PEER_ARGS+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(org_tls_ca "$org")")
+  done
+}
+
+# Runs the chaincode's initialization (`--isInit`, endorsed by every org's
+# peer): Init with the role policy $CHAINCODE_ROLE_POLICY, encoded by the
+# chaincode binary itself. Fabric accepts it once per chaincode definition.
+initialize_chaincode() {
+  local binary argument
+  binary=$(chaincode_binary) || return 1
+  # shellcheck disable=SC2086 # one policy item per word
+  argument=$("$binary" policy $CHAINCODE_ROLE_POLICY) || {
+    echo "The role policy CHAINCODE_ROLE_POLICY (MEDCHAIN_ROLE_POLICY) is wrong: $CHAINCODE_ROLE_POLICY" >&2
+    return 1
+  }
+  orderer_args
+  peer_args
+  logged "Init with the role policy ($CHAINCODE_ROLE_POLICY)" peer_cli org1 chaincode invoke "${ORDERER_ARGS[@]}" \
+    -C "$CHANNEL" -n "$CHAINCODE_NAME" --isInit --waitForEvent "${PEER_ARGS[@]}" \
+    -c "{\"Args\":[\"Init\",\"$argument\"]}"
 }

@@ -6,13 +6,16 @@
 # by the org's Fabric CA (lib/ca.sh) with that role attribute in its
 # certificate, under enrollment id <name>. The stranger (a channel member who
 # is no participant of the tests' cases) is a family member: the role that
-# registers nothing on the ledger.
+# registers nothing on the ledger. The hospital's pharmacist is certified a
+# pharmacist by Org1's CA, which the role policy does not let make
+# pharmacists: its registration is refused.
 ROLES=(
   "doctor org1 doctor"
   "patient org1 patient"
   "family org1 family"
   "stranger org1 family"
   "pharmacist org2 pharmacist"
+  "hospital-pharmacist org1 pharmacist"
   "insurer org2 insurer"
   "lawyer org2 lawyer-expert"
 )

@@ -8,6 +8,8 @@
 //! | `Get` | κ (32 bytes, raw or 64 hex digits) | the stored input-parameter bytes |
 //! | `GetCase` | κ0 (32 bytes, raw or hex) | a `CaseRecords` message: every record of the case |
 //! | `GetParticipant` | `ind` (8 bytes big-endian, raw or 16 hex digits) | the stored `reg` input parameter |
+//! | `Init` | hex of a `medchain.v1.ConsortiumPolicy` (only as the chaincode's initialization) | the policy bytes |
+//! | `GetPolicy` | none | the stored `ConsortiumPolicy` bytes |
 //!
 //! The contract is written against [`fabric_shim::Stub`] only, so the same
 //! code runs under a Fabric peer (through `medchain-chaincode`) and
@@ -23,6 +25,7 @@ pub mod consent;
 mod creator;
 mod error;
 mod keys;
+pub mod policy;
 mod query;
 mod store;
 mod validate;
@@ -93,36 +96,79 @@ pub trait CreatorIndex {
 pub struct MedicalRecords;
 
 impl MedicalRecords {
-    /// Runs one invocation and returns its payload or a contract error.
+    /// Runs one invocation (a `TRANSACTION` message) and returns its
+    /// payload or a contract error.
     pub async fn call<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, ContractError> {
-        let args = stub.args();
-        let Some((function, rest)) = args.split_first() else {
-            return Err(ContractError::BadCall("no function name was given".into()));
-        };
-        let function = std::str::from_utf8(function)
-            .map_err(|_| ContractError::BadCall("the function name is not UTF-8".into()))?;
-        let argument = match rest {
-            [argument] => argument.as_slice(),
-            _ => {
-                return Err(ContractError::BadCall(format!(
+        let (function, rest) = split_call(stub)?;
+        match (function, rest) {
+            (function::GET_POLICY, []) => policy::get_policy(stub).await,
+            (function::GET_POLICY, _) => Err(ContractError::BadCall(format!(
+                "GetPolicy takes no argument, got {}",
+                rest.len()
+            ))),
+            (function::INIT, _) => Err(ContractError::BadCall(
+                "Init runs only as the chaincode's initialization (invoke it with --isInit on a definition approved with --init-required)".into(),
+            )),
+            (function, [argument]) => {
+                let argument = argument.as_slice();
+                match function {
+                    function::STORE => store::store(stub, argument).await,
+                    function::GET => query::get(stub, argument).await,
+                    function::GET_CASE => query::get_case(stub, argument).await,
+                    function::GET_PARTICIPANT => query::get_participant(stub, argument).await,
+                    other => Err(unknown_function(other)),
+                }
+            }
+            (function::STORE | function::GET | function::GET_CASE | function::GET_PARTICIPANT, _) => {
+                Err(ContractError::BadCall(format!(
                     "{function} takes exactly one argument, got {}",
                     rest.len()
-                )));
+                )))
             }
-        };
-        match function {
-            function::STORE => store::store(stub, argument).await,
-            function::GET => query::get(stub, argument).await,
-            function::GET_CASE => query::get_case(stub, argument).await,
-            function::GET_PARTICIPANT => query::get_participant(stub, argument).await,
-            other => Err(ContractError::BadCall(format!(
-                "unknown function {other:?}; use Store, Get, GetCase or GetParticipant"
+            (other, _) => Err(unknown_function(other)),
+        }
+    }
+
+    /// Runs the chaincode's initialization (an `INIT` message): `Init` with
+    /// the consortium's role policy.
+    pub async fn initialize<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, ContractError> {
+        match split_call(stub)? {
+            (function::INIT, [argument]) => policy::init(stub, argument).await,
+            (function::INIT, rest) => Err(ContractError::BadCall(format!(
+                "Init takes exactly one argument (the hex-encoded role policy), got {}",
+                rest.len()
+            ))),
+            (other, _) => Err(ContractError::BadCall(format!(
+                "the chaincode's initialization must call Init with the role policy, not {other:?}"
             ))),
         }
     }
 }
 
+/// The function name (UTF-8) and the arguments after it.
+fn split_call<S: Stub>(stub: &S) -> Result<(&str, &[Vec<u8>]), ContractError> {
+    let Some((function, rest)) = stub.args().split_first() else {
+        return Err(ContractError::BadCall("no function name was given".into()));
+    };
+    let function = std::str::from_utf8(function)
+        .map_err(|_| ContractError::BadCall("the function name is not UTF-8".into()))?;
+    Ok((function, rest))
+}
+
+fn unknown_function(name: &str) -> ContractError {
+    ContractError::BadCall(format!(
+        "unknown function {name:?}; use Store, Get, GetCase, GetParticipant or GetPolicy"
+    ))
+}
+
 impl Chaincode for MedicalRecords {
+    async fn init<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, InvokeError> {
+        self.initialize(stub).await.map_err(|e| {
+            tracing::warn!(tx_id = stub.tx_id(), error = %e, "initialization rejected");
+            e.to_invoke_error()
+        })
+    }
+
     async fn invoke<S: Stub>(&self, stub: &S) -> Result<Vec<u8>, InvokeError> {
         self.call(stub).await.map_err(|e| {
             tracing::debug!(tx_id = stub.tx_id(), error = %e, "transaction rejected");

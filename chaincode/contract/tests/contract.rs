@@ -7,9 +7,12 @@
 mod common;
 
 use common::*;
+use fabric_shim::mock_peer::MockPeerError;
 use medchain_protocol::ErrorCode;
 use medchain_protocol::v1::input_parameter::Record;
-use medchain_protocol::v1::{CaseRecords, InputParameter, KdfParams, Role};
+use medchain_protocol::v1::{
+    CaseRecords, ConsortiumPolicy, InputParameter, KdfParams, Role, RoleIssuer,
+};
 use prost::Message;
 
 /// A compressed encoding whose x coordinate is not a field element.
@@ -92,11 +95,230 @@ async fn registration_rules() {
     net.ok(&doctor, &reg(&doctor, Role::Doctor)).await;
     net.rejected(
         &doctor,
-        &reg(&doctor, Role::Pharmacist),
+        &reg(&doctor, Role::Doctor),
         ErrorCode::AlreadyStored,
         "participant",
     )
     .await;
+}
+
+// ---------------------------------------------------------------- role policy
+
+#[tokio::test]
+async fn a_role_is_trusted_only_from_the_certificate_and_the_policy() {
+    let net = Net::start().await;
+    // A channel member without the attribute (e.g. a cryptogen identity).
+    let plain = Person::with("plain", HOSPITAL, None);
+    net.rejected(
+        &plain,
+        &reg(&plain, Role::Doctor),
+        ErrorCode::Unauthorized,
+        "the submitter's certificate has no medchain.role attribute; enroll with your organization's Fabric CA as a registered doctor",
+    )
+    .await;
+    // A patient's certificate claiming to be a doctor.
+    let patient = Person::new("patient");
+    net.rejected(
+        &patient,
+        &reg(&patient, Role::Doctor),
+        ErrorCode::Unauthorized,
+        "the submitter's certificate says medchain.role=patient, not doctor",
+    )
+    .await;
+    // A pharmacist certified as such, registering as an insurer.
+    let pharmacist = Person::new("pharmacist");
+    net.rejected(
+        &pharmacist,
+        &reg(&pharmacist, Role::Insurer),
+        ErrorCode::Unauthorized,
+        "medchain.role=pharmacist, not insurer",
+    )
+    .await;
+    // The pharmacy's CA may make pharmacists but not doctors.
+    let fake = Person::with("fake", PHARMACY, Some("doctor"));
+    net.rejected(
+        &fake,
+        &reg(&fake, Role::Doctor),
+        ErrorCode::Unauthorized,
+        "the consortium's policy does not let Org2MSP issue the doctor role (it may issue pharmacist)",
+    )
+    .await;
+    // An organization the policy does not name at all.
+    let outsider = Person::with("outsider", "Org3MSP", Some("pharmacist"));
+    net.rejected(
+        &outsider,
+        &reg(&outsider, Role::Pharmacist),
+        ErrorCode::Unauthorized,
+        "does not let Org3MSP issue the pharmacist role (it may issue no role)",
+    )
+    .await;
+    // The registration must name the submitter's own organization.
+    let mut elsewhere = reg(&pharmacist, Role::Pharmacist);
+    if let Some(Record::Reg(r)) = &mut elsewhere.record {
+        r.msp_id = PHARMACY.into();
+    }
+    net.rejected(
+        &pharmacist,
+        &elsewhere,
+        ErrorCode::Unauthorized,
+        "the registration names organization \"Org2MSP\" but the submitter belongs to \"Org1MSP\"",
+    )
+    .await;
+    // Allowed: a pharmacist of the pharmacy, a doctor of the hospital.
+    let pharmacy_pharmacist = Person::with("pharmacist", PHARMACY, Some("pharmacist"));
+    net.ok(
+        &pharmacy_pharmacist,
+        &reg(&pharmacy_pharmacist, Role::Pharmacist),
+    )
+    .await;
+    let doctor = Person::new("doctor");
+    net.ok(&doctor, &reg(&doctor, Role::Doctor)).await;
+}
+
+#[tokio::test]
+async fn registration_before_init_is_refused_and_get_policy_says_not_found() {
+    let net = Net::uninitialized(100).await;
+    let doctor = Person::new("doctor");
+    net.rejected(
+        &doctor,
+        &reg(&doctor, Role::Doctor),
+        ErrorCode::Unauthorized,
+        "the consortium has not initialized the chaincode's role policy; an administrator must run Init first",
+    )
+    .await;
+    let policy = net.get_policy(&doctor).await;
+    assert_refused(&policy, ErrorCode::NotFound, "has not initialized");
+}
+
+#[tokio::test]
+async fn init_stores_the_policy_and_get_policy_returns_it() {
+    let net = Net::uninitialized(100).await;
+    let bytes = test_policy().encode_to_vec();
+    let result = net.init_call(&hex::encode(&bytes)).await.unwrap();
+    assert_eq!(result.response.status, 200, "{}", result.response.message);
+    assert_eq!(result.response.payload, bytes);
+    let anyone = Person::new("patient");
+    let read = net.get_policy(&anyone).await;
+    assert_eq!(read.response.status, 200, "{}", read.response.message);
+    assert_eq!(read.response.payload, bytes);
+    // GetPolicy takes no argument.
+    let extra = net.call(&anyone, "GetPolicy", b"x").await;
+    assert_refused(
+        &extra,
+        ErrorCode::BadCall,
+        "GetPolicy takes no argument, got 1",
+    );
+}
+
+#[tokio::test]
+async fn init_only_runs_as_the_initialization() {
+    let net = Net::start().await;
+    let attacker = Person::new("pharmacist");
+    let mine = ConsortiumPolicy {
+        issuers: vec![RoleIssuer {
+            msp_id: HOSPITAL.into(),
+            roles: vec![Role::Doctor as i32],
+        }],
+    };
+    let before = net.peer.world_state();
+    let result = net
+        .call(
+            &attacker,
+            "Init",
+            hex::encode(mine.encode_to_vec()).as_bytes(),
+        )
+        .await;
+    assert_refused(
+        &result,
+        ErrorCode::BadCall,
+        "Init runs only as the chaincode's initialization",
+    );
+    assert_eq!(net.peer.world_state(), before);
+}
+
+#[tokio::test]
+async fn malformed_policies_are_refused_by_init() {
+    let net = Net::uninitialized(100).await;
+    let issuer = |msp: &str, roles: &[Role]| RoleIssuer {
+        msp_id: msp.into(),
+        roles: roles.iter().map(|&r| r as i32).collect(),
+    };
+    let encode =
+        |issuers: Vec<RoleIssuer>| hex::encode(ConsortiumPolicy { issuers }.encode_to_vec());
+    let mut non_canonical = test_policy().encode_to_vec();
+    non_canonical.extend_from_slice(&[0x78, 0x01]);
+    let cases: Vec<(String, &str)> = vec![
+        ("zz".into(), "the Init argument must be the hex encoding"),
+        (
+            hex::encode(b"\xff\xff"),
+            "it is not a medchain.v1.ConsortiumPolicy",
+        ),
+        (
+            hex::encode(non_canonical),
+            "not in canonical protobuf encoding",
+        ),
+        (encode(vec![]), "it names no organization"),
+        (
+            encode(vec![
+                issuer("Org2MSP", &[Role::Doctor]),
+                issuer("Org1MSP", &[Role::Doctor]),
+            ]),
+            "sorted by MSP id and listed once",
+        ),
+        (
+            encode(vec![
+                issuer("Org1MSP", &[Role::Doctor]),
+                issuer("Org1MSP", &[Role::Insurer]),
+            ]),
+            "sorted by MSP id and listed once",
+        ),
+        (
+            encode(vec![issuer("", &[Role::Doctor])]),
+            "an organization has an empty MSP id",
+        ),
+        (
+            encode(vec![issuer("Org1MSP", &[])]),
+            "Org1MSP may issue no role",
+        ),
+        (
+            encode(vec![issuer("Org1MSP", &[Role::Unspecified])]),
+            "lists role number 0, which is no registered role",
+        ),
+        (
+            encode(vec![issuer("Org1MSP", &[Role::Insurer, Role::Doctor])]),
+            "the roles of Org1MSP must be sorted and listed once",
+        ),
+        (
+            encode(vec![issuer("Org1MSP", &[Role::Doctor, Role::Doctor])]),
+            "the roles of Org1MSP must be sorted and listed once",
+        ),
+        ("0".repeat(40 * 1024), "larger than 16384 bytes"),
+    ];
+    for (argument, expected) in cases {
+        let message = match net.init_call(&argument).await {
+            Ok(result) => panic!("{argument}: Init succeeded: {:?}", result.response),
+            Err(message) => message,
+        };
+        assert!(
+            message.starts_with("invalid: policy: ") && message.contains(expected),
+            "{argument}: {message:?} lacks {expected:?}"
+        );
+        assert!(
+            net.peer.world_state().is_empty(),
+            "{argument}: a refused Init wrote something"
+        );
+    }
+    // An init that calls something else.
+    let admin = Person::with("admin", HOSPITAL, None);
+    let other = net
+        .peer
+        .init(&admin.creator, &[b"Store", b"x"], &Default::default())
+        .await;
+    assert!(
+        matches!(&other, Err(MockPeerError::TransactionFailed { message, .. })
+            if message == "bad_call: the chaincode's initialization must call Init with the role policy, not \"Store\""),
+        "{other:?}"
+    );
 }
 
 // ---------------------------------------------------------------- input

@@ -37,16 +37,26 @@ type Stub interface {
 // MedicalRecords is the contract (stateless: all state is on the ledger).
 type MedicalRecords struct{}
 
-// Call runs one invocation: its payload, or a refusal (*Error).
+// Call runs one invocation (a TRANSACTION message): its payload, or a
+// refusal (*Error).
 func (MedicalRecords) Call(stub Stub) ([]byte, error) {
-	args := stub.GetArgs()
-	if len(args) == 0 {
-		return nil, refuse(BadCall, "no function name was given")
+	function, rest, err := splitCall(stub)
+	if err != nil {
+		return nil, err
 	}
-	if !utf8.Valid(args[0]) {
-		return nil, refuse(BadCall, "the function name is not UTF-8")
+	switch function {
+	case FunctionGetPolicy:
+		if len(rest) != 0 {
+			return nil, refuse(BadCall, "GetPolicy takes no argument, got %d", len(rest))
+		}
+		return getPolicy(stub)
+	case FunctionInit:
+		return nil, refuse(BadCall, "Init runs only as the chaincode's initialization (invoke it with --isInit on a definition approved with --init-required)")
 	}
-	function, rest := string(args[0]), args[1:]
+	known := function == FunctionStore || function == FunctionGet || function == FunctionGetCase || function == FunctionGetParticipant
+	if !known {
+		return nil, refuse(BadCall, "unknown function %s; use Store, Get, GetCase, GetParticipant or GetPolicy", rustQuote(function))
+	}
 	if len(rest) != 1 {
 		return nil, refuse(BadCall, "%s takes exactly one argument, got %d", function, len(rest))
 	}
@@ -58,10 +68,37 @@ func (MedicalRecords) Call(stub Stub) ([]byte, error) {
 		return get(stub, argument)
 	case FunctionGetCase:
 		return getCase(stub, argument)
-	case FunctionGetParticipant:
+	default:
 		return getParticipant(stub, argument)
 	}
-	return nil, refuse(BadCall, "unknown function %s; use Store, Get, GetCase or GetParticipant", rustQuote(function))
+}
+
+// Initialize runs the chaincode's initialization (an INIT message): Init
+// with the consortium's role policy.
+func (MedicalRecords) Initialize(stub Stub) ([]byte, error) {
+	function, rest, err := splitCall(stub)
+	if err != nil {
+		return nil, err
+	}
+	if function != FunctionInit {
+		return nil, refuse(BadCall, "the chaincode's initialization must call Init with the role policy, not %s", rustQuote(function))
+	}
+	if len(rest) != 1 {
+		return nil, refuse(BadCall, "Init takes exactly one argument (the hex-encoded role policy), got %d", len(rest))
+	}
+	return initPolicy(stub, rest[0])
+}
+
+// splitCall is the function name (UTF-8) and the arguments after it.
+func splitCall(stub Stub) (string, [][]byte, error) {
+	args := stub.GetArgs()
+	if len(args) == 0 {
+		return "", nil, refuse(BadCall, "no function name was given")
+	}
+	if !utf8.Valid(args[0]) {
+		return "", nil, refuse(BadCall, "the function name is not UTF-8")
+	}
+	return string(args[0]), args[1:], nil
 }
 
 // Response turns a result of Call into the chaincode response: the
@@ -81,10 +118,10 @@ func Response(payload []byte, err error) *peer.Response {
 // Chaincode adapts the contract to the Go shim.
 type Chaincode struct{ Contract MedicalRecords }
 
-// Init answers the chaincode's INIT message like any transaction (the
-// definition is approved without --init-required).
+// Init answers the chaincode's INIT message (the definition is approved
+// with --init-required): Init with the role policy.
 func (c Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
-	return Response(c.Contract.Call(stub))
+	return Response(c.Contract.Initialize(stub))
 }
 
 // Invoke runs one transaction.

@@ -25,7 +25,33 @@ func encode(t *testing.T, m proto.Message) []byte {
 }
 
 func regInput(t *testing.T, p *participant, role pb.Role) []byte {
-	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: &pb.Registration{Role: role, CertificatePem: p.pem}}})
+	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: &pb.Registration{Role: role, CertificatePem: p.pem, MspId: p.mspID}}})
+}
+
+// thePolicy: Org1 makes doctors, Org2 pharmacists, insurers and lawyers/experts.
+func thePolicy() *pb.ConsortiumPolicy {
+	return &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{
+		{MspId: "Org1MSP", Roles: []pb.Role{pb.Role_ROLE_DOCTOR}},
+		{MspId: "Org2MSP", Roles: []pb.Role{pb.Role_ROLE_PHARMACIST, pb.Role_ROLE_INSURER, pb.Role_ROLE_LAWYER_EXPERT}},
+	}}
+}
+
+// initializedLedger is a ledger whose chaincode ran Init with thePolicy.
+func initializedLedger(t *testing.T) *ledger {
+	t.Helper()
+	l := newLedger()
+	admin := newParticipant(t, "Org1MSP", "")
+	policy := encode(t, thePolicy())
+	r := l.initialize(t, admin, []byte("Init"), []byte(hex.EncodeToString(policy)))
+	if r.err != nil || !bytes.Equal(r.payload, policy) || !bytes.Equal(l.state["medchain.policy"], policy) {
+		t.Fatalf("Init: %v", r.err)
+	}
+	return l
+}
+
+// withRole is a participant of msp whose certificate says medchain.role=role.
+func withRole(t *testing.T, msp, role string) *participant {
+	return newParticipant(t, msp, `{"attrs":{"hf.EnrollmentID":"x","medchain.role":"`+role+`"}}`)
 }
 
 func store_(l *ledger, t *testing.T, p *participant, input []byte) result {
@@ -64,9 +90,9 @@ type scenario struct {
 }
 
 func newScenario(t *testing.T) *scenario {
-	s := &scenario{l: newLedger(),
-		doctor:     newParticipant(t, "Org1MSP", `{"attrs":{"medchain.role":"doctor"}}`),
-		pharmacist: newParticipant(t, "Org2MSP", `{"attrs":{"medchain.role":"pharmacist"}}`),
+	s := &scenario{l: initializedLedger(t),
+		doctor:     withRole(t, "Org1MSP", "doctor"),
+		pharmacist: withRole(t, "Org2MSP", "pharmacist"),
 		patient:    newParticipant(t, "Org1MSP", ""),
 		family:     newParticipant(t, "Org1MSP", ""),
 	}
@@ -191,8 +217,8 @@ func equal(a, b []uint64) bool {
 }
 
 func TestARegistrationIsKeyedByIndexAndAnnouncedToTheRegistrant(t *testing.T) {
-	l := newLedger()
-	p := newParticipant(t, "Org1MSP", "")
+	l := initializedLedger(t)
+	p := withRole(t, "Org2MSP", "insurer")
 	res := store_(l, t, p, regInput(t, p, pb.Role_ROLE_INSURER))
 	if res.err != nil {
 		t.Fatal(res.err)
@@ -229,7 +255,7 @@ func TestBadCallsAreRefusedWithTheRustContractsSentences(t *testing.T) {
 	expectRefusal(t, l.invoke(t, p, []byte("Get")), BadCall, "bad_call: Get takes exactly one argument, got 0")
 	expectRefusal(t, l.invoke(t, p, []byte("Get"), nil, nil), BadCall, "bad_call: Get takes exactly one argument, got 2")
 	expectRefusal(t, l.invoke(t, p, []byte("Put\"\n\x01é"), nil), BadCall,
-		`bad_call: unknown function "Put\"\n\u{1}é"; use Store, Get, GetCase or GetParticipant`)
+		`bad_call: unknown function "Put\"\n\u{1}é"; use Store, Get, GetCase, GetParticipant or GetPolicy`)
 	expectRefusal(t, l.invoke(t, p, []byte("Get"), []byte("zz")), Invalid,
 		"invalid: argument: the record key κ must be 32 bytes or 64 hex digits, got 2 bytes")
 	expectRefusal(t, l.invoke(t, p, []byte("GetParticipant"), []byte(strings.Repeat("g", 16))), Invalid,
@@ -249,7 +275,7 @@ func TestOnlyTheCanonicalEncodingIsStored(t *testing.T) {
 	// An unknown field (number 9, varint) after the record.
 	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), 0x48, 0x01)), Invalid, nonCanonical)
 	// An unknown field inside the registration.
-	inner := []byte{0x08, 0x01, 0x18, 0x05}
+	inner := []byte{0x08, 0x01, 0x28, 0x05}
 	expectRefusal(t, store_(l, t, p, append([]byte{0x0a, byte(len(inner))}, inner...)), Invalid, nonCanonical)
 	// The declared field 1 (reg) as a varint: prost refuses to decode it.
 	expectRefusal(t, store_(l, t, p, []byte{0x08, 0x01}), Invalid, undecodable)
@@ -266,9 +292,9 @@ func TestOnlyTheCanonicalEncodingIsStored(t *testing.T) {
 }
 
 func TestRegistrationRules(t *testing.T) {
-	l := newLedger()
-	p := newParticipant(t, "Org1MSP", "")
-	other := newParticipant(t, "Org1MSP", "")
+	l := initializedLedger(t)
+	p := withRole(t, "Org1MSP", "doctor")
+	other := withRole(t, "Org1MSP", "doctor")
 	expectRefusal(t, store_(l, t, p, regInput(t, p, pb.Role_ROLE_UNSPECIFIED)), Invalid,
 		"invalid: reg: the role must be doctor, pharmacist, insurer or lawyer-expert (patients and family members do not register)")
 	expectRefusal(t, store_(l, t, p, regInput(t, p, pb.Role(9))), Invalid,
@@ -424,4 +450,75 @@ func TestEveryCodeHasTheProtocolsStatus(t *testing.T) {
 			t.Fatalf("%v", r)
 		}
 	}
+}
+
+func TestTheRolePolicyIsFixedByInitOnlyAndGatesEveryRegistration(t *testing.T) {
+	l := newLedger()
+	doctor := withRole(t, "Org1MSP", "doctor")
+	expectRefusal(t, store_(l, t, doctor, regInput(t, doctor, pb.Role_ROLE_DOCTOR)), Unauthorized,
+		"unauthorized: reg: the consortium has not initialized the chaincode's role policy; an administrator must run Init first")
+	expectRefusal(t, l.invoke(t, doctor, []byte("GetPolicy")), NotFound,
+		"not_found: the consortium has not initialized the chaincode's role policy")
+	policy := []byte(hex.EncodeToString(encode(t, thePolicy())))
+	expectRefusal(t, l.invoke(t, doctor, []byte("Init"), policy), BadCall,
+		"bad_call: Init runs only as the chaincode's initialization (invoke it with --isInit on a definition approved with --init-required)")
+	expectRefusal(t, l.initialize(t, doctor, []byte("Store"), policy), BadCall,
+		`bad_call: the chaincode's initialization must call Init with the role policy, not "Store"`)
+	expectRefusal(t, l.initialize(t, doctor, []byte("Init")), BadCall,
+		"bad_call: Init takes exactly one argument (the hex-encoded role policy), got 0")
+	expectRefusal(t, l.invoke(t, doctor, []byte("GetPolicy"), nil), BadCall, "bad_call: GetPolicy takes no argument, got 1")
+
+	l = initializedLedger(t)
+	got := l.invoke(t, doctor, []byte("GetPolicy"))
+	if got.err != nil || !bytes.Equal(got.payload, encode(t, thePolicy())) {
+		t.Fatalf("GetPolicy: %v", got.err)
+	}
+	wrongMSP := encode(t, &pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: &pb.Registration{
+		Role: pb.Role_ROLE_DOCTOR, CertificatePem: doctor.pem, MspId: "Org2MSP"}}})
+	expectRefusal(t, store_(l, t, doctor, wrongMSP), Unauthorized,
+		`unauthorized: reg: the registration names organization "Org2MSP" but the submitter belongs to "Org1MSP"; register under your own MSP id`)
+	plain := newParticipant(t, "Org1MSP", "")
+	expectRefusal(t, store_(l, t, plain, regInput(t, plain, pb.Role_ROLE_DOCTOR)), Unauthorized,
+		"unauthorized: reg: the submitter's certificate has no medchain.role attribute; enroll with your organization's Fabric CA as a registered doctor")
+	expectRefusal(t, store_(l, t, doctor, regInput(t, doctor, pb.Role_ROLE_INSURER)), Unauthorized,
+		"unauthorized: reg: the submitter's certificate says medchain.role=doctor, not insurer; register with the role your CA certified")
+	org2Doctor := withRole(t, "Org2MSP", "doctor")
+	expectRefusal(t, store_(l, t, org2Doctor, regInput(t, org2Doctor, pb.Role_ROLE_DOCTOR)), Unauthorized,
+		"unauthorized: reg: the consortium's policy does not let Org2MSP issue the doctor role (it may issue pharmacist, insurer, lawyer-expert); register with an organization allowed to make doctors")
+	org3 := withRole(t, "Org3MSP", "doctor")
+	expectRefusal(t, store_(l, t, org3, regInput(t, org3, pb.Role_ROLE_DOCTOR)), Unauthorized,
+		"unauthorized: reg: the consortium's policy does not let Org3MSP issue the doctor role (it may issue no role); register with an organization allowed to make doctors")
+	mustStore(t, l, doctor, regInput(t, doctor, pb.Role_ROLE_DOCTOR))
+}
+
+func TestOnlyACanonicalSortedPolicyInitializes(t *testing.T) {
+	admin := newParticipant(t, "Org1MSP", "")
+	issuer := func(msp string, roles ...pb.Role) *pb.RoleIssuer { return &pb.RoleIssuer{MspId: msp, Roles: roles} }
+	d, p := pb.Role_ROLE_DOCTOR, pb.Role_ROLE_PHARMACIST
+	for _, c := range []struct {
+		raw  []byte
+		want string
+	}{
+		{[]byte("zz"), "invalid: policy: the Init argument must be the hex encoding of a medchain.v1.ConsortiumPolicy"},
+		{[]byte{0x0a, 0x05}, "invalid: policy: it is not a medchain.v1.ConsortiumPolicy (it does not decode as protobuf)"},
+		{[]byte{0x08, 0x01}, "invalid: policy: it is not a medchain.v1.ConsortiumPolicy (it does not decode as protobuf)"},
+		{append(encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d)}}), 0x18, 0x01), "invalid: policy: it is not in canonical protobuf encoding; encode it with a standard protobuf encoder"},
+		{nil, "invalid: policy: it names no organization; list at least one MSP id and the roles it may issue"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("B", d), issuer("A", d)}}), `invalid: policy: the organizations must be sorted by MSP id and listed once ("B" comes before "A")`},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d), issuer("A", p)}}), `invalid: policy: the organizations must be sorted by MSP id and listed once ("A" comes before "A")`},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("", d), issuer("A", p)}}), "invalid: policy: an organization has an empty MSP id"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A")}}), "invalid: policy: A may issue no role; give it at least one or leave it out"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d, 0)}}), "invalid: policy: A lists role number 0, which is no registered role (1 to 4)"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", 5)}}), "invalid: policy: A lists role number 5, which is no registered role (1 to 4)"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", p, d)}}), "invalid: policy: the roles of A must be sorted and listed once"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d, d)}}), "invalid: policy: the roles of A must be sorted and listed once"},
+	} {
+		argument := c.raw
+		if string(c.raw) != "zz" {
+			argument = []byte(hex.EncodeToString(c.raw))
+		}
+		expectRefusal(t, newLedger().initialize(t, admin, []byte("Init"), argument), Invalid, c.want)
+	}
+	expectRefusal(t, newLedger().initialize(t, admin, []byte("Init"), make([]byte, 2*16*1024+1)), Invalid,
+		"invalid: policy: it is larger than 16384 bytes")
 }

@@ -132,6 +132,9 @@ func storeRegistration(stub Stub, value []byte, reg *pb.Registration) ([]byte, e
 	if !bytes.Equal(der, id.der) {
 		return nil, unauthorized(record, "the certificate is not the submitter's own; register with your own Fabric certificate")
 	}
+	if err := authorizeRole(stub, id, reg, role); err != nil {
+		return nil, err
+	}
 	ind := participantIndex(public)
 	key, err := registrationKey(ind)
 	if err != nil {

@@ -172,10 +172,25 @@ type result struct {
 // invoke runs a transaction as p and commits its writes when it succeeds.
 func (l *ledger) invoke(t *testing.T, p *participant, args ...[]byte) result {
 	t.Helper()
+	return l.run(t, false, p, args...)
+}
+
+// initialize runs the chaincode's initialization (an INIT message) as p.
+func (l *ledger) initialize(t *testing.T, p *participant, args ...[]byte) result {
+	t.Helper()
+	return l.run(t, true, p, args...)
+}
+
+func (l *ledger) run(t *testing.T, init bool, p *participant, args ...[]byte) result {
+	t.Helper()
 	l.txs++
 	stub := &fakeStub{l: l, args: args, creator: p.serialized(), txID: "tx" + strings.Repeat("0", 3) + string(rune('a'+l.txs%26)) + big.NewInt(int64(l.txs)).String(),
 		ts: timestamppb.New(time.Unix(1_700_000_000+int64(l.txs), 0)), reads: map[string]bool{}, writes: map[string][]byte{}}
-	payload, err := MedicalRecords{}.Call(stub)
+	call := MedicalRecords{}.Call
+	if init {
+		call = MedicalRecords{}.Initialize
+	}
+	payload, err := call(stub)
 	if err != nil {
 		var refusal *Error
 		if !errors.As(err, &refusal) {

@@ -36,6 +36,15 @@ pub enum IdentityError {
     /// The Fabric CA attribute extension is not the expected JSON.
     #[error("the certificate's attribute extension is malformed: {0}")]
     Attributes(String),
+    /// The certificate was not issued by the given CA: another issuer
+    /// name, or a signature the CA's key does not verify.
+    #[error("the certificate was not issued by {issuer}: {reason}")]
+    NotIssuedBy {
+        /// The CA's subject.
+        issuer: String,
+        /// What does not match.
+        reason: String,
+    },
     /// An asserted attribute is not in the certificate.
     #[error("attribute {0:?} was not found")]
     AttributeMissing(String),
@@ -189,6 +198,46 @@ pub fn parse_certificate_pem(pem: &str) -> Result<(Vec<u8>, PublicKey), Identity
     Ok((der, p256_key_of(&certificate)?))
 }
 
+/// Checks that the DER certificate `der` was issued by the CA whose
+/// certificate is `ca_pem`: the certificate's issuer is the CA's subject
+/// and its ECDSA P-256 / SHA-256 signature (what Fabric CA signs with)
+/// verifies under the CA's key. Validity periods are not checked (a
+/// registration stays the participant's after its certificate expires).
+pub fn verify_issued_by(der: &[u8], ca_pem: &str) -> Result<(), IdentityError> {
+    use p256::ecdsa::signature::Verifier;
+    let certificate =
+        Certificate::from_der(der).map_err(|e| IdentityError::Certificate(e.to_string()))?;
+    let ca = Certificate::from_pem(ca_pem.trim().as_bytes())
+        .map_err(|e| IdentityError::Certificate(format!("the CA certificate: {e}")))?;
+    let issuer = ca.tbs_certificate.subject.to_string();
+    let refused = |reason: &str| IdentityError::NotIssuedBy {
+        issuer: issuer.clone(),
+        reason: reason.to_owned(),
+    };
+    if certificate.tbs_certificate.issuer != ca.tbs_certificate.subject {
+        return Err(refused("its issuer name is another"));
+    }
+    if certificate.signature_algorithm.oid != ECDSA_WITH_SHA256 {
+        return Err(refused("it is not signed with ECDSA and SHA-256"));
+    }
+    let ca_key = p256::ecdsa::VerifyingKey::from(p256_key_of(&ca)?);
+    let signature = certificate
+        .signature
+        .as_bytes()
+        .and_then(|bytes| p256::ecdsa::Signature::from_der(bytes).ok())
+        .ok_or_else(|| refused("its signature is malformed"))?;
+    let tbs = certificate
+        .tbs_certificate
+        .to_der()
+        .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+    ca_key
+        .verify(&tbs, &signature)
+        .map_err(|_| refused("the CA's key does not verify its signature"))
+}
+
+/// `ecdsa-with-SHA256` (RFC 5758).
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+
 /// Parses a DER certificate and returns its P-256 public key.
 pub fn public_key_from_der(der: &[u8]) -> Result<PublicKey, IdentityError> {
     let certificate =
@@ -227,6 +276,15 @@ fn fabric_ca_attributes(
             .collect(),
         Some(_) => Err(malformed("\"attrs\" is not a JSON object".into())),
     }
+}
+
+/// The value of a [`FABRIC_CA_ATTRIBUTES_OID`] extension carrying `attrs`,
+/// as a Fabric CA writes it: the JSON `{"attrs":{"name":"value",…}}`.
+/// (For issuing certificates that the chaincode reads like a Fabric CA's.)
+pub fn fabric_ca_attributes_extension(attrs: &BTreeMap<String, String>) -> Vec<u8> {
+    serde_json::json!({ "attrs": attrs })
+        .to_string()
+        .into_bytes()
 }
 
 /// The attribute types Go's `pkix.Name` keeps, in the order its
@@ -526,5 +584,60 @@ mod tests {
         ] {
             assert_eq!(base64_standard(input.as_bytes()), expected);
         }
+    }
+
+    /// A CA named `name` (a new key each call) and the issuer to sign with.
+    fn ca(name: &str) -> (String, rcgen::Issuer<'static, KeyPair>) {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let pem = params.self_signed(&key).unwrap().pem();
+        (pem, rcgen::Issuer::new(params, key))
+    }
+
+    fn leaf_der(issuer: &rcgen::Issuer<'static, KeyPair>) -> Vec<u8> {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "doctor");
+        params.signed_by(&key, issuer).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn a_certificate_verifies_only_under_its_issuer() {
+        let (root, issuer) = ca("ca.org1");
+        let leaf = leaf_der(&issuer);
+        verify_issued_by(&leaf, &root).unwrap();
+        // A CA with the same name but another key (a forged CA).
+        let (forged_root, forged) = ca("ca.org1");
+        let error = verify_issued_by(&leaf_der(&forged), &root).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("the CA's key does not verify its signature"),
+            "{error}"
+        );
+        assert!(verify_issued_by(&leaf, &forged_root).is_err());
+        // Another CA's name.
+        let (other_root, _) = ca("ca.org2");
+        let error = verify_issued_by(&leaf, &other_root).unwrap_err();
+        assert!(
+            error.to_string().contains("its issuer name is another"),
+            "{error}"
+        );
+        // A self-signed certificate is no CA's.
+        let self_signed = certificate(&PKCS_ECDSA_P256_SHA256, "doctor", None);
+        let (der, _) = parse_certificate_pem(&self_signed).unwrap();
+        assert!(verify_issued_by(&der, &root).is_err());
+        // A tampered certificate fails.
+        let mut tampered = leaf.clone();
+        let at = tampered.len() / 2;
+        tampered[at] ^= 1;
+        assert!(verify_issued_by(&tampered, &root).is_err());
+        // A garbage CA certificate is an error, not a pass.
+        assert!(matches!(
+            verify_issued_by(&leaf, "not a certificate"),
+            Err(IdentityError::Certificate(_))
+        ));
     }
 }

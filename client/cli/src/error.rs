@@ -129,6 +129,7 @@ impl From<WorkflowError> for CliError {
             WorkflowError::OutOfOrder(m) => Self::new(ExitStatus::OutOfOrder, m),
             WorkflowError::Invalid(m) => Self::usage(m),
             WorkflowError::UnusableResponse(m) => Self::failure(m),
+            WorkflowError::Untrusted(m) => Self::new(ExitStatus::Denied, m),
         }
     }
 }

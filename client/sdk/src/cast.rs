@@ -185,8 +185,11 @@ pub async fn create(
                 };
                 (identity, backend, None)
             }
-            _ => {
-                let (identity, key) = crate::wallet::embedded_identity(part.name())?;
+            // (A Fabric stage always has its profile, read above.)
+            (Stage::Fabric(_), None) => return Err(CastError::Missing("the network profile")),
+            (Stage::Embedded(ledger), _) => {
+                let (identity, key) =
+                    crate::wallet::embedded_identity(ledger.ca(), part.name(), part.role())?;
                 let backend = BackendProfile::Embedded {
                     dir: dir.join("ledger"),
                 };

@@ -34,7 +34,22 @@ pub mod function {
     pub const GET_CASE: &str = "GetCase";
     /// Returns a participant's registration.
     pub const GET_PARTICIPANT: &str = "GetParticipant";
+    /// Fixes the consortium's role policy; runs only as the chaincode's
+    /// initialization (the `INIT` message of a definition with
+    /// `--init-required`).
+    pub const INIT: &str = "Init";
+    /// Returns the consortium's role policy.
+    pub const GET_POLICY: &str = "GetPolicy";
 }
+
+/// The Fabric CA attribute (in the certificate, `ecert`) that carries a
+/// participant's role, spelled as [`role names`](ROLE_NAMES) give it.
+pub const ROLE_ATTRIBUTE: &str = "medchain.role";
+
+/// The `medchain.role` attribute value of each registered role, in the
+/// order of the `Role` enum's numbers 1 to 4 (doctor, pharmacist, insurer,
+/// lawyer or medical expert).
+pub const ROLE_NAMES: [&str; 4] = ["doctor", "pharmacist", "insurer", "lawyer-expert"];
 
 /// The on-chain schema, version 1, generated from `medchain.proto`.
 #[cfg(feature = "messages")]

@@ -145,7 +145,7 @@ var roles = map[string]pb.Role{"doctor": pb.Role_ROLE_DOCTOR, "pharmacist": pb.R
 
 func registration(t *testing.T, p *profile, s *session, role string) []byte {
 	t.Helper()
-	reg := &pb.Registration{Role: roles[p.Roles[role].RoleAttribute], CertificatePem: string(s.certPEM)}
+	reg := &pb.Registration{Role: roles[p.Roles[role].RoleAttribute], CertificatePem: string(s.certPEM), MspId: s.mspID}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(&pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: reg}})
 	if err != nil {
 		t.Fatal(err)

@@ -33,9 +33,11 @@ function varint(n) {
 }
 const lengthDelimited = (field, bytes) => Buffer.concat([varint((field << 3) | 2), varint(bytes.length), bytes]);
 
-// InputParameter{reg: Registration{role, certificate_pem}}, canonical.
+// InputParameter{reg: Registration{role, certificate_pem, msp_id}}, canonical.
 function registration(role, certPem, mspId) {
-  const reg = Buffer.concat([varint(1 << 3), varint(role), lengthDelimited(2, Buffer.from(certPem))]);
+  const reg = Buffer.concat([
+    varint(1 << 3), varint(role), lengthDelimited(2, Buffer.from(certPem)), lengthDelimited(3, Buffer.from(mspId)),
+  ]);
   return lengthDelimited(1, reg);
 }
 

@@ -97,7 +97,7 @@ pub struct User {
 fn user_role(name: &str) -> UserRole {
     match name {
         "doctor" => UserRole::Doctor,
-        "pharmacist" => UserRole::Pharmacist,
+        "pharmacist" | "hospital-pharmacist" => UserRole::Pharmacist,
         "insurer" => UserRole::Insurer,
         "lawyer" => UserRole::LawyerExpert,
         "patient" => UserRole::Patient,
@@ -108,21 +108,41 @@ fn user_role(name: &str) -> UserRole {
 /// Makes a wallet in `root` for the profile's identity `name` and connects
 /// it to its organisation's gateway.
 pub async fn user(root: &Path, name: &str) -> User {
-    let path = profile_path();
-    let network = NetworkProfile::read(&path).unwrap();
+    let network = NetworkProfile::read(&profile_path()).unwrap();
     let identity = network.role(name).unwrap();
-    let role = user_role(name);
+    user_from_msp(
+        root,
+        name,
+        user_role(name),
+        &identity.org,
+        &identity.msp_id,
+        &identity.msp_dir,
+    )
+    .await
+}
+
+/// Makes a wallet in `root` named `name` for the MSP folder `msp_dir` of
+/// `org` (MSP id `msp_id`), playing `role`, connected to the org's gateway.
+pub async fn user_from_msp(
+    root: &Path,
+    name: &str,
+    role: UserRole,
+    org: &str,
+    msp_id: &str,
+    msp_dir: &Path,
+) -> User {
+    let path = profile_path();
     let profile = WalletProfile {
         format: PROFILE_FORMAT.into(),
         name: name.into(),
         role,
         identity: IdentityLocation::MspFolder {
-            msp_id: identity.msp_id.clone(),
-            path: identity.msp_dir.clone(),
+            msp_id: msp_id.to_owned(),
+            path: msp_dir.to_owned(),
         },
         backend: BackendProfile::Gateway {
             profile: path.clone(),
-            org: identity.org.clone(),
+            org: org.to_owned(),
         },
         checkpoint: SavedCheckpoint::default(),
         cases: Default::default(),

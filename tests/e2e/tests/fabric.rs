@@ -278,8 +278,9 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
         .ledger
         .store(&InputParameter {
             record: Some(Record::Reg(Registration {
-                role: Role::Pharmacist as i32,
+                role: Role::Doctor as i32,
                 certificate_pem: c.doctor.ledger.identity().certificate_pem().into(),
+                msp_id: "Org1MSP".into(),
             })),
         })
         .await
@@ -483,6 +484,122 @@ fn jq(filter: &str) -> String {
     out
 }
 
+/// The role policy the network initialized the chaincode with (network/lib/
+/// config.sh) decides who registers as what, from the certificate's
+/// `medchain.role` that the org's Fabric CA wrote, never from what the
+/// submitter claims; a self-made "doctor" cannot open a case, so no
+/// participant's watcher ever answers it.
+#[tokio::test]
+async fn the_chaincode_trusts_a_role_only_from_the_org_ca_and_the_policy() {
+    ensure_registered().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = user(dir.path(), "stranger").await;
+    let expected = medchain_contract::policy::from_text([
+        "Org1MSP=doctor",
+        "Org2MSP=pharmacist,insurer,lawyer-expert",
+    ])
+    .unwrap();
+    assert_eq!(stranger.ledger.get_policy().await.unwrap(), expected);
+
+    let refused = |err: medchain_sdk::workflow::WorkflowError, expected: &str| {
+        let text = err.to_string();
+        assert!(text.contains(expected), "{text:?} lacks {expected:?}");
+        let medchain_sdk::workflow::WorkflowError::Ledger(err) = err else {
+            panic!("not a ledger refusal: {text}");
+        };
+        assert_eq!(
+            err.contract_failure().map(|f| f.code),
+            Some(medchain_protocol::ErrorCode::Unauthorized),
+            "{text}"
+        );
+    };
+    // A family member's certificate (medchain.role=family) as a doctor.
+    refused(
+        workflow::register(&stranger.ledger, Role::Doctor)
+            .await
+            .unwrap_err(),
+        "the submitter's certificate says medchain.role=family, not doctor",
+    );
+    // A channel member whose certificate has no attribute (cryptogen's admin).
+    let network = medchain_sdk::connect::NetworkProfile::read(&profile_path()).unwrap();
+    let admin_msp = std::path::PathBuf::from(jq(".orgs.org1.admin.msp_dir"));
+    let admin = user_from_msp(
+        dir.path(),
+        "org1-admin",
+        medchain_sdk::wallet::UserRole::Doctor,
+        "org1",
+        &network.org("org1").unwrap().msp_id,
+        &admin_msp,
+    )
+    .await;
+    refused(
+        workflow::register(&admin.ledger, Role::Doctor)
+            .await
+            .unwrap_err(),
+        "the submitter's certificate has no medchain.role attribute",
+    );
+    // A pharmacist the hospital's CA certified, where only the pharmacy's may.
+    let hospital_pharmacist = user(dir.path(), "hospital-pharmacist").await;
+    refused(
+        workflow::register(&hospital_pharmacist.ledger, Role::Pharmacist)
+            .await
+            .unwrap_err(),
+        "the consortium's policy does not let Org1MSP issue the pharmacist role (it may issue doctor)",
+    );
+    for u in [&stranger, &admin, &hospital_pharmacist] {
+        assert!(
+            u.ledger
+                .get_participant(u.ledger.ind())
+                .await
+                .unwrap()
+                .is_none(),
+            "{} was registered",
+            u.name
+        );
+    }
+
+    // The stranger, unable to register, opens a case naming the real
+    // participants anyway: the peers refuse it, and the participants'
+    // watchers (running throughout) receive nothing and submit nothing.
+    let cast_dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(cast_dir.path()).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let watchers: Vec<_> = c
+        .responders()
+        .into_iter()
+        .map(|u| watch(u, tx.clone()))
+        .collect();
+    let mut selection = c.selection();
+    selection.doctor = workflow::format_ind(stranger.ledger.ind());
+    let secrets = c.patient.wallet.secrets(&c.patient.password).unwrap();
+    let profile = c.patient.wallet.profile().unwrap();
+    selection
+        .sign(&medchain_sdk::connect::identity_signer(&profile, &secrets).unwrap())
+        .unwrap();
+    let err = workflow::open_case(
+        &stranger.ledger,
+        &stranger.wallet,
+        &stranger.password,
+        &selection,
+        FAST,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    refused(
+        err,
+        "the submitter is not registered as a doctor; register first",
+    );
+    let quiet = tokio::time::timeout(std::time::Duration::from_secs(3), rx.recv()).await;
+    assert!(quiet.is_err(), "a watcher acted: {quiet:?}");
+    for w in watchers {
+        w.abort();
+    }
+    for u in c.responders() {
+        assert!(u.wallet.profile().unwrap().cases.is_empty(), "{}", u.name);
+    }
+}
+
 /// Every identity a test user has comes from its organization's Fabric CA
 /// (network/lib/ca.sh), not from cryptogen: the certificate chains to the
 /// CA root the profile names and not to cryptogen's, it is a client
@@ -497,6 +614,7 @@ fn every_role_is_enrolled_from_its_orgs_ca() {
         ("pharmacist", "pharmacist"),
         ("insurer", "insurer"),
         ("lawyer", "lawyer-expert"),
+        ("hospital-pharmacist", "pharmacist"),
     ] {
         let role = |field: &str| jq(&format!(".roles[\"{name}\"].{field}"));
         let (cert, org) = (role("cert"), role("org"));

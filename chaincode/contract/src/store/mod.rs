@@ -9,6 +9,7 @@ mod response;
 
 use fabric_shim::Stub;
 use fabric_shim::identity::parse_certificate_pem;
+use medchain_protocol::ROLE_NAMES;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{Registration, Role, StoreEvent};
 use p256::PublicKey;
@@ -42,14 +43,14 @@ pub async fn store<S: Stub>(stub: &S, bytes: &[u8]) -> Result<Vec<u8>, ContractE
     }
 }
 
-/// The role's name as messages and the CLI spell it (`doctor`,
-/// `pharmacist`, `insurer`, `lawyer-expert`).
+/// The role's name as messages, the CLI and the `medchain.role`
+/// certificate attribute spell it ([`medchain_protocol::ROLE_NAMES`]).
 pub fn role_name(role: Role) -> &'static str {
     match role {
-        Role::Doctor => "doctor",
-        Role::Pharmacist => "pharmacist",
-        Role::Insurer => "insurer",
-        Role::LawyerExpert => "lawyer-expert",
+        Role::Doctor => ROLE_NAMES[0],
+        Role::Pharmacist => ROLE_NAMES[1],
+        Role::Insurer => ROLE_NAMES[2],
+        Role::LawyerExpert => ROLE_NAMES[3],
         Role::Unspecified => "unspecified",
     }
 }

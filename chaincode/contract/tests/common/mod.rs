@@ -8,15 +8,18 @@
 use std::collections::BTreeMap;
 
 use fabric_shim::ClientIdentity;
-use fabric_shim::mock_peer::{Invocation, MockPeer, MockPeerOptions, serialized_identity};
+use fabric_shim::identity::fabric_ca_attributes_extension;
+use fabric_shim::mock_peer::{
+    Invocation, MockPeer, MockPeerError, MockPeerOptions, serialized_identity,
+};
 use fabric_shim::server::{ServerConfig, serve_on_listener};
 use medchain_contract::MedicalRecords;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
-    CaseOpening, CaseRecord, CaseResponse, InputParameter, KdfParams, PatientConsent, Registration,
-    Role, StoreEvent,
+    CaseOpening, CaseRecord, CaseResponse, ConsortiumPolicy, InputParameter, KdfParams,
+    PatientConsent, Registration, Role, RoleIssuer, StoreEvent,
 };
-use medchain_protocol::{ContractFailure, ErrorCode, participant_index};
+use medchain_protocol::{ContractFailure, ErrorCode, ROLE_ATTRIBUTE, participant_index};
 use p256::SecretKey;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -35,15 +38,66 @@ pub struct Person {
     pub signing_key: SigningKey,
 }
 
+/// The MSP the test policy lets issue every registered role.
+pub const HOSPITAL: &str = "Org1MSP";
+/// The MSP the test policy lets issue pharmacists only.
+pub const PHARMACY: &str = "Org2MSP";
+
+/// The role policy [`Net::start`] initializes the chaincode with.
+pub fn test_policy() -> ConsortiumPolicy {
+    let all = [
+        Role::Doctor,
+        Role::Pharmacist,
+        Role::Insurer,
+        Role::LawyerExpert,
+    ];
+    ConsortiumPolicy {
+        issuers: vec![
+            RoleIssuer {
+                msp_id: HOSPITAL.into(),
+                roles: all.iter().map(|&r| r as i32).collect(),
+            },
+            RoleIssuer {
+                msp_id: PHARMACY.into(),
+                roles: vec![Role::Pharmacist as i32],
+            },
+        ],
+    }
+}
+
+/// The `medchain.role` a test person's name implies (`lawyer` is a
+/// lawyer-expert; anyone else's role is their name).
+fn role_attribute_of(name: &str) -> String {
+    match name {
+        "lawyer" => "lawyer-expert".into(),
+        other => other.into(),
+    }
+}
+
 impl Person {
+    /// A person of [`HOSPITAL`] whose certificate's `medchain.role` follows
+    /// from its name.
     pub fn new(name: &str) -> Self {
+        Self::with(name, HOSPITAL, Some(&role_attribute_of(name)))
+    }
+
+    /// A person of `msp_id` whose certificate carries `medchain.role=role`
+    /// (no attribute extension at all for `None`).
+    pub fn with(name: &str, msp_id: &str, role: Option<&str>) -> Self {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec![name.into()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-        let identity = ClientIdentity::from_pem("Org1MSP", &cert.pem()).unwrap();
-        let creator = serialized_identity("Org1MSP", &cert.pem());
+        let mut params = rcgen::CertificateParams::new(vec![name.into()]).unwrap();
+        if let Some(role) = role {
+            let attrs = BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), role.to_owned())]);
+            params
+                .custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[1, 2, 3, 4, 5, 6, 7, 8, 1],
+                    fabric_ca_attributes_extension(&attrs),
+                ));
+        }
+        let cert = params.self_signed(&key).unwrap();
+        let identity = ClientIdentity::from_pem(msp_id, &cert.pem()).unwrap();
+        let creator = serialized_identity(msp_id, &cert.pem());
         let signing_key =
             SigningKey::from(SecretKey::from_pkcs8_pem(&key.serialize_pem()).unwrap());
         Self {
@@ -87,11 +141,57 @@ pub struct Net {
 }
 
 impl Net {
+    /// The contract, initialized with [`test_policy`].
     pub async fn start() -> Self {
-        Self::start_with_page_size(100).await
+        let net = Self::uninitialized(100).await;
+        net.initialize(&test_policy()).await;
+        net
     }
 
+    /// [`Net::start`] with the mock peer paging queries at `page_size`.
     pub async fn start_with_page_size(page_size: usize) -> Self {
+        let net = Self::uninitialized(page_size).await;
+        net.initialize(&test_policy()).await;
+        net
+    }
+
+    /// Runs `Init` with `policy` as the chaincode's initialization and
+    /// expects success.
+    pub async fn initialize(&self, policy: &ConsortiumPolicy) {
+        let result = self
+            .init_call(&hex::encode(policy.encode_to_vec()))
+            .await
+            .unwrap_or_else(|e| panic!("Init failed: {e}"));
+        assert_eq!(result.response.status, 200, "{}", result.response.message);
+    }
+
+    /// `Init(argument)` sent as the chaincode's initialization (`INIT`); a
+    /// failed initialization is an `ERROR` message, so its text is the error.
+    pub async fn init_call(&self, argument: &str) -> Result<Invocation, String> {
+        let admin = Person::with("admin", HOSPITAL, None);
+        self.peer
+            .init(
+                &admin.creator,
+                &[b"Init", argument.as_bytes()],
+                &BTreeMap::new(),
+            )
+            .await
+            .map_err(|e| match e {
+                MockPeerError::TransactionFailed { message, .. } => message,
+                other => panic!("the mock peer failed: {other}"),
+            })
+    }
+
+    /// `GetPolicy()` (no argument) by `who`.
+    pub async fn get_policy(&self, who: &Person) -> Invocation {
+        self.peer
+            .invoke(&who.creator, &[b"GetPolicy"], &BTreeMap::new())
+            .await
+            .unwrap()
+    }
+
+    /// The contract before `Init`.
+    pub async fn uninitialized(page_size: usize) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let config = ServerConfig::new(address, "medchain:test");
@@ -207,6 +307,7 @@ pub fn reg(who: &Person, role: Role) -> InputParameter {
         record: Some(Record::Reg(Registration {
             role: role as i32,
             certificate_pem: who.identity.certificate_pem().into(),
+            msp_id: who.identity.msp_id().into(),
         })),
     }
 }

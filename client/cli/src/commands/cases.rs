@@ -16,6 +16,7 @@ pub fn status_name(status: CaseStatus) -> &'static str {
         CaseStatus::Answered => "answered",
         CaseStatus::KeyEstablished => "key-established",
         CaseStatus::Active => "active",
+        CaseStatus::Refused => "refused",
     }
 }
 
@@ -39,11 +40,15 @@ pub fn run(global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
         for record in &entry.unread {
             human.push_str(&format!("\n    unread record {record}"));
         }
+        if let Some(reason) = &entry.refusal {
+            human.push_str(&format!("\n    refused: {reason}"));
+        }
         items.push(json!({
             "case": case,
             "role": entry.role.name(),
             "status": status_name(entry.status),
             "unread": entry.unread,
+            "refusal": entry.refusal,
         }));
     }
     out.result(&human, &json!({ "cases": items }));

@@ -11,6 +11,7 @@ use crate::error::CliError;
 use crate::output::Output;
 use crate::{password, session};
 use medchain_sdk::connect;
+use medchain_sdk::ledger::embedded::EmbeddedLedger;
 use medchain_sdk::wallet::{
     BackendProfile, IdentityLocation, NewWallet, UserRole, Wallet, embedded_identity,
 };
@@ -20,7 +21,7 @@ fn absolute(path: &Path) -> Result<PathBuf, CliError> {
 }
 
 /// The identity and backend the options ask for.
-fn choose(
+async fn choose(
     args: &InitArgs,
 ) -> Result<(IdentityLocation, BackendProfile, Option<Zeroizing<String>>), CliError> {
     let Some(profile_path) = &args.gateway else {
@@ -28,10 +29,14 @@ fn choose(
             Some(dir) => dir.clone(),
             None => connect::default_dir("ledger")?,
         };
-        let (identity, key) = embedded_identity(&args.name)?;
-        let backend = BackendProfile::Embedded {
-            dir: absolute(&dir)?,
-        };
+        let dir = absolute(&dir)?;
+        // The ledger's local CA issues the certificate, with the role in it.
+        let ledger = EmbeddedLedger::open(&dir)
+            .await
+            .map_err(medchain_sdk::ledger::LedgerError::from)?;
+        let (identity, key) =
+            embedded_identity(ledger.ca(), &args.name, UserRole::from(args.role))?;
+        let backend = BackendProfile::Embedded { dir };
         return Ok((identity, backend, Some(key)));
     };
     let profile_path = absolute(profile_path)?;
@@ -94,7 +99,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> Result<(
             "the name is empty; give --name with your name",
         ));
     }
-    let (identity, backend, signing_key_pem) = choose(args)?;
+    let (identity, backend, signing_key_pem) = choose(args).await?;
     let role = UserRole::from(args.role);
     let new = NewWallet {
         name: args.name.clone(),

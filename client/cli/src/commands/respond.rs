@@ -30,6 +30,7 @@ pub async fn run(global: &GlobalArgs, args: &CaseArgs, out: &Output) -> Result<(
             status: CaseStatus::Answered,
             pending_tag: None,
             unread: Vec::new(),
+            refusal: None,
         });
     })?;
     out.result(

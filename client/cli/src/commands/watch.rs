@@ -22,6 +22,13 @@ pub fn describe(n: &Notification) -> (String, Value) {
                 json!({"event": "answered", "case": case}),
             )
         }
+        Notification::Refused { case, reason } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!("case {case}: refused, not answered: {reason}"),
+                json!({"event": "refused", "case": case, "reason": reason}),
+            )
+        }
         Notification::CaseOpened { case, participants } => {
             let case = hex::encode(case.as_bytes());
             (

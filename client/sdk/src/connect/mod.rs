@@ -155,11 +155,13 @@ pub async fn connect(profile: &WalletProfile) -> Result<Ledger, ConnectError> {
                 .await
                 .map_err(fabric_gateway::GatewayError::from)?;
             let gateway = Gateway::from_credentials(channel, credentials);
+            let roots = network_profile.issuer_roots()?;
             Ok(Ledger::fabric(
                 &gateway,
                 &network_profile.channel,
                 &network_profile.chaincode,
-            )?)
+            )?
+            .with_issuer_roots(roots))
         }
     }
 }

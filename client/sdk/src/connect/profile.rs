@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ConnectError;
+use crate::ledger::IssuerRoots;
 
 /// A Fabric network's client profile.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -28,6 +29,23 @@ pub struct OrgProfile {
     pub msp_id: String,
     /// Its gateway peer.
     pub gateway: PeerProfile,
+    /// Its Fabric CA, which issues its people's certificates.
+    #[serde(default)]
+    pub ca: Option<CaProfile>,
+}
+
+/// How to reach an organisation's Fabric CA, and its root.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CaProfile {
+    /// The CA server's URL, e.g. `https://127.0.0.1:7057`.
+    pub url: String,
+    /// The CA's name on that server.
+    pub ca_name: String,
+    /// The TLS CA certificate of the CA server (PEM).
+    pub tls_ca: PathBuf,
+    /// The CA's root certificate (PEM): the trust anchor of the
+    /// organisation's participants' certificates.
+    pub root_cert: PathBuf,
 }
 
 /// How to reach a gateway peer.
@@ -70,6 +88,10 @@ impl NetworkProfile {
         let base = path.parent().unwrap_or(Path::new("."));
         for org in profile.orgs.values_mut() {
             org.gateway.tls_ca = base.join(&org.gateway.tls_ca);
+            if let Some(ca) = &mut org.ca {
+                ca.tls_ca = base.join(&ca.tls_ca);
+                ca.root_cert = base.join(&ca.root_cert);
+            }
         }
         for role in profile.roles.values_mut() {
             role.msp_dir = base.join(&role.msp_dir);
@@ -83,6 +105,23 @@ impl NetworkProfile {
             name: name.to_owned(),
             known: self.orgs.keys().cloned().collect(),
         })
+    }
+
+    /// Every organisation's CA root certificates (PEM), by MSP id: whom
+    /// the clients trust to certify a participant's role.
+    pub fn issuer_roots(&self) -> Result<IssuerRoots, ConnectError> {
+        let mut roots = IssuerRoots::new();
+        for org in self.orgs.values() {
+            let Some(ca) = &org.ca else { continue };
+            let pem =
+                std::fs::read_to_string(&ca.root_cert).map_err(|source| ConnectError::Io {
+                    what: "an organisation's CA root certificate",
+                    path: ca.root_cert.clone(),
+                    source,
+                })?;
+            roots.entry(org.msp_id.clone()).or_default().push(pem);
+        }
+        Ok(roots)
     }
 
     /// The ready-made identity of `role`.
@@ -108,7 +147,9 @@ mod tests {
       "orgs": {
         "org1": {"msp_id": "Org1MSP",
                  "gateway": {"endpoint": "127.0.0.1:7051", "tls_ca": "/w/tlsca1.pem", "server_name": "peer0.org1.example.com"},
-                 "admin": {"org": "org1", "msp_id": "Org1MSP", "user": "Admin@org1.example.com", "msp_dir": "/w/a", "cert": "/w/a/c.pem", "key": "/w/a/k"}}
+                 "admin": {"org": "org1", "msp_id": "Org1MSP", "user": "Admin@org1.example.com", "msp_dir": "/w/a", "cert": "/w/a/c.pem", "key": "/w/a/k"},
+                 "ca": {"url": "https://127.0.0.1:7057", "ca_name": "ca-org1", "tls_ca": "ca1.pem", "root_cert": "ca1.pem",
+                        "role_attribute": "medchain.role", "registrar": {"enrollment_id": "admin", "msp_dir": "/w/r", "secret_file": "/w/s"}}}
       },
       "roles": {
         "doctor": {"org": "org1", "msp_id": "Org1MSP", "user": "User1@org1.example.com",
@@ -130,6 +171,17 @@ mod tests {
         assert_eq!(
             org.gateway.server_name.as_deref(),
             Some("peer0.org1.example.com")
+        );
+        let ca = org.ca.as_ref().unwrap();
+        assert_eq!(ca.root_cert, dir.path().join("ca1.pem"));
+        assert!(matches!(
+            profile.issuer_roots().unwrap_err(),
+            ConnectError::Io { .. }
+        ));
+        std::fs::write(dir.path().join("ca1.pem"), "ROOT").unwrap();
+        assert_eq!(
+            profile.issuer_roots().unwrap()["Org1MSP"],
+            vec!["ROOT".to_owned()]
         );
         let doctor = profile.role("doctor").unwrap();
         assert_eq!(doctor.msp_dir, dir.path().join("crypto/users/User1/msp"));

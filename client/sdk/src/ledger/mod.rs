@@ -15,7 +15,11 @@ use fabric_shim::identity::parse_certificate_pem;
 use futures::stream::{BoxStream, StreamExt};
 use medchain_protocol::participant_index;
 use medchain_protocol::v1::input_parameter::Record;
-use medchain_protocol::v1::{CaseRecords, InputParameter};
+use medchain_protocol::v1::{CaseRecords, ConsortiumPolicy, InputParameter};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::connect::EMBEDDED_MSP_ID;
 use medchain_protocol::{ContractFailure, ErrorCode, function};
 use p256::PublicKey;
 use prost::Message;
@@ -141,11 +145,16 @@ struct FabricBackend {
     contract: Contract,
 }
 
+/// The CA root certificates (PEM) trusted to certify participants, by the
+/// MSP id of the organisation whose CA they are.
+pub type IssuerRoots = BTreeMap<String, Vec<String>>;
+
 /// A connection to the ledger as one identity. Cheap to clone.
 #[derive(Clone)]
 pub struct Ledger {
     backend: Backend,
     identity: ClientIdentity,
+    issuer_roots: Arc<IssuerRoots>,
     /// The identity's P-256 key (the contract accepts no other).
     public_key: PublicKey,
     #[cfg(feature = "test-support")]
@@ -157,9 +166,14 @@ impl Ledger {
     /// hold a P-256 key (as the contract requires).
     pub fn embedded(ledger: EmbeddedLedger, identity: ClientIdentity) -> Result<Self, LedgerError> {
         let public_key = identity.p256_public_key()?;
+        let roots = IssuerRoots::from([(
+            EMBEDDED_MSP_ID.to_owned(),
+            vec![ledger.ca().certificate_pem().to_owned()],
+        )]);
         Ok(Self {
             backend: Backend::Embedded(ledger),
             identity,
+            issuer_roots: Arc::new(roots),
             public_key,
             #[cfg(feature = "test-support")]
             event_cut: None,
@@ -177,10 +191,33 @@ impl Ledger {
         Ok(Self {
             backend: Backend::Fabric(Box::new(FabricBackend { network, contract })),
             identity,
+            issuer_roots: Arc::new(IssuerRoots::new()),
             public_key,
             #[cfg(feature = "test-support")]
             event_cut: None,
         })
+    }
+
+    /// This connection trusting `roots` (rather than none, for a Fabric
+    /// ledger) to certify participants' roles.
+    pub fn with_issuer_roots(mut self, roots: IssuerRoots) -> Self {
+        self.issuer_roots = Arc::new(roots);
+        self
+    }
+
+    /// The CA roots this connection trusts to certify participants: the
+    /// embedded ledger's own CA, or the organisations' CAs of the network
+    /// profile.
+    pub fn issuer_roots(&self) -> &IssuerRoots {
+        &self.issuer_roots
+    }
+
+    /// `GetPolicy`: the consortium's role policy, fixed at the chaincode's
+    /// initialization.
+    pub async fn get_policy(&self) -> Result<ConsortiumPolicy, LedgerError> {
+        let bytes = self.evaluate_without_argument(function::GET_POLICY).await?;
+        ConsortiumPolicy::decode(bytes.as_slice())
+            .map_err(|_| LedgerError::Malformed("role policy"))
     }
 
     /// The identity that signs this connection's transactions.
@@ -303,14 +340,22 @@ impl Ledger {
 
     /// Evaluates a query.
     pub async fn evaluate(&self, function: &str, argument: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        self.evaluate_args(function, &[argument]).await
+    }
+
+    /// Evaluates `function` with no argument.
+    async fn evaluate_without_argument(&self, function: &str) -> Result<Vec<u8>, LedgerError> {
+        self.evaluate_args(function, &[]).await
+    }
+
+    async fn evaluate_args(&self, function: &str, args: &[&[u8]]) -> Result<Vec<u8>, LedgerError> {
         match &self.backend {
-            Backend::Embedded(ledger) => Ok(ledger
-                .evaluate(
-                    &self.identity,
-                    vec![function.as_bytes().to_vec(), argument.to_vec()],
-                )
-                .await?),
-            Backend::Fabric(fabric) => Ok(fabric.contract.evaluate(function, &[argument]).await?),
+            Backend::Embedded(ledger) => {
+                let mut all = vec![function.as_bytes().to_vec()];
+                all.extend(args.iter().map(|a| a.to_vec()));
+                Ok(ledger.evaluate(&self.identity, all).await?)
+            }
+            Backend::Fabric(fabric) => Ok(fabric.contract.evaluate(function, args).await?),
         }
     }
 

@@ -11,24 +11,25 @@ use super::{
     WalletError, WalletProfile, WalletSecrets,
 };
 use crate::connect::EMBEDDED_MSP_ID;
+use crate::ledger::embedded::LocalCa;
 
-/// A new P-256 key and a self-signed certificate naming `name`, for the
-/// embedded ledger: the identity location and the PKCS#8 PEM key.
-pub fn embedded_identity(name: &str) -> Result<(IdentityLocation, Zeroizing<String>), WalletError> {
-    let failed = |e: rcgen::Error| WalletError::KeyGeneration(e.to_string());
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
-    let mut params = rcgen::CertificateParams::default();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, name);
-    let certificate = params.self_signed(&key).map_err(failed)?;
-    let key_pem = Zeroizing::new(key.serialize_pem());
+/// A new P-256 key and a certificate naming `name` with `role` in its
+/// `medchain.role` attribute, issued by the embedded ledger's CA: the
+/// identity location and the PKCS#8 PEM key.
+pub fn embedded_identity(
+    ca: &LocalCa,
+    name: &str,
+    role: UserRole,
+) -> Result<(IdentityLocation, Zeroizing<String>), WalletError> {
+    let issued = ca
+        .issue(name, role.name())
+        .map_err(|e| WalletError::KeyGeneration(e.to_string()))?;
     Ok((
         IdentityLocation::Embedded {
             msp_id: EMBEDDED_MSP_ID.to_owned(),
-            certificate_pem: certificate.pem(),
+            certificate_pem: issued.certificate_pem,
         },
-        key_pem,
+        issued.key_pem,
     ))
 }
 

@@ -163,6 +163,10 @@ pub struct CaseEntry {
     /// (keys, hex).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<String>,
+    /// Why the user's watcher refused to act on the case (with
+    /// [`CaseStatus::Refused`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// Where a case stands, from one user's side.
@@ -177,6 +181,9 @@ pub enum CaseStatus {
     KeyEstablished,
     /// Records are being stored.
     Active,
+    /// The user's watcher refused to answer the case (its doctor is not one
+    /// the consortium trusts); the reason is in the entry.
+    Refused,
 }
 
 /// The contents of `wallet.json`.

@@ -30,6 +30,10 @@ pub enum WorkflowError {
     /// The input is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The case's doctor is not one the consortium trusts (the sentence
+    /// says why); the case is not answered.
+    #[error("{0}")]
+    Untrusted(String),
     /// A participant's answer to a case cannot be used, so the case cannot
     /// be completed (the sentence names the participant).
     #[error("{0}")]

@@ -21,6 +21,7 @@ mod case_view;
 mod error;
 mod selection;
 mod steps;
+mod trust;
 mod watch;
 
 use zeroize::Zeroizing;
@@ -34,6 +35,7 @@ pub use steps::{
     add_record, audit, ensure_registered, establish, open_case, public_key_hex, read_record,
     recover_case_key, register, respond,
 };
+pub use trust::verify_doctor;
 pub use watch::{Notification, Watcher};
 
 use medchain_siff::RecordType;

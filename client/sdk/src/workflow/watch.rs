@@ -33,6 +33,14 @@ pub enum Notification {
         /// κ0.
         case: CaseId,
     },
+    /// A case naming this user was opened by someone who is not a doctor
+    /// the consortium trusts; the watcher refused it and did not answer.
+    Refused {
+        /// κ0.
+        case: CaseId,
+        /// Why (one sentence).
+        reason: String,
+    },
     /// A case this doctor opened was stored.
     CaseOpened {
         /// κ0.
@@ -277,7 +285,22 @@ impl Watcher {
         if view.has_answered(self.ledger.ind()) {
             return Ok(Vec::new());
         }
-        respond(&self.ledger, &self.password, case, self.policy).await?;
+        match respond(&self.ledger, &self.password, case, self.policy).await {
+            Ok(()) => {}
+            Err(WorkflowError::Untrusted(reason)) => {
+                tracing::warn!(case = %hex::encode(&case.as_bytes()[..8]), %reason, "case refused");
+                self.remember(case, |entry| {
+                    entry.status = CaseStatus::Refused;
+                    entry.refusal = Some(reason.clone());
+                })
+                .await?;
+                return Ok(vec![Notification::Refused {
+                    case: *case,
+                    reason,
+                }]);
+            }
+            Err(e) => return Err(e),
+        }
         self.remember(case, |entry| entry.status = CaseStatus::Answered)
             .await?;
         Ok(vec![Notification::Answered { case: *case }])
@@ -351,6 +374,7 @@ impl Watcher {
                 },
                 pending_tag: None,
                 unread: Vec::new(),
+                refusal: None,
             });
             change(entry);
         })?;

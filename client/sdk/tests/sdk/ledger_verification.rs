@@ -46,6 +46,7 @@ fn registration(certificate_pem: &str) -> Vec<u8> {
     encode(Record::Reg(Registration {
         role: Role::Doctor as i32,
         certificate_pem: certificate_pem.to_owned(),
+        msp_id: "Org1MSP".to_owned(),
     }))
 }
 

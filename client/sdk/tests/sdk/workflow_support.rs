@@ -1,5 +1,5 @@
 //! Shared test support for the workflow tests on the embedded ledger:
-//! users with self-signed P-256 identities, wallets, registration, and the
+//! users with P-256 identities from the ledger's CA, wallets, registration, and the
 //! patient's signed selection.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
@@ -10,7 +10,7 @@ use fabric_gateway::PrivateKeySigner;
 use fabric_shim::ClientIdentity;
 use medchain_protocol::v1::Role;
 use medchain_sdk::ledger::Ledger;
-use medchain_sdk::ledger::embedded::EmbeddedLedger;
+use medchain_sdk::ledger::embedded::{EmbeddedLedger, LocalCa};
 use medchain_sdk::wallet::{
     BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
     WalletProfile, WalletSecrets,
@@ -49,24 +49,26 @@ impl User {
     }
 }
 
-/// A self-signed P-256 identity and its PKCS#8 key.
-pub fn identity(name: &str) -> (ClientIdentity, String) {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec![name.into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
+/// A P-256 identity issued by `ca` with `role` in its certificate, and its
+/// PKCS#8 key.
+pub fn identity(ca: &LocalCa, name: &str, role: UserRole) -> (ClientIdentity, String) {
+    let issued = ca.issue(name, role.name()).unwrap();
     (
-        ClientIdentity::from_pem("EmbeddedMSP", &cert.pem()).unwrap(),
-        key.serialize_pem(),
+        ClientIdentity::from_pem("EmbeddedMSP", &issued.certificate_pem).unwrap(),
+        issued.key_pem.to_string(),
     )
 }
 
 /// Makes `name`'s wallet under `root`, connects it to the embedded ledger
 /// in `root/ledger`, and registers it when its role registers.
 pub async fn user(root: &Path, name: &str, role: UserRole) -> User {
+    user_issued_by(root, name, role, None).await
+}
+
+/// [`user`] with a certificate issued by `ca` instead of the ledger's CA.
+pub async fn user_issued_by(root: &Path, name: &str, role: UserRole, ca: Option<&LocalCa>) -> User {
     let ledger = EmbeddedLedger::open(root.join("ledger")).await.unwrap();
-    let (id, key_pem) = identity(name);
+    let (id, key_pem) = identity(ca.unwrap_or(ledger.ca()), name, role);
     let password = format!("{name} pässwörd");
     let profile = WalletProfile {
         format: PROFILE_FORMAT.into(),

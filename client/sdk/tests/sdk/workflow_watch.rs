@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::workflow_support::{FAST, POLICY, User, selection_for, signed, user};
+use crate::workflow_support::{FAST, POLICY, User, selection_for, signed, user, user_issued_by};
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecord, InputParameter};
 use medchain_sdk::ledger::Ledger;
-use medchain_sdk::ledger::embedded::EmbeddedLedger;
+use medchain_sdk::ledger::embedded::{EmbeddedLedger, LocalCa};
 use medchain_sdk::wallet::{UserRole, Wallet};
 use medchain_sdk::workflow::{self, Notification, Selection, Watcher, format_ind};
 use medchain_siff::{CaseId, RecordType};
@@ -29,6 +29,10 @@ struct Scenario {
 impl Scenario {
     async fn new(root: &Path, pharmacists: usize) -> Self {
         let doctor = user(root, "doctor", UserRole::Doctor).await;
+        Self::with_doctor(root, pharmacists, doctor).await
+    }
+
+    async fn with_doctor(root: &Path, pharmacists: usize, doctor: User) -> Self {
         let mut others = vec![
             user(root, "patient", UserRole::Patient).await,
             user(root, "family", UserRole::Family).await,
@@ -640,5 +644,68 @@ async fn establish_names_a_participant_whose_secret_does_not_open() {
     assert_eq!(
         format!("{:?}", s.doctor.wallet.profile().unwrap().cases),
         format!("{:?}", wallet_before.cases)
+    );
+}
+
+#[tokio::test]
+async fn a_case_opened_by_a_doctor_no_trusted_ca_made_is_refused_never_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    // A self-made CA certifies a "doctor" of the ledger's organisation. The
+    // embedded ledger, like a misconfigured channel, lets it register (it
+    // checks no certificate chains); the participants' watchers must not
+    // hand it their secrets.
+    let rogue = LocalCa::open_or_create(&dir.path().join("rogue-ca")).unwrap();
+    let doctor = user_issued_by(dir.path(), "doctor", UserRole::Doctor, Some(&rogue)).await;
+    let s = Scenario::with_doctor(dir.path(), 1, doctor).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tasks: Vec<_> = s.others.iter().map(|u| watch(u, tx.clone())).collect();
+    let case = s.open().await;
+    let mut refused = Vec::new();
+    while refused.len() < s.others.len() {
+        match next(&mut rx).await {
+            (who, Notification::Refused { case: c, reason }) => {
+                assert_eq!(c, case);
+                assert!(
+                    reason.contains("is not a doctor the consortium trusts: its certificate was not issued by the CA of EmbeddedMSP; the case was not answered"),
+                    "{reason}"
+                );
+                refused.push(who);
+            }
+            (who, other) => panic!("{who}: {other:?} instead of a refusal"),
+        }
+    }
+    for task in tasks {
+        task.abort();
+    }
+    // Nothing of theirs is on the ledger: the case holds its opening only.
+    let records = s.doctor.ledger.get_case(case.as_bytes()).await.unwrap();
+    assert_eq!(records.records.len(), 1);
+    // Each wallet shows the refusal, and the checkpoint moved past it: a
+    // restarted watcher neither answers nor fails on the same event.
+    for u in &s.others {
+        let entry = u.wallet.profile().unwrap().cases[&hex::encode(case.as_bytes())].clone();
+        assert_eq!(entry.status, medchain_sdk::wallet::CaseStatus::Refused);
+        assert!(entry.refusal.unwrap().contains("not issued by the CA"));
+        let watcher = Watcher::new(u.ledger.clone(), u.wallet.clone(), &u.password, POLICY);
+        let mut seen = Vec::new();
+        watcher
+            .run_until(
+                |n| seen.push(n.clone()),
+                |_| true,
+                Some(Duration::from_millis(300)),
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
+        assert!(seen.is_empty(), "{}: {seen:?}", u.name);
+    }
+    // Answering by hand is refused with the same sentence.
+    let patient = s.get("patient");
+    let error = workflow::respond(&patient.ledger, &patient.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, workflow::WorkflowError::Untrusted(_)),
+        "{error}"
     );
 }

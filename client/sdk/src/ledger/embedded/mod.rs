@@ -14,6 +14,7 @@
 //! endorsement by other organizations, no ordering service, no signature
 //! checks (the submitting identity is trusted as given) and no replication.
 
+mod ca;
 mod log;
 mod replica;
 mod simulation;
@@ -26,12 +27,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use fabric_shim::ClientIdentity;
 use futures::Stream;
 use medchain_contract::MedicalRecords;
+use medchain_contract::policy::POLICY_KEY;
+use medchain_protocol::function;
+use medchain_protocol::v1::{ConsortiumPolicy, Role, RoleIssuer};
 use prost_types::Timestamp;
 use tokio::sync::{Mutex, watch};
 
+pub use self::ca::{CA_FILE, IssuedIdentity, LocalCa};
 use self::log::{Block, KeyWrite};
 use self::replica::Replica;
 use self::simulation::SimulationStub;
+use crate::connect::EMBEDDED_MSP_ID;
 use fabric_gateway::{ChaincodeEvent, SubmitResult, new_nonce, transaction_id};
 
 /// The file holding the block log inside a ledger directory.
@@ -59,6 +65,9 @@ pub enum EmbeddedError {
     /// The ledger's files are damaged.
     #[error("the embedded ledger is damaged: {0}")]
     Corrupt(String),
+    /// The local CA could not make a key or certificate.
+    #[error("the embedded ledger's CA failed: {0}")]
+    Ca(String),
     /// The contract rejected the transaction (nothing was written).
     #[error("{0}")]
     Rejected(#[from] medchain_contract::ContractError),
@@ -81,6 +90,7 @@ pub struct EmbeddedLedger {
 
 struct Inner {
     path: PathBuf,
+    ca: LocalCa,
     synced: Mutex<Synced>,
     height: watch::Sender<u64>,
 }
@@ -104,6 +114,15 @@ impl Synced {
         self.offset = offset;
         Ok(())
     }
+}
+
+/// Which message of Fabric's chaincode protocol a simulated call stands for.
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    /// `INIT`: the chaincode's initialization.
+    Init,
+    /// `TRANSACTION`: every other call.
+    Transaction,
 }
 
 /// Releases an exclusive file lock on drop.
@@ -130,14 +149,61 @@ impl EmbeddedLedger {
             replica: Replica::default(),
         };
         synced.catch_up(&path)?;
+        let ca = LocalCa::open_or_create(dir)?;
         let (height, _) = watch::channel(synced.replica.height());
-        Ok(Self {
+        let ledger = Self {
             inner: Arc::new(Inner {
                 path,
+                ca,
                 synced: Mutex::new(synced),
                 height,
             }),
-        })
+        };
+        ledger.ensure_initialized().await?;
+        Ok(ledger)
+    }
+
+    /// The ledger's CA, which issues its participants' certificates.
+    pub fn ca(&self) -> &LocalCa {
+        &self.inner.ca
+    }
+
+    /// The role policy of an embedded ledger: its one organization
+    /// ([`EMBEDDED_MSP_ID`]) issues every registered role.
+    pub fn policy() -> ConsortiumPolicy {
+        let roles = [
+            Role::Doctor,
+            Role::Pharmacist,
+            Role::Insurer,
+            Role::LawyerExpert,
+        ];
+        ConsortiumPolicy {
+            issuers: vec![RoleIssuer {
+                msp_id: EMBEDDED_MSP_ID.to_owned(),
+                roles: roles.iter().map(|&r| r as i32).collect(),
+            }],
+        }
+    }
+
+    /// Runs the chaincode's initialization (`Init` with [`Self::policy`]) as
+    /// the ledger's first block, unless a process already did.
+    async fn ensure_initialized(&self) -> Result<(), EmbeddedError> {
+        let mut synced = self.inner.synced.lock().await;
+        if synced.replica.get(POLICY_KEY).is_some() {
+            return Ok(());
+        }
+        let file = synced.file.clone();
+        let _lock = lock_exclusive(&file, &self.inner.path).await?;
+        synced.catch_up(&self.inner.path)?;
+        if synced.replica.get(POLICY_KEY).is_some() {
+            return Ok(());
+        }
+        let admin = ClientIdentity::from_pem(EMBEDDED_MSP_ID, self.inner.ca.certificate_pem())
+            .map_err(|e| EmbeddedError::Ca(e.to_string()))?;
+        let policy = medchain_contract::policy::init_argument(&Self::policy());
+        let args = vec![function::INIT.as_bytes().to_vec(), policy.into_bytes()];
+        self.commit(&mut synced, &admin, args, Call::Init).await?;
+        Ok(())
     }
 
     /// The number of committed blocks.
@@ -158,6 +224,20 @@ impl EmbeddedLedger {
         let file = synced.file.clone();
         let _lock = lock_exclusive(&file, &self.inner.path).await?;
         synced.catch_up(&self.inner.path)?;
+        self.commit(&mut synced, creator, args, Call::Transaction)
+            .await
+    }
+
+    /// Simulates `args` as `kind` over the caught-up replica and, if the
+    /// contract accepts it, appends it as the next block. The caller holds
+    /// the log's file lock.
+    async fn commit(
+        &self,
+        synced: &mut Synced,
+        creator: &ClientIdentity,
+        args: Vec<Vec<u8>>,
+        kind: Call,
+    ) -> Result<SubmitResult, EmbeddedError> {
         let (tx_id, timestamp) = new_transaction(creator);
         let stub = SimulationStub::new(
             &synced.replica,
@@ -167,7 +247,10 @@ impl EmbeddedLedger {
             timestamp,
             creator.clone(),
         );
-        let payload = MedicalRecords.call(&stub).await?;
+        let payload = match kind {
+            Call::Init => MedicalRecords.initialize(&stub).await?,
+            Call::Transaction => MedicalRecords.call(&stub).await?,
+        };
         let result = stub.finish();
         let (event_name, event_payload) = result.event.unwrap_or_default();
         let block = Block {

@@ -101,6 +101,7 @@ pub async fn establish(
             status: CaseStatus::KeyEstablished,
             pending_tag: None,
             unread: Vec::new(),
+            refusal: None,
         });
         entry.status = CaseStatus::KeyEstablished;
         entry.pending_tag = Some(hex::encode(tag.to_bytes()));

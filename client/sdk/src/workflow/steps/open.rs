@@ -72,6 +72,7 @@ pub async fn open_case(
                 status: CaseStatus::AwaitingResponses,
                 pending_tag: None,
                 unread: Vec::new(),
+                refusal: None,
             },
         );
     })?;

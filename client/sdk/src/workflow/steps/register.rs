@@ -18,6 +18,7 @@ pub async fn register(ledger: &Ledger, role: Role) -> Result<u64, WorkflowError>
         record: Some(Record::Reg(Registration {
             role: role as i32,
             certificate_pem: ledger.identity().certificate_pem().to_owned(),
+            msp_id: ledger.identity().msp_id().to_owned(),
         })),
     };
     ledger.store(&input).await?;

@@ -8,11 +8,14 @@ use super::participant_secret;
 use crate::ledger::Ledger;
 use crate::workflow::WorkflowError;
 use crate::workflow::case_view::CaseView;
+use crate::workflow::verify_doctor;
 use medchain_siff::point::decode_compressed_key;
 use medchain_siff::{CaseId, KdfPolicy, seal_response};
 
 /// A participant answers a case opening (`txtr`): its secret `s_x`, sealed
-/// to the doctor's ephemeral key.
+/// to the doctor's ephemeral key — once [`verify_doctor`] says the case's
+/// doctor is one the consortium trusts ([`WorkflowError::Untrusted`] and
+/// nothing stored otherwise).
 pub async fn respond(
     ledger: &Ledger,
     password: &str,
@@ -33,6 +36,8 @@ pub async fn respond(
             hex::encode(case.as_bytes())
         )));
     }
+    // The secret goes to the doctor only: check it is one first.
+    verify_doctor(ledger, view.case.doctor).await?;
     let secret = participant_secret(&view, ind, password, policy)?;
     let doctor_key =
         decode_compressed_key(&view.opening.doctor_ephemeral_key, "the doctor's key pk_d")?;
