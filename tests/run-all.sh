@@ -43,6 +43,10 @@ fi
 export MEDCHAIN_NETWORK_DIR="$repo/target/e2e-network"
 export MEDCHAIN_NETWORK_PORT_BASE=${MEDCHAIN_NETWORK_PORT_BASE:-17050}
 export MEDCHAIN_PROFILE="$MEDCHAIN_NETWORK_DIR/profile.json"
+# The end-to-end suite uses fast, insecure Argon2id parameters (64 KiB,
+# t = 1); its networks lower the consortium's KDF floor to exactly those,
+# explicitly, at initialization (a real consortium keeps the default).
+export MEDCHAIN_ROLE_POLICY="Org1MSP=doctor Org2MSP=pharmacist,insurer,lawyer-expert kdf-floor=64,1"
 export MEDCHAIN_CHAINCODE_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/medchain-chaincode"
 export MEDCHAIN_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/medchain"
 # Where fabric-ca-client's integration tests find the Fabric CA binaries.

@@ -79,9 +79,13 @@ pub async fn run(args: &CommCostArgs) -> Result<CommCostReport> {
             (Stage::Fabric(profile), "fabric")
         }
         None => {
-            let ledger = EmbeddedLedger::open(dir.path().join("ledger"))
-                .await
-                .map_err(medchain_sdk::ledger::LedgerError::from)?;
+            // The benchmark's fast Argon2id parameters need the lowest floor.
+            let ledger = EmbeddedLedger::open_with_kdf_floor(
+                dir.path().join("ledger"),
+                Some(medchain_sdk::ledger::embedded::INSECURE_TEST_KDF_FLOOR),
+            )
+            .await
+            .map_err(medchain_sdk::ledger::LedgerError::from)?;
             (Stage::Embedded(ledger), "embedded")
         }
     };

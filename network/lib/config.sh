@@ -30,8 +30,10 @@ CHAINCODE_VERSION=1.0
 CHAINCODE_SEQUENCE=1
 CHAINCODE_LABEL="${CHAINCODE_NAME}_${CHAINCODE_VERSION}"
 CHAINCODE_POLICY="AND('Org1MSP.peer','Org2MSP.peer')"
-# The consortium's role policy, fixed by the chaincode's Init: which
-# organization's CA may make which registered role (MSPID=role,role…).
+# The consortium's policy, fixed by the chaincode's Init: which
+# organization's CA may make which registered role (MSPID=role,role…), and
+# optionally the floor on a case's Argon2id parameters (kdf-floor=M_KIB,T;
+# absent: the protocol's default, m ≥ 19456 KiB, t ≥ 2).
 CHAINCODE_ROLE_POLICY=${MEDCHAIN_ROLE_POLICY:-"Org1MSP=doctor Org2MSP=pharmacist,insurer,lawyer-expert"}
 # Mutual TLS between the peers and the chaincode server (server-side TLS is always on).
 CHAINCODE_CLIENT_AUTH=${MEDCHAIN_CHAINCODE_CLIENT_AUTH:-true}

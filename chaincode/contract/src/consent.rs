@@ -4,19 +4,17 @@
 //! patient and collect the patient's password-derived secret.
 //!
 //! Signed message: `"medchain-selection-v1" || 0x00 || encode(Selection)`,
-//! ECDSA P-256 with SHA-256, DER.
+//! ECDSA P-256 with SHA-256, DER, low `S`.
 
+use medchain_protocol::signature::{SignatureFault, verify_low_s};
 use medchain_protocol::v1::{CaseOpening, Selection};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
+use p256::ecdsa::VerifyingKey;
 use prost::Message;
 
 /// The domain-separation prefix of the signed selection.
 pub const SELECTION_DOMAIN: &[u8] = b"medchain-selection-v1\0";
 /// The length of a selection nonce.
 pub const SELECTION_NONCE_BYTES: usize = 16;
-/// The longest DER ECDSA P-256 signature.
-pub const MAX_SIGNATURE_BYTES: usize = 72;
 
 /// The bytes a patient signs for `selection`.
 pub fn selection_message(selection: &Selection) -> Vec<u8> {
@@ -50,6 +48,11 @@ pub enum ConsentError {
     /// The signature is not a DER ECDSA P-256 signature.
     #[error("the consent signature is not a DER ECDSA P-256 signature")]
     Malformed,
+    /// The signature has high `S` (the other encoding of a valid signature).
+    #[error(
+        "the consent signature has a high S; the patient's client must sign with low S (S ≤ n/2), as every Fabric SDK does"
+    )]
+    HighS,
     /// The signature does not verify.
     #[error(
         "the patient's signature does not match this selection: it was not signed by the patient's key or was changed; ask the patient for a new selection"
@@ -69,12 +72,11 @@ pub fn verify_selection(selection: &Selection, signature: &[u8]) -> Result<(), C
     if selection.nonce.len() != SELECTION_NONCE_BYTES {
         return Err(ConsentError::Nonce(selection.nonce.len()));
     }
-    if signature.len() > MAX_SIGNATURE_BYTES {
-        return Err(ConsentError::Malformed);
-    }
-    let signature = Signature::from_der(signature).map_err(|_| ConsentError::Malformed)?;
     let key =
         VerifyingKey::from_sec1_bytes(&selection.patient_key).map_err(|_| ConsentError::Invalid)?;
-    key.verify(&selection_message(selection), &signature)
-        .map_err(|_| ConsentError::Invalid)
+    verify_low_s(&key, &selection_message(selection), signature).map_err(|fault| match fault {
+        SignatureFault::Malformed => ConsentError::Malformed,
+        SignatureFault::HighS => ConsentError::HighS,
+        SignatureFault::Mismatch => ConsentError::Invalid,
+    })
 }

@@ -1,8 +1,12 @@
-//! The consortium's role policy: which organization (MSP id) may make which
-//! registered role. Fixed by `Init`, read by `GetPolicy` and by every `reg`.
+//! The consortium's policy: which organization (MSP id) may make which
+//! registered role, and the floor on a case's Argon2id parameters. Fixed by
+//! `Init`, read by `GetPolicy`, by every `reg` and by every `txtc`.
 
 use fabric_shim::Stub;
-use medchain_protocol::v1::{ConsortiumPolicy, Role, RoleIssuer};
+use medchain_protocol::limits::{
+    DEFAULT_KDF_FLOOR_M_KIB, DEFAULT_KDF_FLOOR_T, KDF_MAX_M_KIB, KDF_MAX_T,
+};
+use medchain_protocol::v1::{ConsortiumPolicy, KdfFloor, Role, RoleIssuer};
 use prost::Message;
 
 use crate::error::ContractError;
@@ -59,6 +63,15 @@ pub fn allows(policy: &ConsortiumPolicy, msp_id: &str, role: Role) -> bool {
         .issuers
         .iter()
         .any(|issuer| issuer.msp_id == msp_id && issuer.roles.contains(&(role as i32)))
+}
+
+/// The policy's floor on a case's Argon2id parameters: its own, or the
+/// protocol's default (m ≥ 19456 KiB, t ≥ 2) when it sets none.
+pub fn kdf_floor(policy: &ConsortiumPolicy) -> KdfFloor {
+    policy.kdf_floor.unwrap_or(KdfFloor {
+        m_kib: DEFAULT_KDF_FLOOR_M_KIB,
+        t: DEFAULT_KDF_FLOOR_T,
+    })
 }
 
 fn not_initialized() -> ContractError {
@@ -137,6 +150,20 @@ pub fn validate(bytes: &[u8]) -> Result<ConsortiumPolicy, ContractError> {
             )));
         }
     }
+    if let Some(floor) = &policy.kdf_floor {
+        if !(8..=KDF_MAX_M_KIB).contains(&floor.m_kib) {
+            return Err(invalid(format!(
+                "kdf_floor.m_kib must be between 8 and {KDF_MAX_M_KIB} KiB, got {}",
+                floor.m_kib
+            )));
+        }
+        if !(1..=KDF_MAX_T).contains(&floor.t) {
+            return Err(invalid(format!(
+                "kdf_floor.t must be between 1 and {KDF_MAX_T}, got {}",
+                floor.t
+            )));
+        }
+    }
     Ok(policy)
 }
 
@@ -151,12 +178,27 @@ pub fn roles_of(policy: &ConsortiumPolicy, msp_id: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// The text item that sets the KDF floor: `kdf-floor=M_KIB,T`.
+pub const KDF_FLOOR_ITEM: &str = "kdf-floor";
+
 /// Reads the policy's text form, one `MSPID=role,role…` per item (roles
-/// spelled as `medchain.role` spells them), into the canonical policy `Init`
-/// takes: organizations sorted by MSP id, roles sorted and each once.
+/// spelled as `medchain.role` spells them) and at most one
+/// `kdf-floor=M_KIB,T`, into the canonical policy `Init` takes:
+/// organizations sorted by MSP id, roles sorted and each once.
 pub fn from_text<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<ConsortiumPolicy, String> {
     let mut issuers: Vec<RoleIssuer> = Vec::new();
+    let mut kdf_floor = None;
     for item in items {
+        if let Some(value) = item
+            .strip_prefix(KDF_FLOOR_ITEM)
+            .and_then(|rest| rest.strip_prefix('='))
+        {
+            if kdf_floor.is_some() {
+                return Err(format!("{KDF_FLOOR_ITEM} is given twice; give it once"));
+            }
+            kdf_floor = Some(floor_from_text(value)?);
+            continue;
+        }
         let (msp_id, roles) = item
             .split_once('=')
             .ok_or_else(|| format!("{item:?} is not MSPID=role,role…; e.g. Org1MSP=doctor"))?;
@@ -188,8 +230,21 @@ pub fn from_text<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Consort
         });
     }
     issuers.sort_by(|a, b| a.msp_id.cmp(&b.msp_id));
-    let policy = ConsortiumPolicy { issuers };
+    let policy = ConsortiumPolicy { issuers, kdf_floor };
     validate(&policy.encode_to_vec()).map_err(|e| e.to_string())
+}
+
+fn floor_from_text(value: &str) -> Result<KdfFloor, String> {
+    let wrong = || {
+        format!(
+            "{KDF_FLOOR_ITEM}={value} is not {KDF_FLOOR_ITEM}=M_KIB,T; e.g. {KDF_FLOOR_ITEM}=19456,2"
+        )
+    };
+    let (m, t) = value.split_once(',').ok_or_else(wrong)?;
+    Ok(KdfFloor {
+        m_kib: m.parse().map_err(|_| wrong())?,
+        t: t.parse().map_err(|_| wrong())?,
+    })
 }
 
 #[cfg(test)]
@@ -225,6 +280,11 @@ mod tests {
                 .len(),
             1
         );
+        // No floor: the protocol's default; kdf-floor sets one.
+        assert_eq!(policy.kdf_floor, None);
+        assert_eq!(kdf_floor(&policy), KdfFloor { m_kib: 19456, t: 2 });
+        let lowered = from_text(["A=doctor", "kdf-floor=64,1"]).unwrap();
+        assert_eq!(kdf_floor(&lowered), KdfFloor { m_kib: 64, t: 1 });
     }
 
     #[test]
@@ -236,6 +296,22 @@ mod tests {
             (vec!["A=surgeon"], "unknown role \"surgeon\" for A"),
             (vec!["A="], "unknown role \"\" for A"),
             (vec![], "it names no organization"),
+            (
+                vec!["A=doctor", "kdf-floor=64"],
+                "kdf-floor=64 is not kdf-floor=M_KIB,T",
+            ),
+            (
+                vec!["A=doctor", "kdf-floor=x,1"],
+                "is not kdf-floor=M_KIB,T",
+            ),
+            (
+                vec!["A=doctor", "kdf-floor=4,1"],
+                "kdf_floor.m_kib must be between 8",
+            ),
+            (
+                vec!["A=doctor", "kdf-floor=64,1", "kdf-floor=64,2"],
+                "kdf-floor is given twice",
+            ),
         ] {
             let error = from_text(items.clone()).unwrap_err();
             assert!(error.contains(expected), "{items:?}: {error}");

@@ -219,6 +219,7 @@ async fn init_only_runs_as_the_initialization() {
             msp_id: HOSPITAL.into(),
             roles: vec![Role::Doctor as i32],
         }],
+        kdf_floor: None,
     };
     let before = net.peer.world_state();
     let result = net
@@ -243,8 +244,20 @@ async fn malformed_policies_are_refused_by_init() {
         msp_id: msp.into(),
         roles: roles.iter().map(|&r| r as i32).collect(),
     };
-    let encode =
-        |issuers: Vec<RoleIssuer>| hex::encode(ConsortiumPolicy { issuers }.encode_to_vec());
+    let encode = |issuers: Vec<RoleIssuer>| {
+        hex::encode(
+            ConsortiumPolicy {
+                issuers,
+                kdf_floor: None,
+            }
+            .encode_to_vec(),
+        )
+    };
+    let with_floor = |m_kib: u32, t: u32| {
+        let mut policy = test_policy();
+        policy.kdf_floor = Some(medchain_protocol::v1::KdfFloor { m_kib, t });
+        hex::encode(policy.encode_to_vec())
+    };
     let mut non_canonical = test_policy().encode_to_vec();
     non_canonical.extend_from_slice(&[0x78, 0x01]);
     let cases: Vec<(String, &str)> = vec![
@@ -293,6 +306,22 @@ async fn malformed_policies_are_refused_by_init() {
             "the roles of Org1MSP must be sorted and listed once",
         ),
         ("0".repeat(40 * 1024), "larger than 16384 bytes"),
+        (
+            with_floor(7, 2),
+            "kdf_floor.m_kib must be between 8 and 1048576 KiB, got 7",
+        ),
+        (
+            with_floor(1024 * 1024 + 1, 2),
+            "kdf_floor.m_kib must be between 8",
+        ),
+        (
+            with_floor(8, 0),
+            "kdf_floor.t must be between 1 and 16, got 0",
+        ),
+        (
+            with_floor(8, 17),
+            "kdf_floor.t must be between 1 and 16, got 17",
+        ),
     ];
     for (argument, expected) in cases {
         let message = match net.init_call(&argument).await {
@@ -635,6 +664,65 @@ async fn case_opening_rules() {
     .await;
 }
 
+/// Protocol v2, attack 2: the contract enforces the consortium's floor on a
+/// case's Argon2id parameters (default m ≥ 19456 KiB, t ≥ 2), so no case
+/// can make participants' watchers spend (and publish) a weak derivation
+/// of their passwords. A test network lowers the floor explicitly.
+#[tokio::test]
+async fn the_consortiums_kdf_floor_holds_for_every_case() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let opening = |m_kib: u32, t: u32| {
+        let mut o = c.unsigned_opening();
+        o.kdf = Some(KdfParams { m_kib, t, p: 1 });
+        txtc(sign(&c.patient, o))
+    };
+    let before = net.peer.world_state();
+    net.rejected(
+        &c.doctor,
+        &opening(19455, 2),
+        ErrorCode::Invalid,
+        "txtc: kdf.m_kib = 19455 KiB is below the consortium's floor of 19456 KiB",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &opening(65536, 1),
+        ErrorCode::Invalid,
+        "txtc: kdf.t = 1 is below the consortium's floor of 2 passes",
+    )
+    .await;
+    assert_eq!(net.peer.world_state(), before);
+    net.ok(&c.doctor, &opening(19456, 2)).await;
+
+    // A test network's floor, set at initialization, lets weak cases in
+    // (and only down to that floor); GetPolicy shows it.
+    let lowered = Net::uninitialized(100).await;
+    let mut policy = test_policy();
+    policy.kdf_floor = Some(medchain_protocol::v1::KdfFloor { m_kib: 64, t: 1 });
+    lowered.initialize(&policy).await;
+    let c = Cast::registered(&lowered).await;
+    let result = lowered.get_policy(&c.lawyer).await;
+    assert_eq!(
+        ConsortiumPolicy::decode(result.response.payload.as_slice()).unwrap(),
+        policy
+    );
+    let opening = |m_kib: u32| {
+        let mut o = c.unsigned_opening();
+        o.kdf = Some(KdfParams { m_kib, t: 1, p: 1 });
+        txtc(sign(&c.patient, o))
+    };
+    lowered
+        .rejected(
+            &c.doctor,
+            &opening(63),
+            ErrorCode::Invalid,
+            "kdf.m_kib = 63 KiB is below the consortium's floor of 64 KiB",
+        )
+        .await;
+    lowered.ok(&c.doctor, &opening(64)).await;
+}
+
 #[tokio::test]
 async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
     let net = Net::start().await;
@@ -682,6 +770,23 @@ async fn case_opening_needs_the_patients_consent_to_exactly_this_selection() {
         &txtc(garbage),
         ErrorCode::Unauthorized,
         "not a DER ECDSA P-256 signature",
+    )
+    .await;
+    // The same signature with high S (its other valid encoding): refused,
+    // so one selection has exactly one consent encoding.
+    let mut high_s = c.opening();
+    let consent = high_s.consent.as_mut().unwrap();
+    let low = p256::ecdsa::Signature::from_der(&consent.signature).unwrap();
+    consent.signature = p256::ecdsa::Signature::from_scalars(low.r(), -*low.s())
+        .unwrap()
+        .to_der()
+        .as_bytes()
+        .to_vec();
+    net.rejected(
+        &c.doctor,
+        &txtc(high_s),
+        ErrorCode::Unauthorized,
+        "the consent signature has a high S",
     )
     .await;
     // One selection opens one case: the same consent with a new doctor key
@@ -835,7 +940,7 @@ async fn records_reach_the_paper_receivers_plus_family() {
         ("txa", &c.insurer, vec![p, f]),
     ];
     for (record_type, who, receivers) in cases {
-        let input = wrap(record_type, record(&case, c.others(who)));
+        let input = wrap(record_type, record(&case, &c.doctor, c.others(who)));
         let (name, event) = net.event(who, &input).await;
         assert_eq!(name, record_type);
         assert_eq!(event.r#type, record_type);
@@ -844,8 +949,8 @@ async fn records_reach_the_paper_receivers_plus_family() {
         assert_eq!(event.receivers, receivers, "{record_type}");
     }
     // Many records of each type form a treatment log.
-    let mut second = record(&case, c.others(&c.doctor));
-    second.ciphertext = vec![9; 100];
+    let mut second = record(&case, &c.doctor, c.others(&c.doctor));
+    second.ciphertext = vec![9; 512 + 28];
     net.ok(&c.doctor, &wrap("txd", second)).await;
 }
 
@@ -855,7 +960,7 @@ async fn record_rules() {
     let c = Cast::registered(&net).await;
     let case = c.open(&net).await;
     let txd = |change: &dyn Fn(&mut medchain_protocol::v1::CaseRecord)| {
-        let mut r = record(&case, c.others(&c.doctor));
+        let mut r = record(&case, &c.doctor, c.others(&c.doctor));
         change(&mut r);
         wrap("txd", r)
     };
@@ -873,28 +978,28 @@ async fn record_rules() {
     // Who may store what.
     net.rejected(
         &c.pharmacist,
-        &wrap("txd", record(&case, c.others(&c.pharmacist))),
+        &wrap("txd", record(&case, &c.doctor, c.others(&c.pharmacist))),
         ErrorCode::Unauthorized,
         "only the case's doctor may store a txd",
     )
     .await;
     net.rejected(
         &c.doctor,
-        &wrap("txm", record(&case, c.others(&c.doctor))),
+        &wrap("txm", record(&case, &c.doctor, c.others(&c.doctor))),
         ErrorCode::Unauthorized,
         "only the case's listed pharmacists may store a txm",
     )
     .await;
     net.rejected(
         &c.lawyer,
-        &wrap("txa", record(&case, c.others(&c.lawyer))),
+        &wrap("txa", record(&case, &c.doctor, c.others(&c.lawyer))),
         ErrorCode::Unauthorized,
         "only the case's listed insurers may store a txa",
     )
     .await;
     net.rejected(
         &c.stranger,
-        &wrap("txa", record(&case, c.others(&c.stranger))),
+        &wrap("txa", record(&case, &c.doctor, c.others(&c.stranger))),
         ErrorCode::Unauthorized,
         "only the case's listed insurers",
     )
@@ -935,29 +1040,26 @@ async fn record_rules() {
         "tag coefficient 0 is not below 2^521",
     )
     .await;
-    net.rejected(
-        &c.doctor,
-        &txd(&|r| r.ciphertext = vec![0; 27]),
-        ErrorCode::Invalid,
-        "the ciphertext must be between 28",
-    )
-    .await;
-    net.rejected(
-        &c.doctor,
-        &txd(&|r| r.ciphertext = vec![0; 1024 * 1024 + 29]),
-        ErrorCode::Invalid,
-        "the ciphertext must be between",
-    )
-    .await;
+    // Only padded lengths (a 256·2^i bucket plus nonce and GCM tag).
+    for n in [27, 28, 40, 283, 285, 512 + 27, 1024 * 1024 + 29] {
+        net.rejected(
+            &c.doctor,
+            &txd(&|r| r.ciphertext = vec![0; n]),
+            ErrorCode::Invalid,
+            "the ciphertext must be a padded record",
+        )
+        .await;
+    }
     // The first record fixes the tag.
     net.ok(&c.doctor, &txd(&|_| {})).await;
-    let mut other_tag = record(&case, c.others(&c.pharmacist));
+    let mut other_tag = record(&case, &c.doctor, c.others(&c.pharmacist));
     other_tag.tag[100] = 1;
+    other_tag.tag_signature = sign_tag(&c.doctor, &case, &other_tag.tag);
     net.rejected(
         &c.pharmacist,
         &wrap("txm", other_tag),
         ErrorCode::Invalid,
-        "the tag differs from the tag fixed by the case's first record",
+        "the tag differs from the one the doctor fixed for this case",
     )
     .await;
     // Write once: the very same record again.
@@ -970,6 +1072,120 @@ async fn record_rules() {
     .await;
 }
 
+/// Protocol v2, attack 1 (tag substitution): only the doctor fixes a
+/// case's tag, the tag carries the doctor's signature over κ0 and the tag,
+/// and a constant ("degenerate") polynomial is refused. Each refusal
+/// leaves no record and no fixed tag behind: the doctor's honest tag is
+/// accepted afterwards.
+#[tokio::test]
+async fn only_the_doctor_fixes_a_signed_non_degenerate_tag() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    // A listed pharmacist stores the first record, with a tag it made and
+    // signed itself: refused, the doctor has not fixed the tag.
+    let mut own = record(&case, &c.pharmacist, c.others(&c.pharmacist));
+    own.tag[3 * 66 - 1] = 5;
+    own.tag_signature = sign_tag(&c.pharmacist, &case, &own.tag);
+    net.rejected(
+        &c.pharmacist,
+        &wrap("txm", own),
+        ErrorCode::OutOfOrder,
+        "the doctor has not fixed the tag of case",
+    )
+    .await;
+    // The paper's attack: a constant polynomial α_0 = K′ gives every
+    // participant the public key K′. Refused whoever signs it.
+    let mut constant = record(&case, &c.doctor, c.others(&c.doctor));
+    constant.tag = vec![0; 66 * K];
+    constant.tag[65] = 42;
+    constant.tag_signature = sign_tag(&c.doctor, &case, &constant.tag);
+    net.rejected(
+        &c.doctor,
+        &wrap("txd", constant),
+        ErrorCode::Invalid,
+        "the tag is degenerate: every coefficient but α_0 is zero",
+    )
+    .await;
+    // The doctor's record must carry the doctor's own signature over this
+    // case's tag: none, someone else's, another case's, a high-S one.
+    let doctor_record = |change: &dyn Fn(&mut medchain_protocol::v1::CaseRecord)| {
+        let mut r = record(&case, &c.doctor, c.others(&c.doctor));
+        change(&mut r);
+        wrap("txd", r)
+    };
+    net.rejected(
+        &c.doctor,
+        &doctor_record(&|r| r.tag_signature.clear()),
+        ErrorCode::Invalid,
+        "the record carries no tag signature (a protocol v1 record)",
+    )
+    .await;
+    let by_pharmacist = sign_tag(&c.pharmacist, &case, &test_tag());
+    let other_case = sign_tag(&c.doctor, &[9; 32], &test_tag());
+    for signature in [by_pharmacist, other_case] {
+        net.rejected(
+            &c.doctor,
+            &doctor_record(&|r| r.tag_signature = signature.clone()),
+            ErrorCode::Invalid,
+            "the tag signature is not the case's doctor's (it does not verify with the signer's key)",
+        )
+        .await;
+    }
+    let high_s = {
+        let low =
+            p256::ecdsa::Signature::from_der(&sign_tag(&c.doctor, &case, &test_tag())).unwrap();
+        p256::ecdsa::Signature::from_scalars(low.r(), -*low.s())
+            .unwrap()
+            .to_der()
+            .as_bytes()
+            .to_vec()
+    };
+    net.rejected(
+        &c.doctor,
+        &doctor_record(&|r| r.tag_signature = high_s.clone()),
+        ErrorCode::Invalid,
+        "its S is high",
+    )
+    .await;
+    net.rejected(
+        &c.doctor,
+        &doctor_record(&|r| r.tag_signature = vec![0x30, 1, 2]),
+        ErrorCode::Invalid,
+        "it is not a DER ECDSA P-256 signature",
+    )
+    .await;
+    // Nothing above was written: the doctor's honest record fixes the tag,
+    // and the pharmacist then stores a record carrying the same tag and
+    // the doctor's signature.
+    let result = net.call(&c.lawyer, "GetCase", &case).await;
+    let records = CaseRecords::decode(result.response.payload.as_slice())
+        .unwrap()
+        .records;
+    assert!(
+        records
+            .iter()
+            .all(|r| r.r#type == "txtc" || r.r#type == "txtr")
+    );
+    net.ok(&c.doctor, &doctor_record(&|_| {})).await;
+    net.ok(
+        &c.pharmacist,
+        &wrap("txm", record(&case, &c.doctor, c.others(&c.pharmacist))),
+    )
+    .await;
+    // A later record re-signed by someone else is refused even with the
+    // fixed tag.
+    let mut resigned = record(&case, &c.doctor, c.others(&c.insurer));
+    resigned.tag_signature = sign_tag(&c.insurer, &case, &resigned.tag);
+    net.rejected(
+        &c.insurer,
+        &wrap("txa", resigned),
+        ErrorCode::Invalid,
+        "the tag signature is not the case's doctor's",
+    )
+    .await;
+}
+
 // ---------------------------------------------------------------- queries
 
 #[tokio::test]
@@ -977,16 +1193,19 @@ async fn get_case_returns_every_record_in_order() {
     let net = Net::start().await;
     let c = Cast::registered(&net).await;
     let case = c.answered(&net).await;
-    net.ok(&c.doctor, &wrap("txd", record(&case, c.others(&c.doctor))))
-        .await;
+    net.ok(
+        &c.doctor,
+        &wrap("txd", record(&case, &c.doctor, c.others(&c.doctor))),
+    )
+    .await;
     net.ok(
         &c.pharmacist,
-        &wrap("txm", record(&case, c.others(&c.pharmacist))),
+        &wrap("txm", record(&case, &c.doctor, c.others(&c.pharmacist))),
     )
     .await;
     net.ok(
         &c.insurer,
-        &wrap("txa", record(&case, c.others(&c.insurer))),
+        &wrap("txa", record(&case, &c.doctor, c.others(&c.insurer))),
     )
     .await;
     let result = net.call(&c.lawyer, "GetCase", &case).await;
@@ -1013,8 +1232,8 @@ async fn a_case_of_500_records_is_read_through_paged_queries() {
     let c = Cast::registered(&net).await;
     let case = c.answered(&net).await;
     for n in 0..494u32 {
-        let mut r = record(&case, c.others(&c.doctor));
-        r.ciphertext = n.to_be_bytes().repeat(8);
+        let mut r = record(&case, &c.doctor, c.others(&c.doctor));
+        r.ciphertext = [n.to_be_bytes().to_vec(), vec![0; CIPHERTEXT_BYTES - 4]].concat();
         net.ok(&c.doctor, &wrap("txd", r)).await;
     }
     let result = net.call(&c.lawyer, "GetCase", &case).await;

@@ -40,6 +40,14 @@ pub fn kdf(global: &GlobalArgs) -> KdfParams {
     }
 }
 
+/// The KDF floor a new embedded ledger is initialized with: the lowest the
+/// contract accepts with `--insecure-test-kdf`, else the default.
+pub fn kdf_floor(global: &GlobalArgs) -> Option<medchain_protocol::v1::KdfFloor> {
+    global
+        .insecure_test_kdf
+        .then_some(medchain_sdk::ledger::embedded::INSECURE_TEST_KDF_FLOOR)
+}
+
 /// Whether weak Argon2id parameters are accepted.
 pub fn policy(global: &GlobalArgs) -> KdfPolicy {
     if global.insecure_test_kdf {

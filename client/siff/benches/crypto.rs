@@ -1,11 +1,12 @@
-//! Criterion benchmarks of the `medchain-siff-v1` crypto core:
+//! Criterion benchmarks of the `medchain-siff-v2` crypto core:
 //! `cargo bench -p medchain --bench crypto`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use medchain_protocol::limits::MAX_PLAINTEXT_BYTES;
 use medchain_siff::{
-    CaseId, KdfParams, ParticipantSecret, RecordKey, RecordType, SharedKey, establish_key,
+    CaseId, KdfParams, ParticipantSecret, RecordKey, RecordType, SharedKey, Tag, establish_key,
     open_record, seal_record,
 };
 use rand_chacha::ChaCha20Rng;
@@ -67,10 +68,14 @@ fn argon2id(c: &mut Criterion) {
 
 fn aes_gcm(c: &mut Criterion) {
     let case = CaseId::from_bytes([7; 32]);
-    let key = RecordKey::derive(&SharedKey::from_bytes([9; 32]), &case).unwrap();
+    let mut tag = vec![0u8; 3 * 66];
+    tag[65] = 1;
+    tag[131] = 2;
+    let tag = Tag::from_bytes(&tag).unwrap();
+    let key = RecordKey::derive(&SharedKey::from_bytes([9; 32]), &case, &tag).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let mut group = c.benchmark_group("record");
-    for (name, size) in [("1KiB", 1024usize), ("1MiB", 1 << 20)] {
+    for (name, size) in [("1KiB", 1024usize), ("1MiB", MAX_PLAINTEXT_BYTES)] {
         let plaintext = vec![0x5au8; size];
         let sealed = seal_record(&key, RecordType::Diagnosis, &case, &plaintext, &mut rng).unwrap();
         group.throughput(Throughput::Bytes(size as u64));

@@ -1,8 +1,8 @@
-//! Writes the `medchain-siff-v1` test vectors, deterministically from a
-//! fixed seed, to `tests/vectors/siff-v1.json` (or the path given):
+//! Writes the `medchain-siff-v2` test vectors, deterministically from a
+//! fixed seed, to `tests/vectors/siff-v2.json` (or the path given):
 //!
 //! ```text
-//! cargo run -p medchain --release --example siff_vectors [-- OUTPUT]
+//! cargo run -p medchain-siff --release --example siff_vectors [-- OUTPUT]
 //! ```
 //!
 //! Re-running it reproduces the committed file byte for byte; the test

@@ -8,6 +8,28 @@ pub enum CryptoError {
     /// participant, wrong doctor key) or the data was tampered with.
     #[error("cannot decrypt: wrong password or not a participant of this case")]
     CannotDecrypt,
+    /// A record plaintext is longer than the largest padding bucket allows.
+    #[error(
+        "the record is {len} bytes; a record holds at most {max} bytes — split it into several records"
+    )]
+    PlaintextTooLong {
+        /// The plaintext's length.
+        len: usize,
+        /// The largest plaintext.
+        max: usize,
+    },
+    /// A decrypted record is not padded as the protocol specifies (its
+    /// writer did not follow the protocol).
+    #[error(
+        "the record decrypts but is not padded as the protocol specifies; its writer did not follow medchain-siff-v2"
+    )]
+    BadPadding,
+    /// A tag whose non-constant coefficients are all zero: it gives every
+    /// secret (anyone's) the same key, `α_0`, which anyone reads off it.
+    #[error(
+        "the tag is degenerate (every coefficient but α_0 is zero), so its key is public; refuse the case's records"
+    )]
+    DegenerateTag,
     /// The Argon2id parameters are not valid Argon2id parameters at all.
     #[error(
         "invalid Argon2id parameters (m = {m_kib} KiB, t = {t}, p = {p}): {reason}; \

@@ -1,4 +1,4 @@
-//! The `medchain-siff-v1` crypto core (specified in `docs/protocol.md`).
+//! The `medchain-siff-v2` crypto core (specified in `docs/protocol.md`).
 //!
 //! * [`ParticipantSecret::derive`]: a participant's secret `s_x` for a case
 //!   (Argon2id of its password, salted with the case and its index).
@@ -43,6 +43,7 @@ mod case_id;
 mod error;
 pub mod field;
 mod kdf;
+pub mod pad;
 pub mod point;
 mod record;
 mod response;

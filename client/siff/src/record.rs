@@ -1,15 +1,19 @@
 //! Record encryption: the record key `rk = HKDF-SHA256(K, κ0,
-//! "medchain-record-v1")` and AES-256-GCM with additional data
-//! `type || κ0`.
+//! "medchain-record-v2" || SHA-256(tag))` (bound to the tag the key was
+//! recovered from) and AES-256-GCM of the padded plaintext with additional
+//! data `type || κ0`.
 
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
-use crate::kdf::hkdf_sha256;
-use crate::{CaseId, CryptoError, RecordKey, SharedKey, aead};
+use sha2::{Digest, Sha256};
 
-/// The HKDF info string of the record key.
-pub const RECORD_KEY_INFO: &[u8] = b"medchain-record-v1";
+use crate::kdf::hkdf_sha256;
+use crate::pad::{pad, unpad};
+use crate::{CaseId, CryptoError, RecordKey, SharedKey, Tag, aead};
+
+/// The HKDF info prefix of the record key (followed by SHA-256 of the tag).
+pub const RECORD_KEY_INFO: &[u8] = b"medchain-record-v2";
 
 /// The type of an encrypted case record; its ASCII label is bound to the
 /// ciphertext as additional data.
@@ -44,9 +48,16 @@ impl RecordType {
 
 impl RecordKey {
     /// Derives a case's record key: `HKDF-SHA256(ikm = K, salt = κ0,
-    /// info = "medchain-record-v1")`, 32 bytes.
-    pub fn derive(key: &SharedKey, case: &CaseId) -> Result<Self, CryptoError> {
-        let okm = hkdf_sha256(key.expose_secret(), case.as_bytes(), &[RECORD_KEY_INFO])?;
+    /// info = "medchain-record-v2" || SHA-256(tag))`, 32 bytes. Binding the
+    /// tag means a key recovered from a substituted tag opens nothing the
+    /// doctor's tag sealed, and the other way round.
+    pub fn derive(key: &SharedKey, case: &CaseId, tag: &Tag) -> Result<Self, CryptoError> {
+        let tag_hash: [u8; 32] = Sha256::digest(tag.to_bytes()).into();
+        let okm = hkdf_sha256(
+            key.expose_secret(),
+            case.as_bytes(),
+            &[RECORD_KEY_INFO, &tag_hash],
+        )?;
         Ok(Self::from_bytes(*okm))
     }
 }
@@ -59,8 +70,8 @@ fn record_aad(record_type: RecordType, case: &CaseId) -> Vec<u8> {
 }
 
 /// Encrypts a record: `nonce (12 random bytes) || AES-256-GCM(rk, nonce,
-/// plaintext, aad = type || κ0)` (the GCM tag last). The nonce is drawn from
-/// `rng`.
+/// pad(plaintext), aad = type || κ0)` (the GCM tag last; padding in
+/// [`crate::pad`]). The nonce is drawn from `rng`.
 pub fn seal_record(
     key: &RecordKey,
     record_type: RecordType,
@@ -71,7 +82,7 @@ pub fn seal_record(
     aead::seal(
         key.expose_secret(),
         &record_aad(record_type, case),
-        plaintext,
+        &pad(plaintext)?,
         rng,
     )
 }
@@ -85,12 +96,13 @@ pub fn open_record(
     case: &CaseId,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    aead::open(
+    let padded = aead::open(
         key.expose_secret(),
         &record_aad(record_type, case),
         ciphertext,
         "the record ciphertext",
-    )
+    )?;
+    unpad(&padded)
 }
 
 #[cfg(test)]
@@ -99,9 +111,16 @@ mod tests {
     use super::*;
     use rand_core::OsRng;
 
+    fn tag(seed: u8) -> Tag {
+        let mut bytes = vec![0u8; 2 * 66];
+        bytes[65] = seed;
+        bytes[131] = 1;
+        Tag::from_bytes(&bytes).unwrap()
+    }
+
     fn setup() -> (RecordKey, CaseId) {
         let case = CaseId::from_bytes([3; 32]);
-        let key = RecordKey::derive(&SharedKey::from_bytes([4; 32]), &case).unwrap();
+        let key = RecordKey::derive(&SharedKey::from_bytes([4; 32]), &case, &tag(1)).unwrap();
         (key, case)
     }
 
@@ -119,18 +138,21 @@ mod tests {
         let (key, case) = setup();
         let other_case = CaseId::from_bytes([5; 32]);
         let k = SharedKey::from_bytes([4; 32]);
-        assert_ne!(key, RecordKey::derive(&k, &other_case).unwrap());
+        assert_ne!(key, RecordKey::derive(&k, &other_case, &tag(1)).unwrap());
         assert_ne!(
             key,
-            RecordKey::derive(&SharedKey::from_bytes([6; 32]), &case).unwrap()
+            RecordKey::derive(&SharedKey::from_bytes([6; 32]), &case, &tag(1)).unwrap()
         );
+        // The same K under another tag is another record key.
+        assert_ne!(key, RecordKey::derive(&k, &case, &tag(2)).unwrap());
     }
 
     #[test]
     fn sealed_record_opens_only_with_the_same_key_type_and_case() {
         let (key, case) = setup();
         let sealed = seal_record(&key, RecordType::Diagnosis, &case, b"flu", &mut OsRng).unwrap();
-        assert_eq!(sealed.len(), 12 + 3 + 16);
+        // Padded to the 256-byte bucket.
+        assert_eq!(sealed.len(), 12 + 256 + 16);
         let opened = open_record(&key, RecordType::Diagnosis, &case, &sealed).unwrap();
         assert_eq!(opened.as_slice(), b"flu");
         let wrong_key = RecordKey::from_bytes([0; 32]);
@@ -157,13 +179,29 @@ mod tests {
             "the record ciphertext is 27 bytes; it must be at least 28 \
              (a 12-byte nonce and a 16-byte GCM tag)"
         );
-        // An empty plaintext seals to exactly 28 bytes and opens.
+        // An empty plaintext seals to the smallest bucket and opens.
         let sealed = seal_record(&key, RecordType::Compensation, &case, b"", &mut OsRng).unwrap();
-        assert_eq!(sealed.len(), 28);
+        assert_eq!(sealed.len(), 28 + 256);
         assert!(
             open_record(&key, RecordType::Compensation, &case, &sealed)
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_authentic_but_unpadded_record_is_refused() {
+        let (key, case) = setup();
+        let unpadded = aead::seal(
+            key.expose_secret(),
+            &record_aad(RecordType::Diagnosis, &case),
+            b"flu",
+            &mut OsRng,
+        )
+        .unwrap();
+        assert_eq!(
+            open_record(&key, RecordType::Diagnosis, &case, &unpadded).unwrap_err(),
+            CryptoError::BadPadding
         );
     }
 }

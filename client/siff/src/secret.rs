@@ -61,7 +61,7 @@ secret_bytes!(
 
 secret_bytes!(
     /// The AES-256-GCM key of a case's records: `HKDF-SHA256(K, κ0,
-    /// "medchain-record-v1")` (see [`RecordKey::derive`](crate::RecordKey::derive)).
+    /// "medchain-record-v2" || SHA-256(tag))` (see [`RecordKey::derive`](crate::RecordKey::derive)).
     RecordKey
 );
 

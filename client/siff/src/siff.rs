@@ -55,7 +55,7 @@ impl core::fmt::Debug for Tag {
 
 impl Tag {
     /// Reads a tag: `66·k` bytes with `2 ≤ k ≤ 32`, each coefficient below
-    /// `2^521 − 1`.
+    /// `2^521 − 1`, not all of `α_1 … α_{k−1}` zero.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
         let k = bytes.len() / FieldElement::ENCODED_LEN;
         if !bytes.len().is_multiple_of(FieldElement::ENCODED_LEN)
@@ -75,7 +75,19 @@ impl Tag {
                     .ok_or(CryptoError::CoefficientOutOfRange { index })
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+            .map(Self)?
+            .refuse_degenerate()
+    }
+
+    /// A tag whose coefficients `α_1 … α_{k−1}` are all zero is the constant
+    /// polynomial `α_0`: every secret, anyone's, recovers `α_0`, which anyone
+    /// reads off the tag. Refused.
+    fn refuse_degenerate(self) -> Result<Self, CryptoError> {
+        if self.0[1..].iter().all(|c| *c == FieldElement::ZERO) {
+            Err(CryptoError::DegenerateTag)
+        } else {
+            Ok(self)
+        }
     }
 
     /// The encoding: every coefficient as 66 bytes big-endian, `α_0` first.
@@ -219,13 +231,44 @@ mod tests {
                 )
             );
         }
-        assert_eq!(Tag::from_bytes(&[0; 132]).unwrap().participant_count(), 2);
+        let with_alpha_1 = |k: usize| {
+            let mut bytes = vec![0; 66 * k];
+            bytes[131] = 1;
+            bytes
+        };
         assert_eq!(
-            Tag::from_bytes(&vec![0; 66 * 32])
+            Tag::from_bytes(&with_alpha_1(2))
+                .unwrap()
+                .participant_count(),
+            2
+        );
+        assert_eq!(
+            Tag::from_bytes(&with_alpha_1(32))
                 .unwrap()
                 .participant_count(),
             32
         );
+    }
+
+    /// Protocol v2: a constant polynomial `α_0` gives every secret the
+    /// public key `α_0`; such a tag is refused, for any `α_0`.
+    #[test]
+    fn degenerate_tags_are_refused() {
+        for k in [2, 5, 32] {
+            let mut bytes = vec![0u8; 66 * k];
+            bytes[65] = 42;
+            assert_eq!(
+                Tag::from_bytes(&bytes).unwrap_err(),
+                CryptoError::DegenerateTag
+            );
+            assert_eq!(
+                Tag::from_bytes(&vec![0; 66 * k]).unwrap_err(),
+                CryptoError::DegenerateTag
+            );
+            // Any non-zero higher coefficient makes it a real polynomial.
+            bytes[66 * k - 1] = 1;
+            assert!(Tag::from_bytes(&bytes).is_ok());
+        }
     }
 
     #[test]

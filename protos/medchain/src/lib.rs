@@ -7,6 +7,8 @@
 //! * [`limits`] — the size and count bounds the contract enforces.
 //! * [`encoding`] — how keys are encoded on the ledger, and the participant
 //!   index `ind`.
+//! * [`signature`] — low-S ECDSA verification and the doctor's tag
+//!   signature.
 //! * [`function`] — the contract's function names.
 //! * [`error`] — the contract's error codes, their response statuses and
 //!   the wire form `<code>: <sentence>` of a refusal's message.
@@ -20,6 +22,7 @@
 pub mod encoding;
 pub mod error;
 pub mod limits;
+pub mod signature;
 
 pub use encoding::{KeyEncodingError, ephemeral_key, identity_key, participant_index};
 pub use error::{ContractFailure, ErrorCode, UnknownErrorCode};

@@ -2,10 +2,47 @@
 
 /// Largest accepted `Store` argument (a 1 MiB record plus its envelope).
 pub const MAX_INPUT_BYTES: usize = MAX_CIPHERTEXT_BYTES + 8 * 1024;
-/// Largest accepted record ciphertext: 1 MiB of plaintext plus nonce and tag.
-pub const MAX_CIPHERTEXT_BYTES: usize = 1024 * 1024 + NONCE_BYTES + GCM_TAG_BYTES;
-/// Smallest record ciphertext: an empty plaintext's nonce and tag.
-pub const MIN_CIPHERTEXT_BYTES: usize = NONCE_BYTES + GCM_TAG_BYTES;
+/// Largest accepted record ciphertext: the largest padding bucket plus
+/// nonce and tag.
+pub const MAX_CIPHERTEXT_BYTES: usize = MAX_PADDED_BYTES + NONCE_BYTES + GCM_TAG_BYTES;
+/// Smallest record ciphertext: the smallest padding bucket plus nonce and
+/// tag.
+pub const MIN_CIPHERTEXT_BYTES: usize = MIN_PADDED_BYTES + NONCE_BYTES + GCM_TAG_BYTES;
+/// The smallest padding bucket: every record plaintext is padded to
+/// `256 · 2^i` bytes (a 4-byte length, the plaintext, zeros).
+pub const MIN_PADDED_BYTES: usize = 256;
+/// The largest padding bucket (1 MiB); a record's plaintext is at most
+/// this minus the 4-byte length.
+pub const MAX_PADDED_BYTES: usize = 1024 * 1024;
+/// The length prefix of a padded plaintext (big-endian u32).
+pub const PADDING_LENGTH_BYTES: usize = 4;
+/// The largest record plaintext.
+pub const MAX_PLAINTEXT_BYTES: usize = MAX_PADDED_BYTES - PADDING_LENGTH_BYTES;
+
+/// The padding bucket of a `plaintext_len`-byte record: the smallest
+/// `256 · 2^i` that holds the 4-byte length and the plaintext; `None` above
+/// [`MAX_PLAINTEXT_BYTES`].
+pub const fn padded_len(plaintext_len: usize) -> Option<usize> {
+    if plaintext_len > MAX_PLAINTEXT_BYTES {
+        return None;
+    }
+    let needed = plaintext_len + PADDING_LENGTH_BYTES;
+    let mut bucket = MIN_PADDED_BYTES;
+    while bucket < needed {
+        bucket *= 2;
+    }
+    Some(bucket)
+}
+
+/// Whether `n` is the length of a padded record's ciphertext: a bucket
+/// `256 · 2^i ≤ 1 MiB` plus nonce and tag.
+pub const fn is_record_ciphertext_len(n: usize) -> bool {
+    if n < MIN_CIPHERTEXT_BYTES || n > MAX_CIPHERTEXT_BYTES {
+        return false;
+    }
+    let padded = n - NONCE_BYTES - GCM_TAG_BYTES;
+    padded.is_power_of_two()
+}
 /// Largest accepted certificate PEM.
 pub const MAX_CERTIFICATE_PEM_BYTES: usize = 16 * 1024;
 /// AES-GCM nonce length.
@@ -31,7 +68,40 @@ pub const MAX_PARTICIPANTS: usize = 32;
 /// its watcher answers a case; the bound keeps a case from exhausting it
 /// (about 64× the default cost) while leaving room to raise the cost.
 pub const KDF_MAX_M_KIB: u32 = 1024 * 1024;
+/// The consortium's default floor on a case's Argon2id memory (KiB), when
+/// its policy sets none: the OWASP-recommended minimum.
+pub const DEFAULT_KDF_FLOOR_M_KIB: u32 = 19_456;
+/// The consortium's default floor on a case's Argon2id passes.
+pub const DEFAULT_KDF_FLOOR_T: u32 = 2;
 /// Argon2id bounds: passes.
 pub const KDF_MAX_T: u32 = 16;
 /// Argon2id bounds: lanes.
 pub const KDF_MAX_P: u32 = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_powers_of_two_from_256_to_one_mib() {
+        assert_eq!(padded_len(0), Some(256));
+        assert_eq!(padded_len(252), Some(256));
+        assert_eq!(padded_len(253), Some(512));
+        assert_eq!(padded_len(MAX_PLAINTEXT_BYTES), Some(MAX_PADDED_BYTES));
+        assert_eq!(padded_len(MAX_PLAINTEXT_BYTES + 1), None);
+        for n in [284, 540, 1024 + 28, MAX_CIPHERTEXT_BYTES] {
+            assert!(is_record_ciphertext_len(n), "{n}");
+        }
+        for n in [
+            0,
+            28,
+            255 + 28,
+            283,
+            285,
+            300 + 28,
+            2 * MAX_PADDED_BYTES + 28,
+        ] {
+            assert!(!is_record_ciphertext_len(n), "{n}");
+        }
+    }
+}

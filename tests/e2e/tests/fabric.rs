@@ -184,6 +184,210 @@ async fn the_complete_case_for_every_role() {
     }
 }
 
+/// Protocol v2, attack 2 on the real peers: the contract enforces the
+/// consortium's KDF floor (the suite's network lowers it to 64 KiB, t = 1),
+/// and a case a participant's watcher cannot answer — its parameters meet
+/// the floor but not the participant's own minimum — is set aside with its
+/// reason instead of stopping the watcher: the genuine case after it is
+/// answered.
+#[tokio::test]
+async fn the_kdf_floor_holds_and_no_case_wedges_a_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let c = &c;
+    let open = |kdf: medchain_siff::KdfParams| async move {
+        workflow::open_case(
+            &c.doctor.ledger,
+            &c.doctor.wallet,
+            &c.doctor.password,
+            &c.selection(),
+            kdf,
+            POLICY,
+        )
+        .await
+    };
+    let height = c.doctor.ledger.height().await.unwrap();
+    let err = open(medchain_siff::KdfParams {
+        m_kib: 63,
+        t: 1,
+        p: 1,
+    })
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("txtc: kdf.m_kib = 63 KiB is below the consortium's floor of 64 KiB"),
+        "{text}"
+    );
+    let medchain_sdk::workflow::WorkflowError::Ledger(err) = err else {
+        panic!("not a ledger refusal: {text}");
+    };
+    assert_eq!(
+        err.contract_failure().map(|f| f.code),
+        Some(medchain_protocol::ErrorCode::Invalid)
+    );
+    assert_eq!(c.doctor.ledger.height().await.unwrap(), height);
+
+    let weak = open(FAST).await.unwrap();
+    let strong = open(medchain_siff::KdfParams::DEFAULT).await.unwrap();
+    let patient = &c.patient;
+    let watcher = Watcher::new(
+        patient.ledger.clone(),
+        patient.wallet.clone(),
+        &patient.password,
+        medchain_siff::KdfPolicy::RequireMinimum,
+    );
+    let mut seen = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        watcher.run(
+            |n| seen.push(n.clone()),
+            |n| !matches!(n, Notification::Answered { .. }),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        matches!(&seen[0], Notification::Refused { case, reason }
+            if *case == weak && reason.contains("are below the minimum")),
+        "{seen:?}"
+    );
+    assert_eq!(seen[1], Notification::Answered { case: strong });
+    let entry = patient.wallet.profile().unwrap().cases[&hex::encode(weak.as_bytes())].clone();
+    assert_eq!(entry.status, medchain_sdk::wallet::CaseStatus::Refused);
+}
+
+/// `u`'s signature over case `case`'s `tag` with its Fabric identity key.
+fn sign_tag(u: &User, case: &CaseId, tag: &[u8]) -> Vec<u8> {
+    let signer = medchain_sdk::connect::identity_signer(
+        &u.wallet.profile().unwrap(),
+        &u.wallet.secrets(&u.password).unwrap(),
+    )
+    .unwrap();
+    fabric_gateway::sign_message(
+        &signer,
+        &medchain_protocol::signature::tag_signature_message(case.as_bytes(), tag),
+    )
+    .unwrap()
+}
+
+/// Protocol v2, attack 1 on the real peers: once everyone has answered, a
+/// listed pharmacist cannot fix the case's tag (not even a real polynomial
+/// it signed), nobody can store a constant polynomial (the paper's public
+/// key K′ = α_0), and a record must carry the doctor's signature over this
+/// case's tag. Nothing is written; the doctor's genuine record follows and
+/// every participant decrypts it.
+#[tokio::test]
+async fn only_the_doctor_fixes_the_tag_of_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let case = c.open().await;
+    for u in c.responders() {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let view = CaseView::load(&c.lawyer.ledger, &case).await.unwrap();
+    let k = view.case.len();
+    let refused = |err: medchain_sdk::ledger::LedgerError, code, expected: &str| {
+        let text = err.to_string();
+        assert!(text.contains(expected), "{text:?} lacks {expected:?}");
+        assert_eq!(err.contract_failure().map(|f| f.code), Some(code), "{text}");
+    };
+    let record = |u: &User, tag: Vec<u8>, signature: Vec<u8>| CaseRecord {
+        case_key: case.as_bytes().to_vec(),
+        participants: view.case.others(u.ledger.ind()),
+        tag,
+        ciphertext: vec![1; 256 + 28],
+        tag_signature: signature,
+    };
+    let mut constant = vec![0u8; 66 * k];
+    constant[65] = 42;
+    let mut own = vec![0u8; 66 * k];
+    own[65] = 7;
+    own[131] = 1;
+    // The pharmacist's constant polynomial, and a real one of its own.
+    for tag in [constant.clone(), own] {
+        let input = InputParameter {
+            record: Some(Record::Txm(record(
+                &c.pharmacist,
+                tag.clone(),
+                sign_tag(&c.pharmacist, &case, &tag),
+            ))),
+        };
+        refused(
+            c.pharmacist.ledger.store(&input).await.unwrap_err(),
+            medchain_protocol::ErrorCode::OutOfOrder,
+            "the doctor has not fixed the tag of case",
+        );
+    }
+    // The constant polynomial even from the doctor.
+    let input = InputParameter {
+        record: Some(Record::Txd(record(
+            &c.doctor,
+            constant.clone(),
+            sign_tag(&c.doctor, &case, &constant),
+        ))),
+    };
+    refused(
+        c.doctor.ledger.store(&input).await.unwrap_err(),
+        medchain_protocol::ErrorCode::Invalid,
+        "the tag is degenerate",
+    );
+    assert!(
+        CaseView::load(&c.lawyer.ledger, &case)
+            .await
+            .unwrap()
+            .records
+            .is_empty()
+    );
+
+    // The doctor's genuine record; then a pharmacist's record that carries
+    // the doctor's tag re-signed by the pharmacist is refused.
+    add(&c.doctor, &case, RecordType::Diagnosis, "genuine").await;
+    let fixed = CaseView::load(&c.lawyer.ledger, &case)
+        .await
+        .unwrap()
+        .records[0]
+        .record
+        .clone();
+    let input = InputParameter {
+        record: Some(Record::Txm(record(
+            &c.pharmacist,
+            fixed.tag.clone(),
+            sign_tag(&c.pharmacist, &case, &fixed.tag),
+        ))),
+    };
+    refused(
+        c.pharmacist.ledger.store(&input).await.unwrap_err(),
+        medchain_protocol::ErrorCode::Invalid,
+        "the tag signature is not the case's doctor's",
+    );
+    for u in c.responders().into_iter().chain([&c.doctor]) {
+        let records = workflow::audit(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 1, "{}", u.name);
+        assert_eq!(
+            records[0].plaintext.as_deref().map(Vec::as_slice),
+            Some(&b"genuine"[..]),
+            "{}",
+            u.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_peer_running_our_chaincode_enforces_authorization() {
     let dir = tempfile::tempdir().unwrap();
@@ -252,13 +456,14 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
     let before = records(case).await;
 
     // A pharmacist submitting a diagnosis.
-    let tag = before.records[0].record.tag.clone();
+    let genuine = before.records[0].record.clone();
     let forged = InputParameter {
         record: Some(Record::Txd(CaseRecord {
             case_key: case.as_bytes().to_vec(),
             participants: before.case.others(c.pharmacist.ledger.ind()),
-            tag,
-            ciphertext: vec![1; 40],
+            tag: genuine.tag,
+            ciphertext: vec![1; 256 + 28],
+            tag_signature: genuine.tag_signature,
         })),
     };
     let err = c.pharmacist.ledger.store(&forged).await.unwrap_err();
@@ -494,9 +699,13 @@ async fn the_chaincode_trusts_a_role_only_from_the_org_ca_and_the_policy() {
     ensure_registered().await;
     let dir = tempfile::tempdir().unwrap();
     let stranger = user(dir.path(), "stranger").await;
+    // tests/run-all.sh initializes the network with this policy
+    // (MEDCHAIN_ROLE_POLICY), the KDF floor lowered to the suite's
+    // parameters.
     let expected = medchain_contract::policy::from_text([
         "Org1MSP=doctor",
         "Org2MSP=pharmacist,insurer,lawyer-expert",
+        "kdf-floor=64,1",
     ])
     .unwrap();
     assert_eq!(stranger.ledger.get_policy().await.unwrap(), expected);

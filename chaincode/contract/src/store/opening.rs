@@ -11,17 +11,20 @@ use crate::consent::verify_consent;
 use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::keys::selection_key;
+use crate::policy;
 use crate::query::load_registration;
 use crate::validate::kdf_params;
 use medchain_protocol::ephemeral_key;
 use medchain_protocol::limits::MAX_PARTICIPANTS;
+
+/// The record type of a case opening.
+const RECORD: &str = "txtc";
 
 pub(super) async fn store_opening<S: Stub>(
     stub: &S,
     bytes: &[u8],
     opening: &CaseOpening,
 ) -> Result<Vec<u8>, ContractError> {
-    const RECORD: &str = "txtc";
     let creator = Creator::of(stub, RECORD)?;
     require_registered(stub, RECORD, &creator, creator.ind(), Role::Doctor).await?;
     if opening.doctor != creator.ind() {
@@ -50,6 +53,7 @@ pub(super) async fn store_opening<S: Stub>(
     ephemeral_key(&opening.doctor_ephemeral_key)
         .map_err(|e| ContractError::invalid(RECORD, format!("doctor ephemeral key: {e}")))?;
     kdf_params(opening.kdf.as_ref())?;
+    require_kdf_floor(stub, opening).await?;
     let case = Case::from_opening(opening).map_err(|e| ContractError::invalid(RECORD, e))?;
     let mut sorted = case.participants();
     sorted.sort_unstable();
@@ -110,4 +114,31 @@ pub(super) async fn store_opening<S: Stub>(
     tracing::info!(tx_id = stub.tx_id(), case = %hex::encode(&kappa0[..8]), participants = k, "case opened");
     emit(stub, RECORD, &kappa0, &kappa0, case.receivers(RECORD));
     Ok(kappa0.to_vec())
+}
+
+/// Refuses a case whose Argon2id parameters are below the consortium's
+/// floor: every participant's watcher spends them, and a weak case would be
+/// an offline guessing oracle for their passwords.
+async fn require_kdf_floor<S: Stub>(stub: &S, opening: &CaseOpening) -> Result<(), ContractError> {
+    let floor = policy::kdf_floor(&policy::load(stub, RECORD).await?);
+    let kdf = opening.kdf.unwrap_or_default();
+    if kdf.m_kib < floor.m_kib {
+        return Err(ContractError::invalid(
+            RECORD,
+            format!(
+                "kdf.m_kib = {} KiB is below the consortium's floor of {} KiB; open the case with at least that much memory",
+                kdf.m_kib, floor.m_kib
+            ),
+        ));
+    }
+    if kdf.t < floor.t {
+        return Err(ContractError::invalid(
+            RECORD,
+            format!(
+                "kdf.t = {} is below the consortium's floor of {} passes; open the case with at least that many",
+                kdf.t, floor.t
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! `txd`, `txm`, `txa`: the records of a case.
+//! `txd`, `txm`, `txa`: the records of a case. The doctor's first `txd`
+//! fixes the case's tag, signed by the doctor; no other record comes first.
 
 use fabric_shim::Stub;
 use medchain_protocol::v1::{CaseRecord, Role};
@@ -10,9 +11,10 @@ use crate::CreatorIndex;
 use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::keys::{response_key, tag_key};
-use crate::query::load_case;
+use crate::query::{load_case, load_registration};
 use crate::validate::{key32, tag};
-use medchain_protocol::limits::{MAX_CIPHERTEXT_BYTES, MIN_CIPHERTEXT_BYTES};
+use medchain_protocol::limits::{MAX_PADDED_BYTES, MIN_PADDED_BYTES, is_record_ciphertext_len};
+use medchain_protocol::signature::verify_tag_signature;
 
 pub(super) async fn store_case_record<S: Stub>(
     stub: &S,
@@ -57,30 +59,61 @@ pub(super) async fn store_case_record<S: Stub>(
         ));
     }
     let n = record.ciphertext.len();
-    if !(MIN_CIPHERTEXT_BYTES..=MAX_CIPHERTEXT_BYTES).contains(&n) {
+    if !is_record_ciphertext_len(n) {
         return Err(ContractError::invalid(
             record_type,
             format!(
-                "the ciphertext must be between {MIN_CIPHERTEXT_BYTES} and {MAX_CIPHERTEXT_BYTES} bytes, got {n}"
+                "the ciphertext must be a padded record (a 256·2^i-byte bucket from {MIN_PADDED_BYTES} B to {MAX_PADDED_BYTES} B, plus a 12-byte nonce and a 16-byte GCM tag), got {n} bytes; pad the plaintext as protocol v2 specifies"
             ),
         ));
     }
     tag(record_type, &record.tag, case.len())?;
+    if record.tag_signature.is_empty() {
+        return Err(ContractError::invalid(
+            record_type,
+            "the record carries no tag signature (a protocol v1 record); use a medchain v2 client, which carries the doctor's signed tag",
+        ));
+    }
     let fingerprint: [u8; 32] = Sha256::digest(&record.tag).into();
-    let mut fix_tag = false;
     let tag_state = tag_key(kappa0)?;
-    match stub.get_state(&tag_state).await? {
+    let fixed = stub.get_state(&tag_state).await?;
+    match &fixed {
+        None if record_type != "txd" => {
+            return Err(ContractError::OutOfOrder(format!(
+                "the doctor has not fixed the tag of case {} yet; wait for the doctor's first txd record",
+                hex::encode(kappa0)
+            )));
+        }
         Some(fixed) if fixed.as_slice() != fingerprint => {
             return Err(ContractError::invalid(
                 record_type,
-                "the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag",
+                "the tag differs from the one the doctor fixed for this case; every record of a case carries the doctor's tag and signature",
             ));
         }
-        Some(_) => {}
-        None => fix_tag = true,
+        _ => {}
     }
+    let Some((_, doctor_key)) = load_registration(stub, case.doctor).await? else {
+        return Err(ContractError::Corrupt(format!(
+            "the doctor {:016x} of case {} is not registered",
+            case.doctor,
+            hex::encode(kappa0)
+        )));
+    };
+    let case_id: [u8; 32] = kappa0
+        .try_into()
+        .map_err(|_| ContractError::invalid(record_type, "the case key must be 32 bytes"))?;
+    verify_tag_signature(&doctor_key, &case_id, &record.tag, &record.tag_signature).map_err(
+        |fault| {
+            ContractError::invalid(
+                record_type,
+                format!(
+                    "the tag signature is not the case's doctor's ({fault}); carry the tag and signature of the doctor's record"
+                ),
+            )
+        },
+    )?;
     let kappa = put_record(stub, bytes, Some(kappa0)).await?;
-    if fix_tag {
+    if fixed.is_none() {
         stub.put_state(&tag_state, &fingerprint).await?;
     }
     emit(

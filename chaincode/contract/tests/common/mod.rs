@@ -62,6 +62,8 @@ pub fn test_policy() -> ConsortiumPolicy {
                 roles: vec![Role::Pharmacist as i32],
             },
         ],
+        // The protocol's default floor (m ≥ 19456 KiB, t ≥ 2); [`KDF`] meets it.
+        kdf_floor: None,
     }
 }
 
@@ -431,6 +433,7 @@ pub fn sign(patient: &Person, mut opening: CaseOpening) -> CaseOpening {
         &medchain_contract::consent::selection_of(&opening, &nonce),
     );
     let signature: Signature = patient.signing_key.sign(&message);
+    let signature = signature.normalize_s().unwrap_or(signature);
     opening.consent = Some(PatientConsent {
         nonce: nonce.to_vec(),
         signature: signature.to_der().as_bytes().to_vec(),
@@ -461,12 +464,39 @@ pub fn txtr(case: &[u8], who: &Person) -> InputParameter {
 
 pub const K: usize = 6;
 
-pub fn record(case: &[u8], participants: Vec<u64>) -> CaseRecord {
+/// A valid, non-degenerate tag of K coefficients (α_1 = 1, the rest 0).
+pub fn test_tag() -> Vec<u8> {
+    let mut tag = vec![0; 66 * K];
+    tag[2 * 66 - 1] = 1;
+    tag
+}
+
+/// `signer`'s low-S DER signature over case `case`'s `tag` (v2).
+pub fn sign_tag(signer: &Person, case: &[u8], tag: &[u8]) -> Vec<u8> {
+    use p256::ecdsa::signature::Signer;
+    let case: [u8; 32] = case.try_into().unwrap();
+    let message = medchain_protocol::signature::tag_signature_message(&case, tag);
+    let signature: p256::ecdsa::Signature = signer.signing_key.sign(&message);
+    signature
+        .normalize_s()
+        .unwrap_or(signature)
+        .to_der()
+        .as_bytes()
+        .to_vec()
+}
+
+/// The smallest padded ciphertext length (a 256-byte bucket, nonce, tag).
+pub const CIPHERTEXT_BYTES: usize = 256 + 28;
+
+/// A record of case `case` carrying the test tag signed by `doctor`.
+pub fn record(case: &[u8], doctor: &Person, participants: Vec<u64>) -> CaseRecord {
+    let tag = test_tag();
     CaseRecord {
         case_key: case.to_vec(),
         participants,
-        tag: vec![0; 66 * K],
-        ciphertext: vec![1; 40],
+        tag_signature: sign_tag(doctor, case, &tag),
+        tag,
+        ciphertext: vec![1; CIPHERTEXT_BYTES],
     }
 }
 

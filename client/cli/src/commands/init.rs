@@ -23,6 +23,7 @@ fn absolute(path: &Path) -> Result<PathBuf, CliError> {
 /// The identity and backend the options ask for.
 async fn choose(
     args: &InitArgs,
+    kdf_floor: Option<medchain_protocol::v1::KdfFloor>,
 ) -> Result<(IdentityLocation, BackendProfile, Option<Zeroizing<String>>), CliError> {
     let Some(profile_path) = &args.gateway else {
         let dir = match &args.ledger {
@@ -31,7 +32,9 @@ async fn choose(
         };
         let dir = absolute(&dir)?;
         // The ledger's local CA issues the certificate, with the role in it.
-        let ledger = EmbeddedLedger::open(&dir)
+        // A new ledger gets the consortium's default KDF floor, or the
+        // lowest one with --insecure-test-kdf.
+        let ledger = EmbeddedLedger::open_with_kdf_floor(&dir, kdf_floor)
             .await
             .map_err(medchain_sdk::ledger::LedgerError::from)?;
         let (identity, key) =
@@ -99,7 +102,7 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> Result<(
             "the name is empty; give --name with your name",
         ));
     }
-    let (identity, backend, signing_key_pem) = choose(args).await?;
+    let (identity, backend, signing_key_pem) = choose(args, session::kdf_floor(global)).await?;
     let role = UserRole::from(args.role);
     let new = NewWallet {
         name: args.name.clone(),

@@ -181,8 +181,9 @@ pub enum CaseStatus {
     KeyEstablished,
     /// Records are being stored.
     Active,
-    /// The user's watcher refused to answer the case (its doctor is not one
-    /// the consortium trusts); the reason is in the entry.
+    /// The user's watcher could not act on the case and set it aside (its
+    /// doctor is not one the consortium trusts, its Argon2id parameters are
+    /// below the client's minimum, …); the reason is in the entry.
     Refused,
 }
 

@@ -130,7 +130,9 @@ impl CaseView {
         }
     }
 
-    /// The tag fixed by the case's first record, if any record exists.
+    /// The tag the case's first record carries, if any record exists,
+    /// unchecked: for display and for "is the key published yet"; before
+    /// using a tag, check it with [`crate::workflow::verified_tag`].
     pub fn tag(&self) -> Option<&[u8]> {
         self.records.first().map(|r| r.record.tag.as_slice())
     }

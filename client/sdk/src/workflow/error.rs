@@ -30,8 +30,9 @@ pub enum WorkflowError {
     /// The input is not acceptable.
     #[error("{0}")]
     Invalid(String),
-    /// The case's doctor is not one the consortium trusts (the sentence
-    /// says why); the case is not answered.
+    /// The case's doctor is not one the consortium trusts, or a tag was
+    /// not signed by the case's doctor (the sentence says why); the case is
+    /// not answered and the tag not used.
     #[error("{0}")]
     Untrusted(String),
     /// A participant's answer to a case cannot be used, so the case cannot

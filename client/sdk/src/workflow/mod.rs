@@ -35,7 +35,7 @@ pub use steps::{
     add_record, audit, ensure_registered, establish, open_case, public_key_hex, read_record,
     recover_case_key, register, respond,
 };
-pub use trust::verify_doctor;
+pub use trust::{SignedTag, verified_tag, verify_doctor};
 pub use watch::{Notification, Watcher};
 
 use medchain_siff::RecordType;

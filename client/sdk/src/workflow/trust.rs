@@ -3,7 +3,9 @@
 //! ledger with the doctor role by an organisation the consortium lets make
 //! doctors, with a certificate that says `medchain.role=doctor` and that
 //! chains to that organisation's CA root (from the network profile, or the
-//! embedded ledger's CA), whoever served the registration.
+//! embedded ledger's CA), whoever served the registration. Before it uses
+//! a case's tag, it checks that the doctor it trusts signed that tag for
+//! that case (protocol v2), whoever served the records.
 
 use fabric_shim::ClientIdentity;
 use fabric_shim::identity::{parse_certificate_pem, verify_issued_by};
@@ -12,12 +14,17 @@ use medchain_protocol::v1::Role;
 use medchain_protocol::v1::input_parameter::Record;
 
 use super::WorkflowError;
+use super::case_view::CaseView;
 use super::selection::format_ind;
 use crate::ledger::Ledger;
+use medchain_protocol::signature::verify_tag_signature;
+use medchain_siff::Tag;
+use p256::PublicKey;
 
-/// Checks that participant `ind` is a doctor the consortium trusts; the
-/// error is [`WorkflowError::Untrusted`] with the reason.
-pub async fn verify_doctor(ledger: &Ledger, ind: u64) -> Result<(), WorkflowError> {
+/// Checks that participant `ind` is a doctor the consortium trusts and
+/// returns the public key of its registered certificate; the error is
+/// [`WorkflowError::Untrusted`] with the reason.
+pub async fn verify_doctor(ledger: &Ledger, ind: u64) -> Result<PublicKey, WorkflowError> {
     let who = format_ind(ind);
     let untrusted = |reason: String| {
         WorkflowError::Untrusted(format!(
@@ -70,17 +77,75 @@ pub async fn verify_doctor(ledger: &Ledger, ind: u64) -> Result<(), WorkflowErro
             reg.msp_id
         )));
     }
-    let (der, _) =
+    let (der, key) =
         parse_certificate_pem(&reg.certificate_pem).map_err(|e| untrusted(e.to_string()))?;
     if roots
         .iter()
         .any(|root| verify_issued_by(&der, root).is_ok())
     {
-        Ok(())
+        Ok(key)
     } else {
         Err(untrusted(format!(
             "its certificate was not issued by the CA of {}",
             reg.msp_id
         )))
     }
+}
+
+/// A case's tag as its doctor signed it, checked.
+#[derive(Debug, Clone)]
+pub struct SignedTag {
+    /// The tag.
+    pub tag: Tag,
+    /// Its encoding, as stored.
+    pub bytes: Vec<u8>,
+    /// The doctor's signature over κ0 and the tag.
+    pub signature: Vec<u8>,
+}
+
+/// The case's tag, if a record carries one, after checking that every
+/// record carries the same tag, each with a signature by the case's
+/// doctor (a doctor the consortium trusts, [`verify_doctor`]) over this
+/// case and that tag, and that the tag is not degenerate. A record that
+/// fails is [`WorkflowError::Untrusted`]: the ledger (or the peer that
+/// answered) served a tag the doctor did not fix.
+pub async fn verified_tag(
+    ledger: &Ledger,
+    view: &CaseView,
+) -> Result<Option<SignedTag>, WorkflowError> {
+    let Some(first) = view.records.first() else {
+        return Ok(None);
+    };
+    let case_hex = hex::encode(view.id.as_bytes());
+    let doctor = verify_doctor(ledger, view.case.doctor).await?;
+    let forged = |why: &str| {
+        WorkflowError::Untrusted(format!(
+            "the tag of case {case_hex} {why}; it was not fixed by the case's doctor, so it is not used — the peer may be faulty or compromised, try another peer"
+        ))
+    };
+    for record in &view.records {
+        if record.record.tag != first.record.tag {
+            return Err(forged("differs between its records"));
+        }
+        verify_tag_signature(
+            &doctor,
+            view.id.as_bytes(),
+            &record.record.tag,
+            &record.record.tag_signature,
+        )
+        .map_err(|fault| {
+            forged(&format!(
+                "carries a signature that is not the doctor's ({fault})"
+            ))
+        })?;
+    }
+    let tag = Tag::from_bytes(&first.record.tag)?;
+    if tag.participant_count() != view.case.len() {
+        return Err(forged("does not match the case's participants"));
+    }
+    Ok(Some(SignedTag {
+        tag,
+        bytes: first.record.tag.clone(),
+        signature: first.record.tag_signature.clone(),
+    }))
 }

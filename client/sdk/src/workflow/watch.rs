@@ -19,6 +19,33 @@ use crate::wallet::{CaseEntry, CaseStatus, SavedCheckpoint, UserRole, Wallet};
 use fabric_gateway::{ChaincodeEvent, Checkpoint};
 use medchain_siff::{CaseId, KdfPolicy, RecordType};
 
+/// Whether a failure to handle an event is about the event itself (the
+/// case, its participants, its parameters, what the contract accepts), so
+/// handling it again would fail again: such an event is set aside. A broken
+/// connection, a ledger that did not answer and a wallet that cannot be
+/// written are not: the watcher stops or reconnects and tries the event
+/// again.
+fn is_about_the_event(error: &WorkflowError) -> bool {
+    match error {
+        WorkflowError::Ledger(ledger) => {
+            ledger.contract_failure().is_some()
+                || matches!(
+                    ledger,
+                    crate::ledger::LedgerError::Malformed(_)
+                        | crate::ledger::LedgerError::Unverified(_)
+                )
+        }
+        WorkflowError::Wallet(_) => false,
+        WorkflowError::Crypto(_)
+        | WorkflowError::UnknownCase(_)
+        | WorkflowError::NotParticipant(_)
+        | WorkflowError::OutOfOrder(_)
+        | WorkflowError::Invalid(_)
+        | WorkflowError::Untrusted(_)
+        | WorkflowError::UnusableResponse(_) => true,
+    }
+}
+
 /// The pause before reopening an event stream that ended or broke; it
 /// doubles while reopening keeps failing.
 const FIRST_RECONNECT_PAUSE: Duration = Duration::from_millis(250);
@@ -33,8 +60,10 @@ pub enum Notification {
         /// κ0.
         case: CaseId,
     },
-    /// A case naming this user was opened by someone who is not a doctor
-    /// the consortium trusts; the watcher refused it and did not answer.
+    /// The watcher could not act on an event of this case and set it
+    /// aside (e.g. the case was opened by someone who is not a doctor the
+    /// consortium trusts, or with Argon2id parameters below this client's
+    /// minimum: it was not answered). It is never tried again.
     Refused {
         /// κ0.
         case: CaseId,
@@ -142,9 +171,10 @@ impl Watcher {
 
     /// Handles events from the wallet's checkpoint on, calling `notify` for
     /// each notification, until `keep_going` returns false after an event
-    /// (or forever). A failed event stops the loop with the error and is
-    /// handled again on the next run: the checkpoint only moves past events
-    /// that were handled. When the event stream ends or the connection to
+    /// (or forever). An event the watcher cannot act on because of the
+    /// event itself (see [`Notification::Refused`]) is recorded and passed;
+    /// any other failure (the wallet, the ledger not answering) stops the
+    /// loop with the error, and the event is handled again on the next run. When the event stream ends or the connection to
     /// the ledger breaks, the stream is opened again from the last saved
     /// checkpoint after a pause (0.25 s, doubling up to 5 s while it keeps
     /// failing).
@@ -197,6 +227,7 @@ impl Watcher {
                     };
                     let notifications = match self.handle(&event).await {
                         Ok(notifications) => notifications,
+                        Err(e) if is_about_the_event(&e) => self.set_aside(&event, e).await?,
                         Err(e) => break Some(e),
                     };
                     self.wallet.update(|p| {
@@ -285,22 +316,7 @@ impl Watcher {
         if view.has_answered(self.ledger.ind()) {
             return Ok(Vec::new());
         }
-        match respond(&self.ledger, &self.password, case, self.policy).await {
-            Ok(()) => {}
-            Err(WorkflowError::Untrusted(reason)) => {
-                tracing::warn!(case = %hex::encode(&case.as_bytes()[..8]), %reason, "case refused");
-                self.remember(case, |entry| {
-                    entry.status = CaseStatus::Refused;
-                    entry.refusal = Some(reason.clone());
-                })
-                .await?;
-                return Ok(vec![Notification::Refused {
-                    case: *case,
-                    reason,
-                }]);
-            }
-            Err(e) => return Err(e),
-        }
+        respond(&self.ledger, &self.password, case, self.policy).await?;
         self.remember(case, |entry| entry.status = CaseStatus::Answered)
             .await?;
         Ok(vec![Notification::Answered { case: *case }])
@@ -353,6 +369,34 @@ impl Watcher {
         }
         tracing::debug!(case = %hex::encode(&case.as_bytes()[..8]), from = %format_ind(from), missing, "response received");
         Ok(notes)
+    }
+
+    /// Records that the watcher could not act on `event` (the case's
+    /// doctor is not trusted, its parameters are below this client's
+    /// minimum, an answer cannot be used, the contract refused what the
+    /// watcher submitted…): the case is marked refused with the reason, so
+    /// `medchain cases` shows it, and the checkpoint moves past the event —
+    /// it is never tried again, and later events are handled.
+    async fn set_aside(
+        &self,
+        event: &ChaincodeEvent,
+        error: WorkflowError,
+    ) -> Result<Vec<Notification>, WorkflowError> {
+        let reason = error.to_string();
+        let case = StoreEvent::decode(event.payload.as_slice())
+            .ok()
+            .and_then(|payload| CaseId::from_slice(&payload.case_key).ok());
+        let Some(case) = case else {
+            tracing::warn!(tx_id = %event.tx_id, %reason, "an event the watcher cannot act on was skipped");
+            return Ok(Vec::new());
+        };
+        tracing::warn!(case = %hex::encode(&case.as_bytes()[..8]), tx_id = %event.tx_id, %reason, "case refused");
+        self.remember(&case, |entry| {
+            entry.status = CaseStatus::Refused;
+            entry.refusal = Some(reason.clone());
+        })
+        .await?;
+        Ok(vec![Notification::Refused { case, reason }])
     }
 
     /// Records the case in the wallet (with the user's part in it) and

@@ -7,6 +7,7 @@ use fabric_shim::ClientIdentity;
 use futures::StreamExt;
 use medchain_contract::{Creator, CreatorIndex};
 use medchain_protocol::v1::{InputParameter, Registration, Role, input_parameter::Record};
+use medchain_sdk::ledger::embedded::INSECURE_TEST_KDF_FLOOR;
 use medchain_sdk::ledger::embedded::{EmbeddedError, EmbeddedLedger, LOG_FILE, LocalCa};
 use prost::Message;
 use std::path::Path;
@@ -41,7 +42,9 @@ async fn commits_persist_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let doctor = identity(dir.path(), Role::Doctor);
     {
-        let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+        let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+            .await
+            .unwrap();
         let committed = ledger
             .submit(&doctor, registration(&doctor, Role::Doctor))
             .await
@@ -50,7 +53,9 @@ async fn commits_persist_across_reopen() {
         assert_eq!(committed.block_number, 1);
         assert_eq!(committed.payload, ind(&doctor).to_be_bytes());
     }
-    let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     assert_eq!(ledger.height().await.unwrap(), 2);
     let stored = ledger
         .evaluate(
@@ -68,17 +73,24 @@ async fn commits_persist_across_reopen() {
 #[tokio::test]
 async fn a_new_ledger_is_initialized_with_its_role_policy() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     assert_eq!(ledger.height().await.unwrap(), 1);
     let anyone = identity(dir.path(), Role::Doctor);
     let policy = ledger
         .evaluate(&anyone, vec![b"GetPolicy".to_vec()])
         .await
         .unwrap();
-    assert_eq!(policy, EmbeddedLedger::policy().encode_to_vec());
+    assert_eq!(
+        policy,
+        EmbeddedLedger::policy(Some(INSECURE_TEST_KDF_FLOOR)).encode_to_vec()
+    );
     // Reopening does not initialize again.
     drop(ledger);
-    let reopened = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let reopened = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     assert_eq!(reopened.height().await.unwrap(), 1);
     // Init is no transaction anyone can send.
     let err = reopened
@@ -95,7 +107,9 @@ async fn a_new_ledger_is_initialized_with_its_role_policy() {
 #[tokio::test]
 async fn a_certificate_without_the_role_attribute_cannot_register() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let cert = rcgen::CertificateParams::new(vec!["self-made".into()])
         .unwrap()
@@ -117,7 +131,9 @@ async fn a_certificate_without_the_role_attribute_cannot_register() {
 #[tokio::test]
 async fn a_rejected_transaction_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     let doctor = identity(dir.path(), Role::Doctor);
     ledger
         .submit(&doctor, registration(&doctor, Role::Doctor))
@@ -139,7 +155,9 @@ async fn a_rejected_transaction_writes_nothing() {
 #[tokio::test]
 async fn events_arrive_in_commit_order_from_any_block() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     let people: Vec<_> = (0..3)
         .map(|_| identity(dir.path(), Role::Pharmacist))
         .collect();
@@ -165,8 +183,12 @@ async fn events_arrive_in_commit_order_from_any_block() {
 #[tokio::test]
 async fn two_handles_on_one_directory_share_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
-    let first = EmbeddedLedger::open(dir.path()).await.unwrap();
-    let second = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let first = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
+    let second = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     let mut events = Box::pin(first.events(0));
     let (a, b) = (
         identity(dir.path(), Role::Insurer),
@@ -192,7 +214,9 @@ async fn a_torn_tail_is_ignored_and_cut_by_the_next_append() {
     let dir = tempfile::tempdir().unwrap();
     let doctor = identity(dir.path(), Role::Doctor);
     {
-        let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+        let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+            .await
+            .unwrap();
         ledger
             .submit(&doctor, registration(&doctor, Role::Doctor))
             .await
@@ -205,7 +229,9 @@ async fn a_torn_tail_is_ignored_and_cut_by_the_next_append() {
     bytes.extend_from_slice(&[0, 0, 0, 40, 1, 2, 3]);
     std::fs::write(&path, &bytes).unwrap();
 
-    let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     assert_eq!(ledger.height().await.unwrap(), 2);
     let other = identity(dir.path(), Role::Insurer);
     ledger
@@ -213,7 +239,9 @@ async fn a_torn_tail_is_ignored_and_cut_by_the_next_append() {
         .await
         .unwrap();
     drop(ledger);
-    let reopened = EmbeddedLedger::open(dir.path()).await.unwrap();
+    let reopened = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     assert_eq!(reopened.height().await.unwrap(), 3);
     assert!(std::fs::metadata(&path).unwrap().len() > good as u64);
 }
@@ -226,7 +254,9 @@ async fn damage_inside_the_log_is_reported_not_repaired() {
         identity(dir.path(), Role::Doctor),
     );
     {
-        let ledger = EmbeddedLedger::open(dir.path()).await.unwrap();
+        let ledger = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
+            .await
+            .unwrap();
         ledger
             .submit(&a, registration(&a, Role::Doctor))
             .await
@@ -240,7 +270,7 @@ async fn damage_inside_the_log_is_reported_not_repaired() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[40] ^= 0xff; // inside the first block's body
     std::fs::write(&path, &bytes).unwrap();
-    let err = EmbeddedLedger::open(dir.path())
+    let err = EmbeddedLedger::open_with_kdf_floor(dir.path(), Some(INSECURE_TEST_KDF_FLOOR))
         .await
         .err()
         .expect("a damaged log must not open");
@@ -256,7 +286,9 @@ async fn ledger_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let ledger_dir = dir.path().join("ledger");
-    EmbeddedLedger::open(&ledger_dir).await.unwrap();
+    EmbeddedLedger::open_with_kdf_floor(&ledger_dir, Some(INSECURE_TEST_KDF_FLOOR))
+        .await
+        .unwrap();
     let mode = std::fs::metadata(ledger_dir.join(LOG_FILE))
         .unwrap()
         .permissions()

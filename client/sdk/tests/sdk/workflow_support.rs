@@ -10,6 +10,7 @@ use fabric_gateway::PrivateKeySigner;
 use fabric_shim::ClientIdentity;
 use medchain_protocol::v1::Role;
 use medchain_sdk::ledger::Ledger;
+use medchain_sdk::ledger::embedded::INSECURE_TEST_KDF_FLOOR;
 use medchain_sdk::ledger::embedded::{EmbeddedLedger, LocalCa};
 use medchain_sdk::wallet::{
     BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
@@ -67,7 +68,10 @@ pub async fn user(root: &Path, name: &str, role: UserRole) -> User {
 
 /// [`user`] with a certificate issued by `ca` instead of the ledger's CA.
 pub async fn user_issued_by(root: &Path, name: &str, role: UserRole, ca: Option<&LocalCa>) -> User {
-    let ledger = EmbeddedLedger::open(root.join("ledger")).await.unwrap();
+    let ledger =
+        EmbeddedLedger::open_with_kdf_floor(root.join("ledger"), Some(INSECURE_TEST_KDF_FLOOR))
+            .await
+            .unwrap();
     let (id, key_pem) = identity(ca.unwrap_or(ledger.ca()), name, role);
     let password = format!("{name} pässwörd");
     let profile = WalletProfile {
@@ -84,15 +88,11 @@ pub async fn user_issued_by(root: &Path, name: &str, role: UserRole, ca: Option<
         checkpoint: SavedCheckpoint::default(),
         cases: Default::default(),
     };
-    let wallet = Wallet::create(
-        root.join(name),
-        &profile,
-        &password,
-        &WalletSecrets::default(),
-        FAST,
-    )
-    .unwrap()
-    .with_kdf(FAST);
+    let mut secrets = WalletSecrets::default();
+    secrets.signing_key_pem = Some(key_pem.clone());
+    let wallet = Wallet::create(root.join(name), &profile, &password, &secrets, FAST)
+        .unwrap()
+        .with_kdf(FAST);
     let ledger = Ledger::embedded(ledger, id).unwrap();
     let registered = match role {
         UserRole::Doctor => Some(Role::Doctor),

@@ -12,7 +12,7 @@ use crate::workflow_support::{FAST, POLICY, User, selection_for, signed, user, u
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecord, InputParameter};
 use medchain_sdk::ledger::Ledger;
-use medchain_sdk::ledger::embedded::{EmbeddedLedger, LocalCa};
+use medchain_sdk::ledger::embedded::{EmbeddedLedger, INSECURE_TEST_KDF_FLOOR, LocalCa};
 use medchain_sdk::wallet::{UserRole, Wallet};
 use medchain_sdk::workflow::{self, Notification, Selection, Watcher, format_ind};
 use medchain_siff::{CaseId, RecordType};
@@ -219,9 +219,12 @@ async fn a_doctor_killed_before_key_establishment_finishes_after_restart() {
     // Restart: reopen the wallet and the ledger from disk; the watcher
     // replays the events from the start and establishes the key once.
     let ledger = Ledger::embedded(
-        EmbeddedLedger::open(dir.path().join("ledger"))
-            .await
-            .unwrap(),
+        EmbeddedLedger::open_with_kdf_floor(
+            dir.path().join("ledger"),
+            Some(INSECURE_TEST_KDF_FLOOR),
+        )
+        .await
+        .unwrap(),
         doctor_identity,
     )
     .unwrap();
@@ -467,6 +470,7 @@ async fn tampered_records_and_tags_are_caught() {
             participants: view.case.others(pharmacist.ledger.ind()),
             tag,
             ciphertext,
+            tag_signature: genuine.tag_signature.clone(),
         })),
     };
 
@@ -479,7 +483,8 @@ async fn tampered_records_and_tags_are_caught() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("differs from the tag fixed"),
+        err.to_string()
+            .contains("the tag differs from the one the doctor fixed"),
         "{err}"
     );
 
@@ -507,6 +512,201 @@ async fn tampered_records_and_tags_are_caught() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("does not decrypt"), "{err}");
+}
+
+/// A tag of `k` coefficients (not degenerate), distinct per `seed`.
+fn some_tag(k: usize, seed: u8) -> Vec<u8> {
+    let mut tag = vec![0u8; 66 * k];
+    tag[65] = seed;
+    tag[131] = 1;
+    tag
+}
+
+/// `user`'s signature over case `case`'s `tag`, as the protocol signs it.
+fn sign_tag(user: &User, case: &CaseId, tag: &[u8]) -> Vec<u8> {
+    fabric_gateway::sign_message(
+        &user.signer(),
+        &medchain_protocol::signature::tag_signature_message(case.as_bytes(), tag),
+    )
+    .unwrap()
+}
+
+/// Protocol v2, attack 1 through the client: a tag served by the ledger
+/// (or a lying gateway peer) is used only if the case's doctor signed it
+/// for this case — a pharmacist's constant polynomial, a doctor's
+/// signature of another case, or a tag that differs between records are
+/// refused before any key is derived from them.
+#[tokio::test]
+async fn a_tag_the_doctor_did_not_sign_is_never_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let case = s.open().await;
+    for u in &s.others {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    workflow::establish(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    workflow::add_record(
+        &s.doctor.ledger,
+        Some(&s.doctor.wallet),
+        &s.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"genuine",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let lawyer = s.get("lawyer");
+    let pharmacist = s.get("pharmacist0");
+    let view = workflow::CaseView::load(&lawyer.ledger, &case)
+        .await
+        .unwrap();
+    assert!(
+        workflow::verified_tag(&lawyer.ledger, &view)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let k = view.case.len();
+
+    let served = |tag: Vec<u8>, signature: Vec<u8>| {
+        let mut lying = view.clone();
+        lying.records[0].record.tag = tag;
+        lying.records[0].record.tag_signature = signature;
+        lying
+    };
+    let mut constant = vec![0u8; 66 * k];
+    constant[65] = 42;
+    let other_case = CaseId::from_bytes([9; 32]);
+    let cases = [
+        // The paper's attack, signed by the pharmacist who made it up.
+        (
+            served(constant.clone(), sign_tag(pharmacist, &case, &constant)),
+            "carries a signature that is not the doctor's (it does not verify with the signer's key)",
+        ),
+        // A real polynomial the doctor signed for another case.
+        (
+            served(
+                some_tag(k, 7),
+                sign_tag(&s.doctor, &other_case, &some_tag(k, 7)),
+            ),
+            "carries a signature that is not the doctor's",
+        ),
+        // No signature at all (a v1 record).
+        (
+            served(some_tag(k, 7), Vec::new()),
+            "carries a signature that is not the doctor's (it is not a DER ECDSA P-256 signature)",
+        ),
+    ];
+    for (lying, expected) in cases {
+        let err = workflow::verified_tag(&lawyer.ledger, &lying)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, workflow::WorkflowError::Untrusted(_)),
+            "{err}"
+        );
+        assert!(err.to_string().contains(expected), "{err}");
+        assert!(
+            err.to_string()
+                .contains("the peer may be faulty or compromised"),
+            "{err}"
+        );
+    }
+    // Two records with different tags, each signed by the doctor.
+    let mut two = view.clone();
+    let mut second = two.records[0].clone();
+    second.record.tag = some_tag(k, 8);
+    second.record.tag_signature = sign_tag(&s.doctor, &case, &second.record.tag);
+    two.records.push(second);
+    let err = workflow::verified_tag(&lawyer.ledger, &two)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("differs between its records"),
+        "{err}"
+    );
+    // A degenerate tag even with the doctor's signature (a malicious
+    // doctor; the contract refuses it too) gives no key.
+    let doctor_constant = served(constant.clone(), sign_tag(&s.doctor, &case, &constant));
+    let err = workflow::verified_tag(&lawyer.ledger, &doctor_constant)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("the tag is degenerate"), "{err}");
+}
+
+/// The doctor's client aborts when the ledger's tag is not the one it
+/// established (e.g. another device of the doctor's fixed another one):
+/// it never encrypts a diagnosis under a key it did not make.
+#[tokio::test]
+async fn the_doctor_stops_when_the_ledgers_tag_is_not_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let case = s.open().await;
+    for u in &s.others {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    workflow::establish(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let view = workflow::CaseView::load(&s.doctor.ledger, &case)
+        .await
+        .unwrap();
+    let tag = some_tag(view.case.len(), 3);
+    s.doctor
+        .ledger
+        .store(&InputParameter {
+            record: Some(Record::Txd(CaseRecord {
+                case_key: case.as_bytes().to_vec(),
+                participants: view.case.others(s.doctor.ledger.ind()),
+                tag_signature: sign_tag(&s.doctor, &case, &tag),
+                tag,
+                ciphertext: vec![5; 256 + 28],
+            })),
+        })
+        .await
+        .unwrap();
+    let before = workflow::CaseView::load(&s.doctor.ledger, &case)
+        .await
+        .unwrap();
+    let err = workflow::add_record(
+        &s.doctor.ledger,
+        Some(&s.doctor.wallet),
+        &s.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"diagnosis",
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is not the one this doctor established; nothing was stored"),
+        "{err}"
+    );
+    let after = workflow::CaseView::load(&s.doctor.ledger, &case)
+        .await
+        .unwrap();
+    assert_eq!(after.records.len(), before.records.len());
 }
 
 /// The doctor's watcher, on a ledger whose event streams stop after every
@@ -555,39 +755,58 @@ async fn a_watcher_reopens_event_streams_that_end_or_break() {
     }
 }
 
-/// An error that is not a broken connection — here the case's Argon2id
-/// parameters are below what this participant accepts — stops the watcher
-/// with the error, and the event stays unhandled for the next run.
+/// An error that is not about the event — here the doctor's watcher was
+/// given a password that does not open its wallet, so it cannot establish
+/// the key — stops the watcher with the error, and the event stays
+/// unhandled for the next run (which, with the right password, establishes
+/// the key). Errors about the event itself are set aside instead
+/// (`a_case_a_watcher_cannot_answer_does_not_wedge_it`).
 #[tokio::test]
-async fn a_watcher_stops_on_an_error_that_is_not_a_broken_connection() {
+async fn a_watcher_stops_on_an_error_that_is_not_about_the_event() {
     let dir = tempfile::tempdir().unwrap();
     let s = Scenario::new(dir.path(), 1).await;
-    let before_case = EmbeddedLedger::open(dir.path().join("ledger"))
-        .await
-        .unwrap()
-        .height()
-        .await
-        .unwrap();
-    s.open().await;
-    let patient = s.get("patient");
-    let watcher = Watcher::new(
-        patient
-            .ledger
-            .clone()
-            .cut_event_streams(1, medchain_sdk::ledger::StreamCut::ConnectionLost),
-        patient.wallet.clone(),
-        &patient.password,
-        medchain_siff::KdfPolicy::RequireMinimum,
+    let case = s.open().await;
+    for u in &s.others {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    let height = s.doctor.ledger.height().await.unwrap();
+    let wrong = Watcher::new(
+        s.doctor.ledger.clone(),
+        s.doctor.wallet.clone(),
+        "not the doctor's password",
+        POLICY,
     );
-    let error = tokio::time::timeout(WAIT, watcher.run(|_| {}, |_| true))
+    let error = tokio::time::timeout(WAIT, wrong.run(|_| {}, |_| true))
         .await
         .unwrap()
         .unwrap_err();
+    assert!(
+        matches!(error, workflow::WorkflowError::Wallet(_)),
+        "{error}"
+    );
     assert!(!error.is_connection_failure(), "{error}");
-    assert!(error.to_string().contains("below the minimum"), "{error}");
-    let saved = patient.wallet.profile().unwrap().checkpoint;
-    assert!(saved.block < before_case, "{saved:?}");
-    assert!(patient.wallet.profile().unwrap().cases.is_empty());
+    let saved = s.doctor.wallet.profile().unwrap().checkpoint;
+    assert!(saved.block + 1 < height, "{saved:?} at height {height}");
+    let right = Watcher::new(
+        s.doctor.ledger.clone(),
+        s.doctor.wallet.clone(),
+        &s.doctor.password,
+        POLICY,
+    );
+    let mut established = false;
+    tokio::time::timeout(
+        WAIT,
+        right.run(
+            |n| established |= matches!(n, Notification::KeyEstablished { .. }),
+            |n| !matches!(n, Notification::KeyEstablished { .. }),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(established);
 }
 
 /// A participant whose sealed secret does not open with the case's key is
@@ -645,6 +864,79 @@ async fn establish_names_a_participant_whose_secret_does_not_open() {
         format!("{:?}", s.doctor.wallet.profile().unwrap().cases),
         format!("{:?}", wallet_before.cases)
     );
+}
+
+/// Protocol v2, attack 2 on the client side: a case whose Argon2id
+/// parameters are below a participant's own minimum (here allowed by the
+/// ledger's lowered floor) does not wedge that participant's watcher: it is
+/// set aside with its reason, shown in the wallet, never tried again, and
+/// the genuine case opened after it is answered.
+#[tokio::test]
+async fn a_case_a_watcher_cannot_answer_does_not_wedge_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(dir.path(), 1).await;
+    let weak = s.open().await;
+    let strong = workflow::open_case(
+        &s.doctor.ledger,
+        &s.doctor.wallet,
+        &s.doctor.password,
+        &s.selection(),
+        medchain_siff::KdfParams::DEFAULT,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let patient = s.get("patient");
+    let run = || async {
+        let watcher = Watcher::new(
+            patient.ledger.clone(),
+            patient.wallet.clone(),
+            &patient.password,
+            medchain_siff::KdfPolicy::RequireMinimum,
+        );
+        let mut seen = Vec::new();
+        watcher
+            .run_until(
+                |n| seen.push(n.clone()),
+                |_| true,
+                Some(Duration::from_millis(500)),
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
+        seen
+    };
+    let seen = run().await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    match &seen[0] {
+        Notification::Refused { case, reason } => {
+            assert_eq!(*case, weak);
+            assert!(
+                reason.contains(
+                    "the case's Argon2id parameters (m = 64 KiB, t = 1) are below the minimum"
+                ),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?} instead of the weak case's refusal"),
+    }
+    assert_eq!(seen[1], Notification::Answered { case: strong });
+    let cases = patient.wallet.profile().unwrap().cases;
+    let entry = &cases[&hex::encode(weak.as_bytes())];
+    assert_eq!(entry.status, medchain_sdk::wallet::CaseStatus::Refused);
+    assert!(
+        entry
+            .refusal
+            .as_deref()
+            .unwrap()
+            .contains("below the minimum")
+    );
+    // Restarted, the watcher neither answers nor fails on either event again.
+    assert!(run().await.is_empty());
+    let view = workflow::CaseView::load(&patient.ledger, &weak)
+        .await
+        .unwrap();
+    assert!(!view.has_answered(patient.ledger.ind()));
 }
 
 #[tokio::test]

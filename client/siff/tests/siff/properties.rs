@@ -59,12 +59,12 @@ proptest! {
         let (key, tag) = establish_key(&case.secrets, &mut case.rng).unwrap();
         let tag = Tag::from_bytes(&tag.to_bytes()).unwrap();
         prop_assert_eq!(tag.participant_count(), k);
-        let record_key = RecordKey::derive(&key, &case.id).unwrap();
+        let record_key = RecordKey::derive(&key, &case.id, &tag).unwrap();
         let sealed = seal_record(&record_key, RecordType::Diagnosis, &case.id, b"record", &mut case.rng).unwrap();
         for secret in &case.secrets {
             let recovered = tag.recover_key(secret);
             prop_assert!(recovered == key);
-            let opened = open_record(&RecordKey::derive(&recovered, &case.id).unwrap(), RecordType::Diagnosis, &case.id, &sealed).unwrap();
+            let opened = open_record(&RecordKey::derive(&recovered, &case.id, &tag).unwrap(), RecordType::Diagnosis, &case.id, &sealed).unwrap();
             prop_assert_eq!(opened.as_slice(), b"record");
         }
     }
@@ -73,7 +73,7 @@ proptest! {
     fn a_non_participant_does_not_recover_the_key(k in 2usize..=32, seed: u64, wrong_password: String) {
         let mut case = case(k, seed);
         let (key, tag) = establish_key(&case.secrets, &mut case.rng).unwrap();
-        let record_key = RecordKey::derive(&key, &case.id).unwrap();
+        let record_key = RecordKey::derive(&key, &case.id, &tag).unwrap();
         let sealed = seal_record(&record_key, RecordType::Medication, &case.id, b"charges", &mut case.rng).unwrap();
         // An outsider with a password of its own, and one with a random secret.
         let outsiders = [
@@ -83,7 +83,7 @@ proptest! {
         for outsider in &outsiders {
             let guessed = tag.recover_key(outsider);
             prop_assert!(guessed != key);
-            let err = open_record(&RecordKey::derive(&guessed, &case.id).unwrap(), RecordType::Medication, &case.id, &sealed).unwrap_err();
+            let err = open_record(&RecordKey::derive(&guessed, &case.id, &tag).unwrap(), RecordType::Medication, &case.id, &sealed).unwrap_err();
             prop_assert_eq!(err, CryptoError::CannotDecrypt);
         }
     }
@@ -96,7 +96,7 @@ proptest! {
     fn a_tampered_tag_does_not_give_the_key(k in 2usize..=16, seed: u64, coefficient: usize, byte in 0usize..LOW_BYTES, bit in 0u8..8) {
         let mut case = case(k, seed);
         let (key, tag) = establish_key(&case.secrets, &mut case.rng).unwrap();
-        let record_key = RecordKey::derive(&key, &case.id).unwrap();
+        let record_key = RecordKey::derive(&key, &case.id, &tag).unwrap();
         let sealed = seal_record(&record_key, RecordType::Compensation, &case.id, b"80%", &mut case.rng).unwrap();
         let mut bytes = tag.to_bytes();
         let position = (coefficient % k) * 66 + 66 - LOW_BYTES + byte;
@@ -107,7 +107,7 @@ proptest! {
                 for secret in &case.secrets {
                     let recovered = tampered.recover_key(secret);
                     prop_assert!(recovered != key);
-                    let err = open_record(&RecordKey::derive(&recovered, &case.id).unwrap(), RecordType::Compensation, &case.id, &sealed).unwrap_err();
+                    let err = open_record(&RecordKey::derive(&recovered, &case.id, &tampered).unwrap(), RecordType::Compensation, &case.id, &sealed).unwrap_err();
                     prop_assert_eq!(err, CryptoError::CannotDecrypt);
                 }
             }
@@ -117,10 +117,11 @@ proptest! {
     #[test]
     fn a_tampered_record_does_not_decrypt(plaintext: Vec<u8>, seed: u64, position: usize, bit in 0u8..8, cut in 1usize..40) {
         let mut case = case(2, seed);
-        let (key, _) = establish_key(&case.secrets, &mut case.rng).unwrap();
-        let record_key = RecordKey::derive(&key, &case.id).unwrap();
+        let (key, tag) = establish_key(&case.secrets, &mut case.rng).unwrap();
+        let record_key = RecordKey::derive(&key, &case.id, &tag).unwrap();
         let sealed = seal_record(&record_key, RecordType::Diagnosis, &case.id, &plaintext, &mut case.rng).unwrap();
-        prop_assert_eq!(sealed.len(), 12 + plaintext.len() + 16);
+        let padded = medchain_protocol::limits::padded_len(plaintext.len()).unwrap();
+        prop_assert_eq!(sealed.len(), 12 + padded + 16);
         let mut flipped = sealed.clone();
         let position = position % flipped.len();
         flipped[position] ^= 1 << bit;

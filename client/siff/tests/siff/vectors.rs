@@ -1,4 +1,4 @@
-//! Checks `tests/vectors/siff-v1.json`: re-derives every value from its
+//! Checks `tests/vectors/siff-v2.json`: re-derives every value from its
 //! inputs with the library (and the primitives directly where the library
 //! keeps an intermediate private), and checks that the generator reproduces
 //! the committed file byte for byte.
@@ -9,12 +9,15 @@ use crate::siff_support;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use medchain_siff::field::{FieldElement, evaluate};
-use medchain_siff::point::{decode_compressed_key, decode_uncompressed_key};
+use medchain_siff::point::{
+    decode_compressed_key, decode_uncompressed_key, encode_uncompressed_key,
+};
 use medchain_siff::{
     CaseId, CryptoError, KdfParams, ParticipantSecret, RecordKey, RecordType, SharedKey, Tag,
     establish_key, open_record, open_response, participant_index, seal_record, seal_response,
 };
 use p256::SecretKey;
+use sha2::Digest;
 use siff_support::{ReplayRng, Vectors, hex, unhex};
 
 fn committed() -> (String, Vectors) {
@@ -28,7 +31,7 @@ fn committed() -> (String, Vectors) {
 #[test]
 fn file_covers_what_the_spec_requires() {
     let (_, vectors) = committed();
-    assert_eq!(vectors.version, "medchain-siff-v1");
+    assert_eq!(vectors.version, "medchain-siff-v2");
     let counts: Vec<usize> = vectors.cases.iter().map(|c| c.participants.len()).collect();
     for k in (2..=8).chain([16]) {
         assert!(counts.contains(&k), "no case with k = {k}");
@@ -111,9 +114,60 @@ fn siff_cases_re_derive() {
         );
         assert_ne!(wrong_key, key);
 
-        // The record.
+        // The doctor's tag signature: the message binds κ0 and SHA-256 of
+        // the tag, the signature verifies (low S) with the doctor's key and
+        // is the deterministic one.
+        let tag_bytes = parsed.to_bytes();
+        let kappa0: [u8; 32] = unhex(&case.kappa0);
+        let sig = &case.tag_signature;
+        let message = medchain_protocol::signature::tag_signature_message(&kappa0, &tag_bytes);
+        assert_eq!(hex(&message), sig.message, "case {n}: tag message");
+        let doctor_secret: [u8; 32] = unhex(&sig.doctor_secret);
+        let doctor = SecretKey::from_bytes(&doctor_secret.into())
+            .unwrap()
+            .public_key();
+        assert_eq!(hex(encode_uncompressed_key(&doctor)), sig.doctor_key);
+        let signature = hex::decode(&sig.signature).unwrap();
+        medchain_protocol::signature::verify_tag_signature(
+            &doctor, &kappa0, &tag_bytes, &signature,
+        )
+        .unwrap();
+        assert_eq!(
+            hex(siff_support::tag_signature(
+                &doctor_secret,
+                &kappa0,
+                &tag_bytes
+            )),
+            sig.signature,
+            "case {n}: tag signature"
+        );
+
+        // The record: key bound to the tag, plaintext padded.
         let record_type = RecordType::from_label(&case.record.record_type).unwrap();
-        let record_key = RecordKey::derive(&key, &case_id).unwrap();
+        let record_key = RecordKey::derive(&key, &case_id, &parsed).unwrap();
+        assert_eq!(
+            hex(record_key.expose_secret()),
+            case.record.record_key,
+            "case {n}: record key"
+        );
+        let tag_hash = sha2::Sha256::digest(&tag_bytes);
+        let mut expected_key = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(&kappa0), key.expose_secret())
+            .expand_multi_info(&[b"medchain-record-v2", &tag_hash], &mut expected_key)
+            .unwrap();
+        assert_eq!(hex(expected_key), case.record.record_key, "case {n}: HKDF");
+        let padded = hex::decode(&case.record.padded).unwrap();
+        let plain_len = case.record.plaintext.len() / 2;
+        assert_eq!(
+            Some(padded.len()),
+            medchain_protocol::limits::padded_len(plain_len)
+        );
+        assert_eq!(
+            &padded[..4],
+            &u32::try_from(plain_len).unwrap().to_be_bytes()
+        );
+        assert_eq!(hex(&padded[4..4 + plain_len]), case.record.plaintext);
+        assert!(padded[4 + plain_len..].iter().all(|&b| b == 0));
         let ciphertext = hex::decode(&case.record.ciphertext).unwrap();
         assert_eq!(hex(&ciphertext[..12]), case.record.nonce);
         let plaintext = open_record(&record_key, record_type, &case_id, &ciphertext).unwrap();
@@ -131,7 +185,7 @@ fn siff_cases_re_derive() {
             case.record.ciphertext,
             "case {n}: ciphertext"
         );
-        let wrong_record_key = RecordKey::derive(&wrong_key, &case_id).unwrap();
+        let wrong_record_key = RecordKey::derive(&wrong_key, &case_id, &parsed).unwrap();
         assert_eq!(
             open_record(&wrong_record_key, record_type, &case_id, &ciphertext).unwrap_err(),
             CryptoError::CannotDecrypt
@@ -230,7 +284,7 @@ fn generator_reproduces_the_committed_file() {
     let generated = siff_support::to_json(&siff_support::generate(siff_support::SEED));
     assert!(
         generated == text,
-        "tests/vectors/siff-v1.json differs from the generator's output; \
-         regenerate it with `cargo run -p medchain --release --example siff_vectors`"
+        "tests/vectors/siff-v2.json differs from the generator's output; \
+         regenerate it with `cargo run -p medchain-siff --release --example siff_vectors`"
     );
 }

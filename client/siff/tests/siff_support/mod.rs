@@ -1,10 +1,12 @@
-//! The `tests/vectors/siff-v1.json` schema, a replaying random generator,
+//! The `tests/vectors/siff-v2.json` schema, a replaying random generator,
 //! and the deterministic generator of the vectors (shared by the
 //! `siff_vectors` example, which writes the file, and the tests, which check
 //! that it reproduces the committed file).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use medchain_protocol::signature::tag_signature_message;
+use medchain_siff::pad::pad;
 use medchain_siff::point::{encode_compressed_key, encode_uncompressed_key};
 use medchain_siff::{
     CaseId, KdfParams, ParticipantSecret, RecordKey, RecordType, establish_key, participant_index,
@@ -16,10 +18,10 @@ use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// The seed the committed vectors were generated from.
-pub const SEED: [u8; 32] = *b"medchain-siff-v1 test vectors #1";
+pub const SEED: [u8; 32] = *b"medchain-siff-v2 test vectors #1";
 
 /// The path of the vectors file, relative to the `client` crate.
-pub const VECTORS_PATH: &str = "../../tests/vectors/siff-v1.json";
+pub const VECTORS_PATH: &str = "../../tests/vectors/siff-v2.json";
 
 /// The whole vectors file.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -42,7 +44,19 @@ pub struct SiffCase {
     pub tag: Vec<String>,
     pub wrong_password: String,
     pub wrong_key: String,
+    pub tag_signature: TagSignature,
     pub record: Record,
+}
+
+/// The doctor's signature over the case's tag (RFC 6979 deterministic
+/// ECDSA P-256 / SHA-256, normalised to low S, DER).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TagSignature {
+    pub doctor_secret: String,
+    pub doctor_key: String,
+    pub message: String,
+    pub signature: String,
 }
 
 /// Argon2id parameters.
@@ -72,6 +86,8 @@ pub struct Record {
     #[serde(rename = "type")]
     pub record_type: String,
     pub plaintext: String,
+    pub padded: String,
+    pub record_key: String,
     pub nonce: String,
     pub ciphertext: String,
 }
@@ -327,7 +343,7 @@ pub fn generate(seed: [u8; 32]) -> Vectors {
         })
         .collect();
     Vectors {
-        version: "medchain-siff-v1".into(),
+        version: "medchain-siff-v2".into(),
         cases,
         txtr,
         ind,
@@ -371,8 +387,10 @@ fn siff_case(
     let wrong_password = format!("{} (wrong)", passwords[0]);
     let wrong =
         ParticipantSecret::derive(&wrong_password, &case, inds[0], &params).expect("derive");
+    let doctor_secret = draw_scalar(rng);
+    let tag_signature = tag_signature(&doctor_secret, &kappa0, &tag.to_bytes());
     let nonce = draw::<12>(rng);
-    let record_key = RecordKey::derive(&key, &case).expect("record key");
+    let record_key = RecordKey::derive(&key, &case, &tag).expect("record key");
     let mut replay = ReplayRng::new(&[&nonce]);
     let ciphertext =
         seal_record(&record_key, record_type, &case, plaintext, &mut replay).expect("seal");
@@ -400,13 +418,39 @@ fn siff_case(
         tag: tag.to_bytes().chunks(66).map(hex).collect(),
         wrong_key: hex(tag.recover_key(&wrong).expose_secret()),
         wrong_password,
+        tag_signature: TagSignature {
+            doctor_secret: hex(doctor_secret),
+            doctor_key: hex(encode_uncompressed_key(
+                &SecretKey::from_bytes(&doctor_secret.into())
+                    .expect("non-zero")
+                    .public_key(),
+            )),
+            message: hex(tag_signature_message(&kappa0, &tag.to_bytes())),
+            signature: hex(tag_signature),
+        },
         record: Record {
             record_type: record_type.label().to_owned(),
             plaintext: hex(plaintext),
+            padded: hex(pad(plaintext).expect("fits").as_slice()),
+            record_key: hex(record_key.expose_secret()),
             nonce: hex(nonce),
             ciphertext: hex(ciphertext),
         },
     }
+}
+
+/// The doctor's deterministic (RFC 6979), low-S DER signature over case
+/// `kappa0`'s `tag`.
+pub fn tag_signature(doctor_secret: &[u8; 32], kappa0: &[u8; 32], tag: &[u8]) -> Vec<u8> {
+    use p256::ecdsa::signature::Signer;
+    let key = p256::ecdsa::SigningKey::from_slice(doctor_secret).expect("non-zero");
+    let signature: p256::ecdsa::Signature = key.sign(&tag_signature_message(kappa0, tag));
+    signature
+        .normalize_s()
+        .unwrap_or(signature)
+        .to_der()
+        .as_bytes()
+        .to_vec()
 }
 
 fn txtr_vector(rng: &mut ChaCha20Rng) -> TxtrVector {

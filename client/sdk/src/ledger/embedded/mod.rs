@@ -29,7 +29,7 @@ use futures::Stream;
 use medchain_contract::MedicalRecords;
 use medchain_contract::policy::POLICY_KEY;
 use medchain_protocol::function;
-use medchain_protocol::v1::{ConsortiumPolicy, Role, RoleIssuer};
+use medchain_protocol::v1::{ConsortiumPolicy, KdfFloor, Role, RoleIssuer};
 use prost_types::Timestamp;
 use tokio::sync::{Mutex, watch};
 
@@ -134,10 +134,29 @@ impl Drop for FileLock<'_> {
     }
 }
 
+/// The lowest KDF floor the contract accepts (m ≥ 8 KiB, t ≥ 1), for
+/// embedded ledgers of tests and `--insecure-test-kdf` demonstrations only:
+/// cases with such parameters make every participant's password cheap to
+/// guess.
+pub const INSECURE_TEST_KDF_FLOOR: KdfFloor = KdfFloor { m_kib: 8, t: 1 };
+
 impl EmbeddedLedger {
     /// Opens the ledger in `dir`, creating the directory (mode 0700) and an
     /// empty ledger when they do not exist, and reads every committed block.
+    /// A new ledger is initialized with [`Self::policy`] and the protocol's
+    /// default KDF floor (m ≥ 19456 KiB, t ≥ 2).
     pub async fn open(dir: impl AsRef<Path>) -> Result<Self, EmbeddedError> {
+        Self::open_with_kdf_floor(dir, None).await
+    }
+
+    /// [`Self::open`], initializing a new ledger with `kdf_floor` as the
+    /// consortium's floor on a case's Argon2id parameters (`None`: the
+    /// default). An existing ledger keeps the floor it was created with.
+    /// Lower it only for tests and demonstrations.
+    pub async fn open_with_kdf_floor(
+        dir: impl AsRef<Path>,
+        kdf_floor: Option<KdfFloor>,
+    ) -> Result<Self, EmbeddedError> {
         let dir = dir.as_ref();
         fabric_gateway::private_file::create_private_dir(dir)
             .map_err(|e| EmbeddedError::io(dir, e))?;
@@ -159,7 +178,7 @@ impl EmbeddedLedger {
                 height,
             }),
         };
-        ledger.ensure_initialized().await?;
+        ledger.ensure_initialized(kdf_floor).await?;
         Ok(ledger)
     }
 
@@ -168,9 +187,10 @@ impl EmbeddedLedger {
         &self.inner.ca
     }
 
-    /// The role policy of an embedded ledger: its one organization
-    /// ([`EMBEDDED_MSP_ID`]) issues every registered role.
-    pub fn policy() -> ConsortiumPolicy {
+    /// The policy of an embedded ledger: its one organization
+    /// ([`EMBEDDED_MSP_ID`]) issues every registered role; `kdf_floor` as
+    /// given (`None`: the protocol's default floor).
+    pub fn policy(kdf_floor: Option<KdfFloor>) -> ConsortiumPolicy {
         let roles = [
             Role::Doctor,
             Role::Pharmacist,
@@ -182,12 +202,13 @@ impl EmbeddedLedger {
                 msp_id: EMBEDDED_MSP_ID.to_owned(),
                 roles: roles.iter().map(|&r| r as i32).collect(),
             }],
+            kdf_floor,
         }
     }
 
     /// Runs the chaincode's initialization (`Init` with [`Self::policy`]) as
     /// the ledger's first block, unless a process already did.
-    async fn ensure_initialized(&self) -> Result<(), EmbeddedError> {
+    async fn ensure_initialized(&self, kdf_floor: Option<KdfFloor>) -> Result<(), EmbeddedError> {
         let mut synced = self.inner.synced.lock().await;
         if synced.replica.get(POLICY_KEY).is_some() {
             return Ok(());
@@ -200,7 +221,7 @@ impl EmbeddedLedger {
         }
         let admin = ClientIdentity::from_pem(EMBEDDED_MSP_ID, self.inner.ca.certificate_pem())
             .map_err(|e| EmbeddedError::Ca(e.to_string()))?;
-        let policy = medchain_contract::policy::init_argument(&Self::policy());
+        let policy = medchain_contract::policy::init_argument(&Self::policy(kdf_floor));
         let args = vec![function::INIT.as_bytes().to_vec(), policy.into_bytes()];
         self.commit(&mut synced, &admin, args, Call::Init).await?;
         Ok(())

@@ -5,23 +5,26 @@ use medchain_protocol::v1::{CaseRecord, InputParameter};
 use rand_core::OsRng;
 
 use super::participant_secret;
+use crate::connect;
 use crate::ledger::Ledger;
 use crate::wallet::{CaseStatus, Wallet};
 use crate::workflow::case_view::CaseView;
-use crate::workflow::{DecryptedRecord, WorkflowError};
+use crate::workflow::{DecryptedRecord, SignedTag, WorkflowError, verified_tag};
+use fabric_gateway::sign_message;
+use medchain_protocol::signature::tag_signature_message;
 use medchain_siff::{
     CaseId, CryptoError, KdfPolicy, RecordKey, RecordType, SharedKey, Tag, open_record, seal_record,
 };
 
-/// The case key `K`, recovered from the tag with the user's password.
+/// The case key `K`, recovered from a checked tag with the user's
+/// password.
 fn shared_key(
     view: &CaseView,
-    tag: &[u8],
+    tag: &Tag,
     ind: u64,
     password: &str,
     policy: KdfPolicy,
 ) -> Result<SharedKey, WorkflowError> {
-    let tag = Tag::from_bytes(tag)?;
     if tag.participant_count() != view.case.len() {
         return Err(WorkflowError::Invalid(
             "the case's tag does not match its participants".into(),
@@ -31,10 +34,11 @@ fn shared_key(
     Ok(tag.recover_key(&secret))
 }
 
-/// The case's record key, recovered from the tag with the user's password.
+/// The case's record key (bound to the tag), recovered with the user's
+/// password.
 fn record_key(
     view: &CaseView,
-    tag: &[u8],
+    tag: &Tag,
     ind: u64,
     password: &str,
     policy: KdfPolicy,
@@ -42,12 +46,14 @@ fn record_key(
     Ok(RecordKey::derive(
         &shared_key(view, tag, ind, password, policy)?,
         &view.id,
+        tag,
     )?)
 }
 
-/// The case key `K` as this user recovers it from the published tag with
-/// its password alone. A non-participant or a wrong password gets an
-/// unrelated value (compare keys in constant time: [`SharedKey`] does).
+/// The case key `K` as this user recovers it from the published tag (once
+/// checked to be the doctor's, [`verified_tag`]) with its password alone.
+/// A non-participant or a wrong password gets an unrelated value (compare
+/// keys in constant time: [`SharedKey`] does).
 pub async fn recover_case_key(
     ledger: &Ledger,
     password: &str,
@@ -55,17 +61,48 @@ pub async fn recover_case_key(
     policy: KdfPolicy,
 ) -> Result<SharedKey, WorkflowError> {
     let view = CaseView::load(ledger, case).await?;
-    let tag = view.tag().ok_or_else(|| {
+    let signed = verified_tag(ledger, &view).await?.ok_or_else(|| {
         WorkflowError::OutOfOrder(format!(
             "case {} has no record yet, so its key is not published",
             hex::encode(case.as_bytes())
         ))
     })?;
-    shared_key(&view, tag, ledger.ind(), password, policy)
+    shared_key(&view, &signed.tag, ledger.ind(), password, policy)
+}
+
+/// The doctor's tag from its wallet (kept since `establish`), signed now
+/// with the doctor's identity key.
+fn pending_signed_tag(
+    wallet: &Wallet,
+    password: &str,
+    case: &CaseId,
+    pending: &str,
+) -> Result<SignedTag, WorkflowError> {
+    let damaged = || WorkflowError::Invalid("the wallet's tag is damaged".into());
+    let bytes = hex::decode(pending).map_err(|_| damaged())?;
+    let tag = Tag::from_bytes(&bytes).map_err(|_| damaged())?;
+    let profile = wallet.profile()?;
+    let secrets = wallet.secrets(password)?;
+    let signer = connect::identity_signer(&profile, &secrets).map_err(|e| {
+        WorkflowError::Invalid(format!("the doctor's key cannot sign the tag: {e}"))
+    })?;
+    let signature = sign_message(&signer, &tag_signature_message(case.as_bytes(), &bytes))
+        .map_err(|e| {
+            WorkflowError::Invalid(format!("the doctor's key cannot sign the tag: {e}"))
+        })?;
+    Ok(SignedTag {
+        tag,
+        bytes,
+        signature,
+    })
 }
 
 /// Stores an encrypted record of the case (`txd` by the doctor, `txm` by a
-/// pharmacist, `txa` by an insurer); returns its key κ.
+/// pharmacist, `txa` by an insurer); returns its key κ. The record carries
+/// the doctor's signed tag: the doctor's first record signs the tag kept in
+/// its wallet; every later record carries the ledger's tag once checked
+/// ([`verified_tag`]). A doctor whose wallet holds a tag different from the
+/// ledger's stops: the ledger's tag is not the one it established.
 pub async fn add_record(
     ledger: &Ledger,
     wallet: Option<&Wallet>,
@@ -79,36 +116,42 @@ pub async fn add_record(
     view.require_participant(ledger)?;
     let ind = ledger.ind();
     let case_hex = hex::encode(case.as_bytes());
-    let tag = match view.tag() {
-        Some(tag) => tag.to_vec(),
-        None => {
-            let pending = wallet
-                .map(|w| w.profile())
-                .transpose()?
-                .and_then(|p| p.cases.get(&case_hex).and_then(|c| c.pending_tag.clone()));
-            match pending {
-                Some(tag) => hex::decode(tag)
-                    .map_err(|_| WorkflowError::Invalid("the wallet's tag is damaged".into()))?,
-                None if ind == view.case.doctor => {
-                    return Err(WorkflowError::OutOfOrder(format!(
-                        "the key of case {case_hex} is not established yet; run `medchain establish` once everyone has answered"
-                    )));
-                }
-                None => {
-                    return Err(WorkflowError::OutOfOrder(format!(
-                        "case {case_hex} has no diagnosis yet, so its key is not published; wait for the doctor's first record"
-                    )));
-                }
+    let pending = wallet
+        .map(|w| w.profile())
+        .transpose()?
+        .and_then(|p| p.cases.get(&case_hex).and_then(|c| c.pending_tag.clone()));
+    let signed = match (verified_tag(ledger, &view).await?, pending, wallet) {
+        (Some(on_ledger), Some(own), _) => {
+            let own = hex::decode(own)
+                .map_err(|_| WorkflowError::Invalid("the wallet's tag is damaged".into()))?;
+            if own != on_ledger.bytes {
+                return Err(WorkflowError::Untrusted(format!(
+                    "the ledger's tag of case {case_hex} is not the one this doctor established; nothing was stored — check the peers"
+                )));
             }
+            on_ledger
+        }
+        (Some(on_ledger), None, _) => on_ledger,
+        (None, Some(own), Some(wallet)) => pending_signed_tag(wallet, password, case, &own)?,
+        (None, _, _) if ind == view.case.doctor => {
+            return Err(WorkflowError::OutOfOrder(format!(
+                "the key of case {case_hex} is not established yet; run `medchain establish` once everyone has answered"
+            )));
+        }
+        (None, _, _) => {
+            return Err(WorkflowError::OutOfOrder(format!(
+                "case {case_hex} has no diagnosis yet, so its key is not published; wait for the doctor's first record"
+            )));
         }
     };
-    let key = record_key(&view, &tag, ind, password, policy)?;
+    let key = record_key(&view, &signed.tag, ind, password, policy)?;
     let ciphertext = seal_record(&key, record_type, case, plaintext, &mut OsRng)?;
     let record = CaseRecord {
         case_key: case.as_bytes().to_vec(),
         participants: view.case.others(ind),
-        tag,
+        tag: signed.bytes,
         ciphertext,
+        tag_signature: signed.signature,
     };
     let record = match record_type {
         RecordType::Diagnosis => Record::Txd(record),
@@ -147,10 +190,10 @@ pub async fn audit(
     policy: KdfPolicy,
 ) -> Result<Vec<DecryptedRecord>, WorkflowError> {
     let view = CaseView::load(ledger, case).await?;
-    let Some(tag) = view.tag() else {
+    let Some(signed) = verified_tag(ledger, &view).await? else {
         return Ok(Vec::new());
     };
-    let key = record_key(&view, tag, ledger.ind(), password, policy)?;
+    let key = record_key(&view, &signed.tag, ledger.ind(), password, policy)?;
     let records: Vec<DecryptedRecord> = view
         .records
         .iter()

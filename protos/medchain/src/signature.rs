@@ -1,0 +1,123 @@
+//! Signatures of the protocol: ECDSA P-256 with SHA-256, DER-encoded, low
+//! `S` only (a high-`S` signature is the other valid encoding of the same
+//! signature; refusing it gives every signed message one encoding), and the
+//! doctor's signature over a case's tag.
+
+use p256::ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+/// The longest DER ECDSA P-256 signature.
+pub const MAX_SIGNATURE_BYTES: usize = 72;
+
+/// The domain-separation prefix of the doctor's tag signature.
+pub const TAG_SIGNATURE_DOMAIN: &[u8] = b"medchain-tag-v2\0";
+
+/// Why a signature does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureFault {
+    /// Not a DER ECDSA P-256 signature (or longer than 72 bytes).
+    #[error("it is not a DER ECDSA P-256 signature")]
+    Malformed,
+    /// A valid signature with high `S`; sign with low `S` (every Fabric SDK does).
+    #[error("its S is high; sign with low S (S ≤ n/2)")]
+    HighS,
+    /// The signature does not verify with the key.
+    #[error("it does not verify with the signer's key")]
+    Mismatch,
+}
+
+/// Verifies a DER, low-`S` ECDSA P-256 / SHA-256 signature of `message`.
+pub fn verify_low_s(key: &VerifyingKey, message: &[u8], der: &[u8]) -> Result<(), SignatureFault> {
+    if der.len() > MAX_SIGNATURE_BYTES {
+        return Err(SignatureFault::Malformed);
+    }
+    let signature = Signature::from_der(der).map_err(|_| SignatureFault::Malformed)?;
+    if signature.normalize_s().is_some() {
+        return Err(SignatureFault::HighS);
+    }
+    key.verify(message, &signature)
+        .map_err(|_| SignatureFault::Mismatch)
+}
+
+/// The bytes the doctor signs to fix a case's tag:
+/// `"medchain-tag-v2" || 0x00 || κ0 || SHA-256(tag)` (16 + 32 + 32 bytes).
+pub fn tag_signature_message(kappa0: &[u8; 32], tag: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(TAG_SIGNATURE_DOMAIN.len() + 64);
+    message.extend_from_slice(TAG_SIGNATURE_DOMAIN);
+    message.extend_from_slice(kappa0);
+    message.extend_from_slice(&Sha256::digest(tag));
+    message
+}
+
+/// Verifies the doctor's signature over case `kappa0`'s `tag`.
+pub fn verify_tag_signature(
+    doctor: &p256::PublicKey,
+    kappa0: &[u8; 32],
+    tag: &[u8],
+    der: &[u8],
+) -> Result<(), SignatureFault> {
+    verify_low_s(
+        &VerifyingKey::from(doctor),
+        &tag_signature_message(kappa0, tag),
+        der,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use p256::ecdsa::SigningKey;
+    use p256::ecdsa::signature::Signer;
+
+    fn key() -> SigningKey {
+        SigningKey::from_slice(&[7u8; 32]).unwrap()
+    }
+
+    fn low_s(message: &[u8]) -> Signature {
+        let s: Signature = key().sign(message);
+        s.normalize_s().unwrap_or(s)
+    }
+
+    #[test]
+    fn the_message_binds_case_and_tag() {
+        let m = tag_signature_message(&[1; 32], b"tag");
+        assert_eq!(m.len(), 80);
+        assert_eq!(&m[..16], b"medchain-tag-v2\0");
+        assert_ne!(m, tag_signature_message(&[2; 32], b"tag"));
+        assert_ne!(m, tag_signature_message(&[1; 32], b"tah"));
+    }
+
+    #[test]
+    fn only_a_low_s_signature_of_the_same_case_and_tag_by_the_doctor_holds() {
+        let doctor = *key().verifying_key();
+        let message = tag_signature_message(&[1; 32], b"tag");
+        let good = low_s(&message);
+        let public = p256::PublicKey::from(&doctor);
+        verify_tag_signature(&public, &[1; 32], b"tag", good.to_der().as_bytes()).unwrap();
+        let high = Signature::from_scalars(good.r(), -*good.s()).unwrap();
+        assert_eq!(
+            verify_tag_signature(&public, &[1; 32], b"tag", high.to_der().as_bytes()),
+            Err(SignatureFault::HighS)
+        );
+        for (kappa0, tag) in [([2; 32], &b"tag"[..]), ([1; 32], &b"tah"[..])] {
+            assert_eq!(
+                verify_tag_signature(&public, &kappa0, tag, good.to_der().as_bytes()),
+                Err(SignatureFault::Mismatch)
+            );
+        }
+        let other =
+            p256::PublicKey::from(SigningKey::from_slice(&[8u8; 32]).unwrap().verifying_key());
+        assert_eq!(
+            verify_tag_signature(&other, &[1; 32], b"tag", good.to_der().as_bytes()),
+            Err(SignatureFault::Mismatch)
+        );
+        for bad in [&[][..], &[0x30, 0x02, 0x01][..], &[0u8; 73][..]] {
+            assert_eq!(
+                verify_tag_signature(&public, &[1; 32], b"tag", bad),
+                Err(SignatureFault::Malformed)
+            );
+        }
+    }
+}
