@@ -14,6 +14,7 @@
 mod new;
 mod profile;
 mod secrets;
+pub mod strength;
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -75,6 +76,10 @@ pub enum WalletError {
         /// The wallet directory.
         dir: PathBuf,
     },
+    /// A new wallet's password is too easy to guess (the sentence says why
+    /// and what to do; it never contains the password).
+    #[error("{0}")]
+    WeakPassword(String),
 }
 
 /// A wallet directory.

@@ -6,6 +6,7 @@ use std::path::Path;
 use medchain_siff::KdfParams;
 use zeroize::Zeroizing;
 
+use super::strength;
 use super::{
     BackendProfile, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint, UserRole, Wallet,
     WalletError, WalletProfile, WalletSecrets,
@@ -62,8 +63,12 @@ impl NewWallet {
     }
 
     /// Creates the wallet in `dir`, its secrets encrypted under `password`
-    /// with Argon2id at `kdf` cost.
+    /// with Argon2id at `kdf` cost. A password too easy to guess
+    /// ([`strength::check_new_password`], with the user's name as a word an
+    /// attacker tries first) is refused before anything is written.
     pub fn create(self, dir: &Path, password: &str, kdf: KdfParams) -> Result<Wallet, WalletError> {
+        strength::check_new_password(password, &[self.name.as_str()])
+            .map_err(WalletError::WeakPassword)?;
         let mut secrets = WalletSecrets::default();
         secrets.signing_key_pem = self.signing_key_pem.as_ref().map(|k| k.to_string());
         Ok(Wallet::create(dir, &self.profile(), password, &secrets, kdf)?.with_kdf(kdf))
