@@ -1,10 +1,13 @@
 package contract
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	pb "medchain/chaincode/go/medchainpb"
@@ -234,5 +237,49 @@ func TestOnlyALowSSignatureOfTheSameCaseAndTagByTheDoctorHolds(t *testing.T) {
 		if f.Error() != want {
 			t.Fatalf("%q, want %q", f.Error(), want)
 		}
+	}
+}
+
+// The Go verifier classifies DER edge cases (extra or missing leading
+// zeros, negative, zero, n and n − 1 scalars, S at n/2 and n/2 + 1, long
+// and indefinite lengths, trailing bytes, extra elements, wrong tags) as
+// the Rust contract's p256 does; testdata/rust-tag-signatures.txt holds
+// Rust's answers.
+func TestTagSignaturesAreClassifiedAsTheRustContractDoes(t *testing.T) {
+	f, err := os.Open("testdata/rust-tag-signatures.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	names := map[error]string{nil: "ok", faultMalformed: "Malformed", faultHighS: "HighS", faultMismatch: "Mismatch"}
+	var key []byte
+	vectors := 0
+	lines := bufio.NewScanner(f)
+	for lines.Scan() {
+		fields := strings.Fields(lines.Text())
+		switch {
+		case len(fields) == 0 || strings.HasPrefix(fields[0], "#"):
+			continue
+		case fields[0] == "key":
+			key, err = hex.DecodeString(fields[1])
+		default:
+			var der []byte
+			if fields[0] != "-" {
+				der, err = hex.DecodeString(fields[0])
+			}
+			if err == nil {
+				got := names[verifyTagSignature(key, bytes.Repeat([]byte{1}, 32), []byte("tag"), der)]
+				if got != fields[1] {
+					t.Errorf("%x: Go says %s, Rust %s", der, got, fields[1])
+				}
+				vectors++
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if vectors < 30 {
+		t.Fatalf("only %d vectors", vectors)
 	}
 }
