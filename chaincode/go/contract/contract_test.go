@@ -3,10 +3,13 @@ package contract
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/binary"
 	"encoding/hex"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -120,11 +123,86 @@ func sign(t *testing.T, patient *participant, o *pb.CaseOpening) {
 	nonce := bytes.Repeat([]byte{7}, 16)
 	message := append([]byte(selectionDomain), encode(t, selectionOf(o, nonce))...)
 	digest := sha256.Sum256(message)
-	signature, err := ecdsa.SignASN1(rand.Reader, patient.key, digest[:])
+	o.Consent = &pb.PatientConsent{Nonce: nonce, Signature: signLowS(t, patient, digest[:])}
+}
+
+// signLowS is p's DER ECDSA signature of digest with low S, as every
+// Fabric SDK signs (Go's crypto/ecdsa leaves S as it comes).
+func signLowS(t *testing.T, p *participant, digest []byte) []byte {
+	t.Helper()
+	der, err := ecdsa.SignASN1(rand.Reader, p.key, digest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Consent = &pb.PatientConsent{Nonce: nonce, Signature: signature}
+	r, sv, ok := parseDERSignature(der)
+	if !ok {
+		t.Fatalf("crypto/ecdsa made a signature that does not parse: %x", der)
+	}
+	if sv.Cmp(halfOrder) > 0 {
+		return derSignature(t, r, new(big.Int).Sub(elliptic.P256().Params().N, sv))
+	}
+	return der
+}
+
+// flipS is the other valid encoding of a signature: S replaced by n − S.
+func flipS(t *testing.T, der []byte) []byte {
+	t.Helper()
+	r, sv, ok := parseDERSignature(der)
+	if !ok {
+		t.Fatalf("not a signature: %x", der)
+	}
+	return derSignature(t, r, new(big.Int).Sub(elliptic.P256().Params().N, sv))
+}
+
+func derSignature(t *testing.T, r, s *big.Int) []byte {
+	t.Helper()
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// testTag is a valid, non-degenerate tag of k coefficients (α_1 = 1, the
+// rest 0), as the Rust tests' test_tag.
+func testTag(k int) []byte {
+	tag := make([]byte, 66*k)
+	tag[2*66-1] = 1
+	return tag
+}
+
+// signTag is signer's low-S signature over case κ0's tag (protocol v2).
+func signTag(t *testing.T, signer *participant, kappa0, tag []byte) []byte {
+	t.Helper()
+	digest := sha256.Sum256(tagSignatureMessage(kappa0, tag))
+	return signLowS(t, signer, digest[:])
+}
+
+// ciphertextBytes is the smallest padded ciphertext: a 256-byte bucket,
+// nonce and GCM tag.
+const ciphertextBytes = 256 + 28
+
+// caseRecord is a record of case κ0 carrying the k-coefficient test tag
+// signed by doctor and a 284-byte ciphertext.
+func caseRecord(t *testing.T, kappa0 []byte, doctor *participant, participants []uint64, k int) *pb.CaseRecord {
+	tag := testTag(k)
+	return &pb.CaseRecord{CaseKey: kappa0, Participants: participants, Tag: tag,
+		Ciphertext: make([]byte, ciphertextBytes), TagSignature: signTag(t, doctor, kappa0, tag)}
+}
+
+// wrap is the Store argument of record r as recordType (txd, txm or txa).
+func wrap(t *testing.T, recordType string, r *pb.CaseRecord) []byte {
+	t.Helper()
+	switch recordType {
+	case "txd":
+		return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: r}})
+	case "txm":
+		return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txm{Txm: r}})
+	case "txa":
+		return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txa{Txa: r}})
+	}
+	t.Fatalf("no record type %q", recordType)
+	return nil
 }
 
 func txtcInput(t *testing.T, o *pb.CaseOpening) []byte {
@@ -136,9 +214,9 @@ func txtrInput(t *testing.T, kappa0 []byte, p *participant) []byte {
 		CaseKey: kappa0, Responder: p.ind(), EphemeralKey: compressed(p.public), SealedSecret: make([]byte, 60)}}})
 }
 
-func txdInput(t *testing.T, kappa0 []byte, participants []uint64, k int) []byte {
-	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: &pb.CaseRecord{
-		CaseKey: kappa0, Participants: participants, Tag: make([]byte, 66*k), Ciphertext: make([]byte, 28)}}})
+// txdInput is a txd of case κ0 by doctor with the k-coefficient test tag.
+func txdInput(t *testing.T, kappa0 []byte, doctor *participant, participants []uint64, k int) []byte {
+	return wrap(t, "txd", caseRecord(t, kappa0, doctor, participants, k))
 }
 
 func TestTheWholeCaseIsStoredIndexedAndReadBackInCommitOrder(t *testing.T) {
@@ -171,7 +249,7 @@ func TestTheWholeCaseIsStoredIndexedAndReadBackInCommitOrder(t *testing.T) {
 		kappas = append(kappas, res.payload)
 	}
 	others := []uint64{s.patient.ind(), s.family.ind(), s.pharmacist.ind()}
-	res := store_(s.l, t, s.doctor, txdInput(t, kappa0, others, 4))
+	res := store_(s.l, t, s.doctor, txdInput(t, kappa0, s.doctor, others, 4))
 	if res.err != nil {
 		t.Fatalf("txd: %v", res.err)
 	}
@@ -345,6 +423,16 @@ func TestCaseOpeningRules(t *testing.T) {
 	changed.Consent.Signature = append([]byte{}, 0x30, 0x00)
 	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
 		"unauthorized: txtc: the consent signature is not a DER ECDSA P-256 signature")
+	// The same signature with high S (its other valid encoding): refused,
+	// so one selection has exactly one consent encoding.
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Consent.Signature = flipS(t, changed.Consent.Signature)
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
+		"unauthorized: txtc: the consent signature has a high S; the patient's client must sign with low S (S ≤ n/2), as every Fabric SDK does")
+	changed = proto.Clone(s.opening).(*pb.CaseOpening)
+	changed.Consent.Signature = make([]byte, 73)
+	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
+		"unauthorized: txtc: the consent signature is not a DER ECDSA P-256 signature")
 	changed = proto.Clone(s.opening).(*pb.CaseOpening)
 	changed.Consent = nil
 	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, changed)), Unauthorized,
@@ -356,9 +444,9 @@ func TestCaseOpeningRules(t *testing.T) {
 	expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, again)), AlreadyStored,
 		"already_stored: this patient selection already opened a case; ask the patient for a new selection")
 	// Records before every response.
-	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, nil, 4)), OutOfOrder,
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, s.doctor, nil, 4)), OutOfOrder,
 		"out_of_order: the case key is not established yet: participant "+hex16(s.patient.ind())+" has not answered case "+hex.EncodeToString(kappa0)+"; wait for every response")
-	expectRefusal(t, store_(s.l, t, s.pharmacist, txdInput(t, kappa0, nil, 4)), Unauthorized,
+	expectRefusal(t, store_(s.l, t, s.pharmacist, txdInput(t, kappa0, s.doctor, nil, 4)), Unauthorized,
 		"unauthorized: txd: only the case's doctor may store a txd record")
 	// Responses.
 	expectRefusal(t, store_(s.l, t, s.doctor, txtrInput(t, kappa0, s.doctor)), Unauthorized,
@@ -375,19 +463,21 @@ func TestCaseOpeningRules(t *testing.T) {
 	mustStore(t, s.l, s.family, txtrInput(t, kappa0, s.family))
 	mustStore(t, s.l, s.pharmacist, txtrInput(t, kappa0, s.pharmacist))
 	others := []uint64{s.patient.ind(), s.family.ind(), s.pharmacist.ind()}
-	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, others[:2], 4)), Invalid,
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, s.doctor, others[:2], 4)), Invalid,
 		"invalid: txd: participants must list the case's other 3 participants in canonical order (patient, family, doctor, pharmacists, insurers, lawyers/experts)")
-	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, others, 3)), Invalid,
+	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, s.doctor, others, 3)), Invalid,
 		"invalid: txd: the tag must hold one 66-byte coefficient per participant (4 × 66 = 264 bytes), got 198 bytes")
-	mustStore(t, s.l, s.doctor, txdInput(t, kappa0, others, 4))
-	expectRefusal(t, store_(s.l, t, s.doctor, txdInput(t, kappa0, others, 4)), AlreadyStored,
-		"already_stored: a record with key "+hex.EncodeToString(sha256sum(txdInput(t, kappa0, others, 4)))+" exists; records are write-once")
-	otherTag := &pb.CaseRecord{CaseKey: kappa0, Participants: others, Tag: make([]byte, 264), Ciphertext: make([]byte, 29)}
+	first := txdInput(t, kappa0, s.doctor, others, 4)
+	mustStore(t, s.l, s.doctor, first)
+	expectRefusal(t, store_(s.l, t, s.doctor, first), AlreadyStored,
+		"already_stored: a record with key "+hex.EncodeToString(sha256sum(first))+" exists; records are write-once")
+	otherTag := caseRecord(t, kappa0, s.doctor, others, 4)
 	otherTag.Tag[0] = 1
-	expectRefusal(t, store_(s.l, t, s.doctor, encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: otherTag}})), Invalid,
-		"invalid: txd: the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag")
+	otherTag.TagSignature = signTag(t, s.doctor, kappa0, otherTag.Tag)
+	expectRefusal(t, store_(s.l, t, s.doctor, wrap(t, "txd", otherTag)), Invalid,
+		"invalid: txd: the tag differs from the one the doctor fixed for this case; every record of a case carries the doctor's tag and signature")
 	otherTag.Tag[0] = 2
-	expectRefusal(t, store_(s.l, t, s.doctor, encode(t, &pb.InputParameter{Record: &pb.InputParameter_Txd{Txd: otherTag}})), Invalid,
+	expectRefusal(t, store_(s.l, t, s.doctor, wrap(t, "txd", otherTag)), Invalid,
 		"invalid: txd: tag coefficient 0 is not below 2^521 − 1")
 }
 

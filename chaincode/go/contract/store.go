@@ -328,7 +328,9 @@ func storeResponse(stub Stub, value []byte, r *pb.CaseResponse) ([]byte, error) 
 	return kappa, nil
 }
 
-// storeCaseRecord: txd, txm or txa, a record of a case.
+// storeCaseRecord: txd, txm or txa, a record of a case. The doctor's
+// first txd fixes the case's tag, signed by the doctor; no other record
+// comes first (chaincode/contract/src/store/record.rs).
 func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecord) ([]byte, error) {
 	kappa0 := r.GetCaseKey()
 	if err := key32(recordType, "the case key", kappa0); err != nil {
@@ -376,11 +378,14 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 	if !slices.Equal(r.GetParticipants(), expected) {
 		return nil, invalid(recordType, "participants must list the case's other %d participants in canonical order (patient, family, doctor, pharmacists, insurers, lawyers/experts)", len(expected))
 	}
-	if n := len(r.GetCiphertext()); n < minCiphertextBytes || n > maxCiphertextBytes {
-		return nil, invalid(recordType, "the ciphertext must be between %d and %d bytes, got %d", minCiphertextBytes, maxCiphertextBytes, n)
+	if n := len(r.GetCiphertext()); !isRecordCiphertextLen(n) {
+		return nil, invalid(recordType, "the ciphertext must be a padded record (a 256·2^i-byte bucket from %d B to %d B, plus a 12-byte nonce and a 16-byte GCM tag), got %d bytes; pad the plaintext as protocol v2 specifies", minPaddedBytes, maxPaddedBytes, n)
 	}
 	if err := checkTag(recordType, r.GetTag(), mc.size()); err != nil {
 		return nil, err
+	}
+	if len(r.GetTagSignature()) == 0 {
+		return nil, invalid(recordType, "the record carries no tag signature (a protocol v1 record); use a medchain v2 client, which carries the doctor's signed tag")
 	}
 	sum := sha256.Sum256(r.GetTag())
 	fingerprint := sum[:]
@@ -388,12 +393,26 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 	if err != nil {
 		return nil, ledgerError(err)
 	}
+	// The doctor's first txd fixes the case's tag; no other record comes first.
 	fixed, err := getState(stub, tagState)
 	if err != nil {
 		return nil, err
 	}
-	if fixed != nil && !bytes.Equal(fixed, fingerprint) {
-		return nil, invalid(recordType, "the tag differs from the tag fixed by the case's first record; every record of a case carries the same tag")
+	switch {
+	case fixed == nil && recordType != "txd":
+		return nil, refuse(OutOfOrder, "the doctor has not fixed the tag of case %s yet; wait for the doctor's first txd record", hex.EncodeToString(kappa0))
+	case fixed != nil && !bytes.Equal(fixed, fingerprint):
+		return nil, invalid(recordType, "the tag differs from the one the doctor fixed for this case; every record of a case carries the doctor's tag and signature")
+	}
+	doctor, err := loadRegistration(stub, mc.doctor)
+	if err != nil {
+		return nil, err
+	}
+	if doctor == nil {
+		return nil, refuse(Corrupt, "the doctor %016x of case %s is not registered", mc.doctor, hex.EncodeToString(kappa0))
+	}
+	if fault := verifyTagSignature(doctor.key, kappa0, r.GetTag(), r.GetTagSignature()); fault != nil {
+		return nil, invalid(recordType, "the tag signature is not the case's doctor's (%v); carry the tag and signature of the doctor's record", fault)
 	}
 	kappa, err := putRecord(stub, value, kappa0)
 	if err != nil {

@@ -14,8 +14,10 @@ import (
 const (
 	nonceBytes             = 12
 	gcmTagBytes            = 16
-	maxCiphertextBytes     = 1024*1024 + nonceBytes + gcmTagBytes
-	minCiphertextBytes     = nonceBytes + gcmTagBytes
+	minPaddedBytes         = 256
+	maxPaddedBytes         = 1024 * 1024
+	maxCiphertextBytes     = maxPaddedBytes + nonceBytes + gcmTagBytes
+	minCiphertextBytes     = minPaddedBytes + nonceBytes + gcmTagBytes
 	maxInputBytes          = maxCiphertextBytes + 8*1024
 	maxCertificatePEMBytes = 16 * 1024
 	sealedSecretBytes      = nonceBytes + 32 + gcmTagBytes
@@ -90,6 +92,16 @@ func unknownFields(m protoreflect.Message) (declared, any bool) {
 	return declared, any
 }
 
+// isRecordCiphertextLen: n is a padded record's ciphertext length, a
+// bucket 256·2^i ≤ 1 MiB plus nonce and GCM tag (is_record_ciphertext_len).
+func isRecordCiphertextLen(n int) bool {
+	if n < minCiphertextBytes || n > maxCiphertextBytes {
+		return false
+	}
+	padded := n - nonceBytes - gcmTagBytes
+	return padded&(padded-1) == 0
+}
+
 // key32 checks a 32-byte key (κ or κ0).
 func key32(record, what string, b []byte) error {
 	if len(b) != keyBytes {
@@ -118,7 +130,8 @@ func kdfParams(p *pb.KdfParams) error {
 }
 
 // checkTag checks a SIFF tag: one 66-byte coefficient per participant,
-// each below p = 2^521 − 1.
+// each below p = 2^521 − 1, and not degenerate (some coefficient after
+// α_0 is not zero).
 func checkTag(record string, tag []byte, participants int) error {
 	expected := participants * tagCoefficientBytes
 	if len(tag) != expected {
@@ -130,7 +143,19 @@ func checkTag(record string, tag []byte, participants int) error {
 			return invalid(record, "tag coefficient %d is not below 2^521 − 1", i)
 		}
 	}
+	if allZero(tag[min(len(tag), tagCoefficientBytes):]) {
+		return invalid(record, "the tag is degenerate: every coefficient but α_0 is zero, so it would give everyone the same public key")
+	}
 	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, v := range b {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // belowFieldPrime: p = 2^521 − 1 is 0x01 followed by 65 bytes of 0xff.
