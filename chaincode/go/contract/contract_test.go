@@ -31,12 +31,14 @@ func regInput(t *testing.T, p *participant, role pb.Role) []byte {
 	return encode(t, &pb.InputParameter{Record: &pb.InputParameter_Reg{Reg: &pb.Registration{Role: role, CertificatePem: p.pem, MspId: p.mspID}}})
 }
 
-// thePolicy: Org1 makes doctors, Org2 pharmacists, insurers and lawyers/experts.
+// thePolicy: Org1 makes doctors, Org2 pharmacists, insurers and
+// lawyers/experts; the KDF floor lowered to the tests' parameters (64 KiB,
+// t = 1), as a test network does.
 func thePolicy() *pb.ConsortiumPolicy {
 	return &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{
 		{MspId: "Org1MSP", Roles: []pb.Role{pb.Role_ROLE_DOCTOR}},
 		{MspId: "Org2MSP", Roles: []pb.Role{pb.Role_ROLE_PHARMACIST, pb.Role_ROLE_INSURER, pb.Role_ROLE_LAWYER_EXPERT}},
-	}}
+	}, KdfFloor: &pb.KdfFloor{MKib: 64, T: 1}}
 }
 
 // initializedLedger is a ledger whose chaincode ran Init with thePolicy.
@@ -602,6 +604,10 @@ func TestOnlyACanonicalSortedPolicyInitializes(t *testing.T) {
 		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", 5)}}), "invalid: policy: A lists role number 5, which is no registered role (1 to 4)"},
 		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", p, d)}}), "invalid: policy: the roles of A must be sorted and listed once"},
 		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d, d)}}), "invalid: policy: the roles of A must be sorted and listed once"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d)}, KdfFloor: &pb.KdfFloor{MKib: 7, T: 2}}), "invalid: policy: kdf_floor.m_kib must be between 8 and 1048576 KiB, got 7"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d)}, KdfFloor: &pb.KdfFloor{MKib: 1024*1024 + 1, T: 2}}), "invalid: policy: kdf_floor.m_kib must be between 8 and 1048576 KiB, got 1048577"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d)}, KdfFloor: &pb.KdfFloor{MKib: 8, T: 0}}), "invalid: policy: kdf_floor.t must be between 1 and 16, got 0"},
+		{encode(t, &pb.ConsortiumPolicy{Issuers: []*pb.RoleIssuer{issuer("A", d)}, KdfFloor: &pb.KdfFloor{MKib: 8, T: 17}}), "invalid: policy: kdf_floor.t must be between 1 and 16, got 17"},
 	} {
 		argument := c.raw
 		if string(c.raw) != "zz" {
@@ -611,4 +617,34 @@ func TestOnlyACanonicalSortedPolicyInitializes(t *testing.T) {
 	}
 	expectRefusal(t, newLedger().initialize(t, admin, []byte("Init"), make([]byte, 2*16*1024+1)), Invalid,
 		"invalid: policy: it is larger than 16384 bytes")
+}
+
+// The consortium's KDF floor (protocol v2, attack 2), as the Rust
+// contract's the_consortiums_kdf_floor_holds_for_every_case: the default
+// floor (no kdf_floor) refuses weak cases, a lowered floor lets cases down
+// to it in, and refusals write nothing.
+func TestTheConsortiumsKdfFloorHoldsForEveryCase(t *testing.T) {
+	for _, c := range []struct {
+		floor        *pb.KdfFloor
+		mKiB, passes uint32
+		want         string
+	}{
+		{nil, 19455, 2, "invalid: txtc: kdf.m_kib = 19455 KiB is below the consortium's floor of 19456 KiB; open the case with at least that much memory"},
+		{nil, 65536, 1, "invalid: txtc: kdf.t = 1 is below the consortium's floor of 2 passes; open the case with at least that many"},
+		{&pb.KdfFloor{MKib: 64, T: 1}, 63, 1, "invalid: txtc: kdf.m_kib = 63 KiB is below the consortium's floor of 64 KiB; open the case with at least that much memory"},
+		{nil, 19456, 2, ""},
+		{&pb.KdfFloor{MKib: 64, T: 1}, 64, 1, ""},
+	} {
+		s := newScenario(t)
+		policy := thePolicy()
+		policy.KdfFloor = c.floor
+		s.l.state["medchain.policy"] = encode(t, policy)
+		s.opening.Kdf = &pb.KdfParams{MKib: c.mKiB, T: c.passes, P: 1}
+		sign(t, s.patient, s.opening)
+		if c.want == "" {
+			mustStore(t, s.l, s.doctor, txtcInput(t, s.opening))
+			continue
+		}
+		expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, s.opening)), Invalid, c.want)
+	}
 }

@@ -115,7 +115,48 @@ func validatePolicy(raw []byte) (*pb.ConsortiumPolicy, error) {
 			}
 		}
 	}
+	if floor := policy.GetKdfFloor(); floor != nil {
+		if floor.GetMKib() < 8 || floor.GetMKib() > kdfMaxMKiB {
+			return nil, invalid("policy", "kdf_floor.m_kib must be between 8 and %d KiB, got %d", kdfMaxMKiB, floor.GetMKib())
+		}
+		if floor.GetT() < 1 || floor.GetT() > kdfMaxT {
+			return nil, invalid("policy", "kdf_floor.t must be between 1 and %d, got %d", kdfMaxT, floor.GetT())
+		}
+	}
 	return policy, nil
+}
+
+// Default KDF floor of a policy that sets none (protocol v2).
+const (
+	defaultKdfFloorMKiB = 19456
+	defaultKdfFloorT    = 2
+)
+
+// kdfFloor is the policy's floor on a case's Argon2id parameters, or the
+// protocol's default.
+func kdfFloor(policy *pb.ConsortiumPolicy) (mKiB, t uint32) {
+	if floor := policy.GetKdfFloor(); floor != nil {
+		return floor.GetMKib(), floor.GetT()
+	}
+	return defaultKdfFloorMKiB, defaultKdfFloorT
+}
+
+// requireKdfFloor refuses a case opening below the consortium's floor
+// (the policy is read here).
+func requireKdfFloor(stub Stub, o *pb.CaseOpening) error {
+	const record = "txtc"
+	policy, err := loadPolicy(stub, record)
+	if err != nil {
+		return err
+	}
+	floorM, floorT := kdfFloor(policy)
+	if o.GetKdf().GetMKib() < floorM {
+		return invalid(record, "kdf.m_kib = %d KiB is below the consortium's floor of %d KiB; open the case with at least that much memory", o.GetKdf().GetMKib(), floorM)
+	}
+	if o.GetKdf().GetT() < floorT {
+		return invalid(record, "kdf.t = %d is below the consortium's floor of %d passes; open the case with at least that many", o.GetKdf().GetT(), floorT)
+	}
+	return nil
 }
 
 // policyRolesOf lists the role names the policy lets mspID issue.

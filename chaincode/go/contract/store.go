@@ -198,6 +198,9 @@ func storeOpening(stub Stub, value []byte, o *pb.CaseOpening) ([]byte, error) {
 	if err := kdfParams(o.GetKdf()); err != nil {
 		return nil, err
 	}
+	if err := requireKdfFloor(stub, o); err != nil {
+		return nil, err
+	}
 	mc, err := caseOf(o)
 	if err != nil {
 		return nil, invalid(record, "%v", err)
