@@ -167,7 +167,7 @@ impl From<WalletError> for CliError {
                 ),
             ),
             WalletError::Missing { .. } => Self::new(ExitStatus::NotFound, e.to_string()),
-            WalletError::Exists { .. } => Self::usage(e.to_string()),
+            WalletError::Exists { .. } | WalletError::WeakPassword(_) => Self::usage(e.to_string()),
             WalletError::Io { .. }
             | WalletError::Damaged { .. }
             | WalletError::KeyGeneration(_) => Self::failure(e.to_string()),

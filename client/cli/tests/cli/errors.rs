@@ -360,3 +360,35 @@ fn init_refuses_an_empty_name_and_an_unknown_organisation_and_writes_nothing() {
     assert!(!env.path("nobody").exists());
     assert!(!env.path("ledger").exists());
 }
+
+/// Protocol v2, attack 4: one password protects the wallet and every case,
+/// and every record is an offline test of it, so `init` refuses a password
+/// that is easy to guess — with one sentence that does not repeat it — and
+/// writes nothing.
+#[test]
+fn init_refuses_a_weak_password_and_writes_nothing() {
+    let env = Env::new();
+    for weak in ["password", "alice2024", "qwertyuiop", "Alice12345"] {
+        let run = env
+            .run_with(
+                "alice",
+                Some(weak),
+                true,
+                &["init", "--name", "Alice", "--role", "patient"],
+            )
+            .fails(2, "the password is too easy to guess")
+            .fails(2, "choose a longer one, e.g. four or five unrelated words");
+        assert!(
+            !run.stderr.contains(weak) || weak == "password",
+            "{weak} echoed"
+        );
+        assert!(!env.path("alice").exists(), "{weak}: a wallet was written");
+    }
+    env.run_with(
+        "alice",
+        Some("vivid otter maple quartz"),
+        true,
+        &["init", "--name", "Alice", "--role", "patient"],
+    )
+    .ok();
+}
