@@ -4,6 +4,7 @@
 
 mod embedded_ledger;
 mod ledger_verification;
+mod onchain_vectors;
 mod workflow_embedded;
 mod workflow_support;
 mod workflow_watch;

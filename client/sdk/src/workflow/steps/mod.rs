@@ -8,7 +8,7 @@ mod register;
 mod respond;
 
 pub use establish::establish;
-pub use open::open_case;
+pub use open::{case_opening, open_case};
 pub use records::{add_record, audit, read_record, recover_case_key};
 pub use register::{ensure_registered, public_key_hex, register};
 pub use respond::respond;

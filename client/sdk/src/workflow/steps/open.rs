@@ -2,14 +2,14 @@
 
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseOpening, InputParameter, KdfParams as KdfParamsMessage};
-use p256::SecretKey;
+use p256::{PublicKey, SecretKey};
 use rand_core::OsRng;
 use zeroize::Zeroizing;
 
 use crate::ledger::Ledger;
 use crate::wallet::{CaseEntry, CaseStatus, UserRole, Wallet};
 use crate::workflow::WorkflowError;
-use crate::workflow::selection::{Selection, format_ind};
+use crate::workflow::selection::{ParsedSelection, Selection, format_ind};
 use medchain_siff::point::encode_compressed_key;
 use medchain_siff::{CaseId, KdfParams, KdfPolicy};
 
@@ -39,23 +39,7 @@ pub async fn open_case(
     // Unlock first: a wrong password must fail before anything is stored.
     wallet.secrets(password)?;
     let ephemeral = SecretKey::random(&mut OsRng);
-    let input = InputParameter {
-        record: Some(Record::Txtc(CaseOpening {
-            patient_key: parsed.patient_key,
-            family_keys: parsed.family_keys,
-            lawyer_experts: parsed.lawyer_experts,
-            pharmacists: parsed.pharmacists,
-            insurers: parsed.insurers,
-            doctor: parsed.doctor,
-            doctor_ephemeral_key: encode_compressed_key(&ephemeral.public_key()).to_vec(),
-            kdf: Some(KdfParamsMessage {
-                m_kib: kdf.m_kib,
-                t: kdf.t,
-                p: kdf.p,
-            }),
-            consent: parsed.consent,
-        })),
-    };
+    let input = case_opening(parsed, &ephemeral.public_key(), kdf);
     let kappa0 = CaseId::from_slice(&input_key(&input))?;
     let case_hex = hex::encode(kappa0.as_bytes());
     // Keep the scalar before the case exists, so a crash right after the
@@ -77,6 +61,33 @@ pub async fn open_case(
         );
     })?;
     Ok(kappa0)
+}
+
+/// The `txtc` a doctor stores for the patient's (parsed, signed)
+/// selection: the selection's fields and consent, the doctor's ephemeral
+/// public key (SEC1 compressed) and the case's Argon2id parameters.
+pub fn case_opening(
+    parsed: ParsedSelection,
+    ephemeral: &PublicKey,
+    kdf: KdfParams,
+) -> InputParameter {
+    InputParameter {
+        record: Some(Record::Txtc(CaseOpening {
+            patient_key: parsed.patient_key,
+            family_keys: parsed.family_keys,
+            lawyer_experts: parsed.lawyer_experts,
+            pharmacists: parsed.pharmacists,
+            insurers: parsed.insurers,
+            doctor: parsed.doctor,
+            doctor_ephemeral_key: encode_compressed_key(ephemeral).to_vec(),
+            kdf: Some(KdfParamsMessage {
+                m_kib: kdf.m_kib,
+                t: kdf.t,
+                p: kdf.p,
+            }),
+            consent: parsed.consent,
+        })),
+    }
 }
 
 /// κ of an input parameter: SHA-256 of its encoding.
