@@ -20,6 +20,7 @@
 
 #![forbid(unsafe_code)]
 
+mod canonical;
 mod case;
 pub mod consent;
 mod creator;

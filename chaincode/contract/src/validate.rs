@@ -31,10 +31,14 @@ pub fn decode_input(bytes: &[u8]) -> Result<InputParameter, ContractError> {
             "it is not a medchain.v1.InputParameter (it does not decode as protobuf)",
         )
     })?;
-    if input.encode_to_vec() != bytes {
+    let canonical = input.encode_to_vec();
+    if canonical != bytes {
         return Err(ContractError::invalid(
             "input parameter",
-            "it is not in canonical protobuf encoding (unknown fields, duplicates or non-canonical order); encode it with a standard protobuf encoder",
+            format!(
+                "it is not in canonical protobuf encoding: {}; encode it with a standard protobuf encoder",
+                crate::canonical::first_fault(bytes, &canonical)
+            ),
         ));
     }
     Ok(input)

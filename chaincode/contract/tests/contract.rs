@@ -366,16 +366,57 @@ async fn malformed_input_parameters() {
     .await;
     net.rejected_bytes(&doctor, &[], ErrorCode::Invalid, "no record is set")
         .await;
-    // Unknown fields / non-canonical encodings are refused: one record, one key.
-    let mut bytes = reg(&doctor, Role::Doctor).encode_to_vec();
-    bytes.extend_from_slice(&[0x78, 0x01]); // field 15, varint 1
-    net.rejected_bytes(
-        &doctor,
-        &bytes,
-        ErrorCode::Invalid,
-        "not in canonical protobuf encoding",
-    )
-    .await;
+    // Unknown fields / non-canonical encodings are refused, naming the
+    // fault (the Go contract's TestOnlyTheCanonicalEncodingIsStored sends
+    // the same bytes and expects the same sentences): one record, one key.
+    let canonical = reg(&doctor, Role::Doctor).encode_to_vec();
+    let not_canonical = |fault: &str| {
+        format!(
+            "input parameter: it is not in canonical protobuf encoding: {fault}; encode it with a standard protobuf encoder"
+        )
+    };
+    let left_out = "is not part of the canonical encoding: it is unknown, or holds its default value (0, false or empty), which is left out";
+    let registration = match reg(&doctor, Role::Doctor).record {
+        Some(Record::Reg(r)) => r.encode_to_vec(),
+        _ => unreachable!(),
+    };
+    let (role_field, rest) = registration.split_at(2);
+    let wrap = |inner: &[u8]| {
+        let mut out = vec![0x0a];
+        prost::encoding::encode_varint(inner.len() as u64, &mut out);
+        out.extend_from_slice(inner);
+        out
+    };
+    let cases: Vec<(Vec<u8>, String)> = vec![
+        (
+            [&canonical[..], &[0x48, 0x01]].concat(),
+            not_canonical(&format!("field 9 {left_out}")),
+        ),
+        (
+            wrap(&[0x08, 0x01, 0x28, 0x05]),
+            not_canonical(&format!("field 1.5 {left_out}")),
+        ),
+        (
+            [&canonical[..], &canonical[..]].concat(),
+            not_canonical("field 1 appears 2 times; a field that is not repeated appears once"),
+        ),
+        (
+            vec![0x0a, 0x02, 0x08, 0x00],
+            not_canonical(&format!("field 1.1 {left_out}")),
+        ),
+        (
+            wrap(&[rest, role_field].concat()),
+            not_canonical("field 1.1 comes after field 1.3; write fields in field-number order"),
+        ),
+        (
+            wrap(&[&[0x08, 0x81, 0x00][..], rest].concat()),
+            not_canonical("field 1.1 is not a minimal varint"),
+        ),
+    ];
+    for (bytes, expected) in cases {
+        net.rejected_bytes(&doctor, &bytes, ErrorCode::Invalid, &expected)
+            .await;
+    }
     let oversized = vec![0u8; medchain_protocol::limits::MAX_INPUT_BYTES + 1];
     net.rejected_bytes(
         &doctor,

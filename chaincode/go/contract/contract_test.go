@@ -9,6 +9,7 @@ import (
 	"encoding/asn1"
 	"encoding/binary"
 	"encoding/hex"
+	"google.golang.org/protobuf/encoding/protowire"
 	"math/big"
 	"strings"
 	"testing"
@@ -350,21 +351,38 @@ func TestOnlyTheCanonicalEncodingIsStored(t *testing.T) {
 	l := newLedger()
 	p := newParticipant(t, "Org1MSP", "")
 	canonical := regInput(t, p, pb.Role_ROLE_DOCTOR)
-	nonCanonical := "invalid: input parameter: it is not in canonical protobuf encoding (unknown fields, duplicates or non-canonical order); encode it with a standard protobuf encoder"
+	nonCanonical := func(fault string) string {
+		return "invalid: input parameter: it is not in canonical protobuf encoding: " + fault + "; encode it with a standard protobuf encoder"
+	}
 	undecodable := "invalid: input parameter: it is not a medchain.v1.InputParameter (it does not decode as protobuf)"
 	// An unknown field (number 9, varint) after the record.
-	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), 0x48, 0x01)), Invalid, nonCanonical)
+	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), 0x48, 0x01)), Invalid,
+		nonCanonical("field 9 is not part of the canonical encoding: it is unknown, or holds its default value (0, false or empty), which is left out"))
 	// An unknown field inside the registration.
 	inner := []byte{0x08, 0x01, 0x28, 0x05}
-	expectRefusal(t, store_(l, t, p, append([]byte{0x0a, byte(len(inner))}, inner...)), Invalid, nonCanonical)
+	expectRefusal(t, store_(l, t, p, append([]byte{0x0a, byte(len(inner))}, inner...)), Invalid,
+		nonCanonical("field 1.5 is not part of the canonical encoding: it is unknown, or holds its default value (0, false or empty), which is left out"))
 	// The declared field 1 (reg) as a varint: prost refuses to decode it.
 	expectRefusal(t, store_(l, t, p, []byte{0x08, 0x01}), Invalid, undecodable)
 	// Truncated.
 	expectRefusal(t, store_(l, t, p, canonical[:len(canonical)-1]), Invalid, undecodable)
 	// The record twice (merged on decoding, so re-encoding differs).
-	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), canonical...)), Invalid, nonCanonical)
+	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), canonical...)), Invalid,
+		nonCanonical("field 1 appears 2 times; a field that is not repeated appears once"))
 	// A default-valued field written explicitly (role = 0).
-	expectRefusal(t, store_(l, t, p, []byte{0x0a, 0x02, 0x08, 0x00}), Invalid, nonCanonical)
+	expectRefusal(t, store_(l, t, p, []byte{0x0a, 0x02, 0x08, 0x00}), Invalid,
+		nonCanonical("field 1.1 is not part of the canonical encoding: it is unknown, or holds its default value (0, false or empty), which is left out"))
+	// The registration's fields out of order (msp_id, then role).
+	reg := &pb.Registration{Role: pb.Role_ROLE_DOCTOR, CertificatePem: p.pem, MspId: p.mspID}
+	regBytes := encode(t, reg)
+	roleField, rest := regBytes[:2], regBytes[2:]
+	reordered := append(bytes.Clone(rest), roleField...)
+	expectRefusal(t, store_(l, t, p, append(protowireBytes(1, len(reordered)), reordered...)), Invalid,
+		nonCanonical("field 1.1 comes after field 1.3; write fields in field-number order"))
+	// A non-minimal varint (role = 1 as 0x81 0x00).
+	longRole := append([]byte{0x08, 0x81, 0x00}, rest...)
+	expectRefusal(t, store_(l, t, p, append(protowireBytes(1, len(longRole)), longRole...)), Invalid,
+		nonCanonical("field 1.1 is not a minimal varint"))
 	expectRefusal(t, store_(l, t, p, nil), Invalid,
 		"invalid: input parameter: no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa")
 	expectRefusal(t, store_(l, t, p, make([]byte, maxInputBytes+1)), Invalid,
@@ -647,4 +665,10 @@ func TestTheConsortiumsKdfFloorHoldsForEveryCase(t *testing.T) {
 		}
 		expectRefusal(t, store_(s.l, t, s.doctor, txtcInput(t, s.opening)), Invalid, c.want)
 	}
+}
+
+// protowireBytes is the tag and length of a length-delimited field.
+func protowireBytes(number, length int) []byte {
+	out := protowire.AppendTag(nil, protowire.Number(number), protowire.BytesType)
+	return protowire.AppendVarint(out, uint64(length))
 }

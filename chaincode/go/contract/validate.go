@@ -51,9 +51,15 @@ func decodeInput(b []byte) (*pb.InputParameter, error) {
 	if err := proto.Unmarshal(b, in); err != nil || declared {
 		return nil, invalid(record, "it is not a medchain.v1.InputParameter (it does not decode as protobuf)")
 	}
+	if unknown {
+		dropUnknown(in.ProtoReflect())
+	}
 	again, err := marshal.Marshal(in)
-	if unknown || err != nil || !bytes.Equal(again, b) {
-		return nil, invalid(record, "it is not in canonical protobuf encoding (unknown fields, duplicates or non-canonical order); encode it with a standard protobuf encoder")
+	if err != nil {
+		return nil, invalid(record, "it is not in canonical protobuf encoding: its bytes differ from the canonical encoding; encode it with a standard protobuf encoder")
+	}
+	if unknown || !bytes.Equal(again, b) {
+		return nil, invalid(record, "it is not in canonical protobuf encoding: %s; encode it with a standard protobuf encoder", firstFault(b, again))
 	}
 	return in, nil
 }
@@ -90,6 +96,24 @@ func unknownFields(m protoreflect.Message) (declared, any bool) {
 		return true
 	})
 	return declared, any
+}
+
+// dropUnknown removes the unknown fields of m and of every message in it,
+// so that encoding it again gives what prost gives (prost keeps none).
+func dropUnknown(m protoreflect.Message) {
+	m.SetUnknown(nil)
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			list := v.List()
+			for i := 0; i < list.Len(); i++ {
+				dropUnknown(list.Get(i).Message())
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			dropUnknown(v.Message())
+		}
+		return true
+	})
 }
 
 // isRecordCiphertextLen: n is a padded record's ciphertext length, a
