@@ -3,8 +3,8 @@
 //! signature; refusing it gives every signed message one encoding), and the
 //! doctor's signature over a case's tag.
 
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// The longest DER ECDSA P-256 signature.
@@ -40,6 +40,20 @@ pub fn verify_low_s(key: &VerifyingKey, message: &[u8], der: &[u8]) -> Result<()
         .map_err(|_| SignatureFault::Mismatch)
 }
 
+/// Signs `message` as the protocol wants it: deterministic ECDSA P-256 /
+/// SHA-256 (RFC 6979), normalised to low `S`, DER-encoded. (Clients that
+/// sign through a Fabric signer use `fabric_gateway::sign_message`, which
+/// also gives low `S`.)
+pub fn sign_low_s(key: &SigningKey, message: &[u8]) -> Vec<u8> {
+    let signature: Signature = key.sign(message);
+    signature
+        .normalize_s()
+        .unwrap_or(signature)
+        .to_der()
+        .as_bytes()
+        .to_vec()
+}
+
 /// The bytes the doctor signs to fix a case's tag:
 /// `"medchain-tag-v2" || 0x00 || κ0 || SHA-256(tag)` (16 + 32 + 32 bytes).
 pub fn tag_signature_message(kappa0: &[u8; 32], tag: &[u8]) -> Vec<u8> {
@@ -68,16 +82,13 @@ pub fn verify_tag_signature(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use p256::ecdsa::SigningKey;
-    use p256::ecdsa::signature::Signer;
 
     fn key() -> SigningKey {
         SigningKey::from_slice(&[7u8; 32]).unwrap()
     }
 
     fn low_s(message: &[u8]) -> Signature {
-        let s: Signature = key().sign(message);
-        s.normalize_s().unwrap_or(s)
+        Signature::from_der(&sign_low_s(&key(), message)).unwrap()
     }
 
     #[test]

@@ -21,8 +21,7 @@ use medchain_protocol::v1::{
 };
 use medchain_protocol::{ContractFailure, ErrorCode, ROLE_ATTRIBUTE, participant_index};
 use p256::SecretKey;
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
+use p256::ecdsa::SigningKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::DecodePrivateKey;
 use prost::Message;
@@ -432,11 +431,9 @@ pub fn sign(patient: &Person, mut opening: CaseOpening) -> CaseOpening {
     let message = medchain_contract::consent::selection_message(
         &medchain_contract::consent::selection_of(&opening, &nonce),
     );
-    let signature: Signature = patient.signing_key.sign(&message);
-    let signature = signature.normalize_s().unwrap_or(signature);
     opening.consent = Some(PatientConsent {
         nonce: nonce.to_vec(),
-        signature: signature.to_der().as_bytes().to_vec(),
+        signature: medchain_protocol::signature::sign_low_s(&patient.signing_key, &message),
     });
     opening
 }
@@ -473,16 +470,9 @@ pub fn test_tag() -> Vec<u8> {
 
 /// `signer`'s low-S DER signature over case `case`'s `tag` (v2).
 pub fn sign_tag(signer: &Person, case: &[u8], tag: &[u8]) -> Vec<u8> {
-    use p256::ecdsa::signature::Signer;
     let case: [u8; 32] = case.try_into().unwrap();
     let message = medchain_protocol::signature::tag_signature_message(&case, tag);
-    let signature: p256::ecdsa::Signature = signer.signing_key.sign(&message);
-    signature
-        .normalize_s()
-        .unwrap_or(signature)
-        .to_der()
-        .as_bytes()
-        .to_vec()
+    medchain_protocol::signature::sign_low_s(&signer.signing_key, &message)
 }
 
 /// The smallest padded ciphertext length (a 256-byte bucket, nonce, tag).

@@ -161,8 +161,9 @@ impl Selection {
         }))
     }
 
-    /// The selection as the patient signs it (`medchain.v1.Selection`).
-    fn signed_form(parsed: &ParsedSelection, nonce: &[u8]) -> medchain_protocol::v1::Selection {
+    /// The selection as the patient signs it (`medchain.v1.Selection`)
+    /// under `nonce`: the message whose encoding the consent signs.
+    pub fn signed_form(parsed: &ParsedSelection, nonce: &[u8]) -> medchain_protocol::v1::Selection {
         medchain_protocol::v1::Selection {
             patient_key: parsed.patient_key.clone(),
             family_keys: parsed.family_keys.clone(),

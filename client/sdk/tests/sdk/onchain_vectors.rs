@@ -22,8 +22,7 @@ use medchain_protocol::{identity_key, participant_index};
 use medchain_sdk::workflow::{self, Selection, format_ind};
 use medchain_siff::KdfParams;
 use medchain_siff::point::encode_uncompressed_key;
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
+use p256::ecdsa::SigningKey;
 use prost::Message;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -54,13 +53,7 @@ fn ind(name: &str) -> u64 {
 
 /// RFC 6979 deterministic ECDSA P-256 / SHA-256, low S, DER.
 fn sign(name: &str, message: &[u8]) -> Vec<u8> {
-    let signature: Signature = key(name).sign(message);
-    signature
-        .normalize_s()
-        .unwrap_or(signature)
-        .to_der()
-        .as_bytes()
-        .to_vec()
+    medchain_protocol::signature::sign_low_s(&key(name), message)
 }
 
 fn event(key: &[u8], case: &[u8], record_type: &str, receivers: Vec<u64>) -> Value {
@@ -89,15 +82,7 @@ fn generate() -> Value {
     selection.insurers.push(format_ind(ind("insurer")));
     selection.lawyer_experts.push(format_ind(ind("lawyer")));
     let parsed = selection.parse().unwrap();
-    let signed = medchain_protocol::v1::Selection {
-        patient_key: parsed.patient_key.clone(),
-        family_keys: parsed.family_keys.clone(),
-        lawyer_experts: parsed.lawyer_experts.clone(),
-        pharmacists: parsed.pharmacists.clone(),
-        insurers: parsed.insurers.clone(),
-        doctor: parsed.doctor,
-        nonce: nonce.to_vec(),
-    };
+    let signed = Selection::signed_form(&parsed, &nonce);
     let consent_message = selection_message(&signed);
     selection.nonce = hex::encode(nonce);
     selection.signature = hex::encode(sign("patient", &consent_message));

@@ -70,6 +70,45 @@ impl Scenario {
         signed(s, self.get("patient"))
     }
 
+    /// Opens a case and has every other participant answer it.
+    async fn answered(&self) -> CaseId {
+        let case = self.open().await;
+        for u in &self.others {
+            workflow::respond(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+        }
+        case
+    }
+
+    /// The doctor establishes the key of an answered case.
+    async fn establish(&self, case: &CaseId) {
+        workflow::establish(
+            &self.doctor.ledger,
+            &self.doctor.wallet,
+            &self.doctor.password,
+            case,
+            POLICY,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The doctor stores a diagnosis.
+    async fn diagnose(&self, case: &CaseId, text: &[u8]) {
+        workflow::add_record(
+            &self.doctor.ledger,
+            Some(&self.doctor.wallet),
+            &self.doctor.password,
+            case,
+            RecordType::Diagnosis,
+            text,
+            POLICY,
+        )
+        .await
+        .unwrap();
+    }
+
     async fn open(&self) -> CaseId {
         workflow::open_case(
             &self.doctor.ledger,
@@ -433,32 +472,9 @@ async fn cases_of_two_to_eight_participants() {
 async fn tampered_records_and_tags_are_caught() {
     let dir = tempfile::tempdir().unwrap();
     let s = Scenario::new(dir.path(), 1).await;
-    let case = s.open().await;
-    for u in &s.others {
-        workflow::respond(&u.ledger, &u.password, &case, POLICY)
-            .await
-            .unwrap();
-    }
-    workflow::establish(
-        &s.doctor.ledger,
-        &s.doctor.wallet,
-        &s.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
-    workflow::add_record(
-        &s.doctor.ledger,
-        Some(&s.doctor.wallet),
-        &s.doctor.password,
-        &case,
-        RecordType::Diagnosis,
-        b"genuine",
-        POLICY,
-    )
-    .await
-    .unwrap();
+    let case = s.answered().await;
+    s.establish(&case).await;
+    s.diagnose(&case, b"genuine").await;
     let view = workflow::CaseView::load(&s.doctor.ledger, &case)
         .await
         .unwrap();
@@ -540,32 +556,9 @@ fn sign_tag(user: &User, case: &CaseId, tag: &[u8]) -> Vec<u8> {
 async fn a_tag_the_doctor_did_not_sign_is_never_used() {
     let dir = tempfile::tempdir().unwrap();
     let s = Scenario::new(dir.path(), 1).await;
-    let case = s.open().await;
-    for u in &s.others {
-        workflow::respond(&u.ledger, &u.password, &case, POLICY)
-            .await
-            .unwrap();
-    }
-    workflow::establish(
-        &s.doctor.ledger,
-        &s.doctor.wallet,
-        &s.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
-    workflow::add_record(
-        &s.doctor.ledger,
-        Some(&s.doctor.wallet),
-        &s.doctor.password,
-        &case,
-        RecordType::Diagnosis,
-        b"genuine",
-        POLICY,
-    )
-    .await
-    .unwrap();
+    let case = s.answered().await;
+    s.establish(&case).await;
+    s.diagnose(&case, b"genuine").await;
     let lawyer = s.get("lawyer");
     let pharmacist = s.get("pharmacist0");
     let view = workflow::CaseView::load(&lawyer.ledger, &case)
@@ -652,21 +645,8 @@ async fn a_tag_the_doctor_did_not_sign_is_never_used() {
 async fn the_doctor_stops_when_the_ledgers_tag_is_not_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let s = Scenario::new(dir.path(), 1).await;
-    let case = s.open().await;
-    for u in &s.others {
-        workflow::respond(&u.ledger, &u.password, &case, POLICY)
-            .await
-            .unwrap();
-    }
-    workflow::establish(
-        &s.doctor.ledger,
-        &s.doctor.wallet,
-        &s.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
+    let case = s.answered().await;
+    s.establish(&case).await;
     let view = workflow::CaseView::load(&s.doctor.ledger, &case)
         .await
         .unwrap();

@@ -442,15 +442,8 @@ fn siff_case(
 /// The doctor's deterministic (RFC 6979), low-S DER signature over case
 /// `kappa0`'s `tag`.
 pub fn tag_signature(doctor_secret: &[u8; 32], kappa0: &[u8; 32], tag: &[u8]) -> Vec<u8> {
-    use p256::ecdsa::signature::Signer;
     let key = p256::ecdsa::SigningKey::from_slice(doctor_secret).expect("non-zero");
-    let signature: p256::ecdsa::Signature = key.sign(&tag_signature_message(kappa0, tag));
-    signature
-        .normalize_s()
-        .unwrap_or(signature)
-        .to_der()
-        .as_bytes()
-        .to_vec()
+    medchain_protocol::signature::sign_low_s(&key, &tag_signature_message(kappa0, tag))
 }
 
 fn txtr_vector(rng: &mut ChaCha20Rng) -> TxtrVector {
