@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use medchain_protocol::ErrorCode;
 use medchain_protocol::v1::StoreEvent;
 use medchain_protocol::v1::input_parameter::Record;
 use prost::Message;
@@ -27,14 +28,21 @@ use medchain_siff::{CaseId, KdfPolicy, RecordType};
 /// again.
 fn is_about_the_event(error: &WorkflowError) -> bool {
     match error {
-        WorkflowError::Ledger(ledger) => {
-            ledger.contract_failure().is_some()
-                || matches!(
-                    ledger,
-                    crate::ledger::LedgerError::Malformed(_)
-                        | crate::ledger::LedgerError::Unverified(_)
-                )
-        }
+        // A refusal is about the event, except `not_found` / `out_of_order`
+        // (an endorsing peer a few blocks behind says so about what is
+        // committed) and `ledger` (the peer's own failure): those are tried
+        // again on the next run.
+        WorkflowError::Ledger(ledger) => match ledger.contract_failure() {
+            Some(failure) => !matches!(
+                failure.code,
+                ErrorCode::NotFound | ErrorCode::OutOfOrder | ErrorCode::Ledger
+            ),
+            None => matches!(
+                ledger,
+                crate::ledger::LedgerError::Malformed(_)
+                    | crate::ledger::LedgerError::Unverified(_)
+            ),
+        },
         WorkflowError::Wallet(_) => false,
         WorkflowError::Crypto(_)
         | WorkflowError::UnknownCase(_)
@@ -423,5 +431,46 @@ impl Watcher {
             change(entry);
         })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::LedgerError;
+    use crate::ledger::embedded::EmbeddedError;
+    use medchain_contract::ContractError;
+
+    fn refused(error: ContractError) -> WorkflowError {
+        WorkflowError::Ledger(LedgerError::Embedded(EmbeddedError::Rejected(error)))
+    }
+
+    #[test]
+    fn only_failures_about_the_event_are_set_aside() {
+        let about = [
+            WorkflowError::Untrusted("a rogue doctor".into()),
+            WorkflowError::Invalid("bad".into()),
+            WorkflowError::UnusableResponse("unusable".into()),
+            WorkflowError::Crypto(medchain_siff::CryptoError::CannotDecrypt),
+            refused(ContractError::Invalid {
+                record: "txtr",
+                message: "bad".into(),
+            }),
+            refused(ContractError::AlreadyStored("twice".into())),
+            WorkflowError::Ledger(LedgerError::Unverified("a lie".into())),
+        ];
+        for error in &about {
+            assert!(is_about_the_event(error), "{error}");
+        }
+        let retried = [
+            refused(ContractError::NotFound("a lagging peer".into())),
+            refused(ContractError::OutOfOrder("a lagging peer".into())),
+            WorkflowError::Wallet(crate::wallet::WalletError::WrongPassword {
+                dir: "wallet".into(),
+            }),
+        ];
+        for error in &retried {
+            assert!(!is_about_the_event(error), "{error}");
+        }
     }
 }
