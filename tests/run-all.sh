@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every medchain test: formatting, lints, unit and integration tests,
+# a 20 s cargo-fuzz smoke per fuzz target (tests/fuzz/run.sh, nightly),
 # then the end-to-end tests against a real Fabric network brought up for the
 # run (network/up.sh) and taken down afterwards. This is the README's test
 # command; .ci/run runs exactly this script.
@@ -120,6 +121,10 @@ phase_done
 
 phase "unit and integration tests (cargo test)"
 cargo test --workspace --all-features --locked --exclude medchain-e2e
+phase_done
+
+phase "fuzz smoke (tests/fuzz/run.sh --smoke: 20 s per cargo-fuzz target)"
+bash tests/fuzz/run.sh --smoke
 phase_done
 
 phase "network up (network/up.sh, fresh)"

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, DecodePem, Encode, Tag, Tagged};
+use der::{Decode, Encode, Tag, Tagged};
 use fabric_protos::msp::SerializedIdentity;
 use p256::PublicKey;
 use prost::Message;
@@ -87,8 +87,7 @@ impl ClientIdentity {
         msp_id: impl Into<String>,
         certificate_pem: &str,
     ) -> Result<Self, IdentityError> {
-        let certificate = Certificate::from_pem(certificate_pem.trim().as_bytes())
-            .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+        let certificate = certificate_from_pem(certificate_pem)?;
         let certificate_der = certificate
             .to_der()
             .map_err(|e| IdentityError::Certificate(e.to_string()))?;
@@ -188,10 +187,29 @@ fn p256_key_of(certificate: &Certificate) -> Result<PublicKey, IdentityError> {
     p256::pkcs8::DecodePublicKey::from_public_key_der(&spki_der).map_err(|_| IdentityError::NotP256)
 }
 
+/// Parses the first `CERTIFICATE` block of a PEM text.
+///
+/// The PEM is decoded whole (RFC 7468) and the DER parsed from memory: the
+/// `der` crate's streaming PEM reader (`DecodePem`) never returns on some
+/// short inputs (found by the `shim_identity` fuzz target: a certificate
+/// block whose body is one byte), so it is not used on untrusted text.
+pub fn certificate_from_pem(pem: &str) -> Result<Certificate, IdentityError> {
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = pem.trim();
+    let first = text.find(END).map_or(text, |at| &text[..at + END.len()]);
+    let (label, der) = der::pem::decode_vec(first.as_bytes())
+        .map_err(|e| IdentityError::Certificate(format!("not a PEM certificate: {e}")))?;
+    if label != "CERTIFICATE" {
+        return Err(IdentityError::Certificate(format!(
+            "the PEM block is a {label:?}, not a CERTIFICATE"
+        )));
+    }
+    Certificate::from_der(&der).map_err(|e| IdentityError::Certificate(e.to_string()))
+}
+
 /// Parses a PEM certificate and returns its DER bytes and P-256 public key.
 pub fn parse_certificate_pem(pem: &str) -> Result<(Vec<u8>, PublicKey), IdentityError> {
-    let certificate = Certificate::from_pem(pem.trim().as_bytes())
-        .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+    let certificate = certificate_from_pem(pem)?;
     let der = certificate
         .to_der()
         .map_err(|e| IdentityError::Certificate(e.to_string()))?;
@@ -207,8 +225,12 @@ pub fn verify_issued_by(der: &[u8], ca_pem: &str) -> Result<(), IdentityError> {
     use p256::ecdsa::signature::Verifier;
     let certificate =
         Certificate::from_der(der).map_err(|e| IdentityError::Certificate(e.to_string()))?;
-    let ca = Certificate::from_pem(ca_pem.trim().as_bytes())
-        .map_err(|e| IdentityError::Certificate(format!("the CA certificate: {e}")))?;
+    let ca = certificate_from_pem(ca_pem).map_err(|e| match e {
+        IdentityError::Certificate(e) => {
+            IdentityError::Certificate(format!("the CA certificate: {e}"))
+        }
+        other => other,
+    })?;
     let issuer = ca.tbs_certificate.subject.to_string();
     let refused = |reason: &str| IdentityError::NotIssuedBy {
         issuer: issuer.clone(),
@@ -639,5 +661,26 @@ mod tests {
             verify_issued_by(&leaf, "not a certificate"),
             Err(IdentityError::Certificate(_))
         ));
+    }
+
+    /// Regression (fuzz target `shim_identity`): a certificate block whose
+    /// body is one byte made the `der` PEM reader loop forever, so a 59-byte
+    /// `reg` record or creator could hang the chaincode. It is refused now.
+    #[test]
+    fn a_pem_certificate_with_a_one_byte_body_is_refused_at_once() {
+        let pem = "-----BEGIN CERTIFICATE-----\nYQ==\n-----END CERTIFICATE-----\n";
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = (
+                parse_certificate_pem(pem).is_err(),
+                ClientIdentity::from_pem("Org1MSP", pem).is_err(),
+                certificate_from_pem(pem).is_err(),
+            );
+            let _ = done.send(outcome);
+        });
+        let outcome = finished
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("parsing a malformed PEM certificate returns");
+        assert_eq!(outcome, (true, true, true));
     }
 }

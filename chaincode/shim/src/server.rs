@@ -41,6 +41,30 @@ pub use peer_stub::{PeerQuery, PeerStub};
 pub use run::{ServeError, serve, serve_on_listener};
 pub use tls::TlsConfig;
 
+/// Serves one `Connect` session with `chaincode` over in-memory frames
+/// instead of a gRPC stream: each item of `inbound` is one raw message body
+/// as a peer would send it (decoded by the same code as on the network),
+/// and the returned stream yields every message the shim sends, starting
+/// with `REGISTER`. The session ends when `inbound` ends. Must be called
+/// inside a Tokio runtime. For fuzzing and tests of the session state
+/// machine; a real server uses [`serve`].
+#[doc(hidden)]
+pub fn serve_frames<C, I>(chaincode: C, chaincode_id: &str, inbound: I) -> session::OutboundStream
+where
+    C: crate::Chaincode,
+    I: futures::Stream<Item = Vec<u8>> + Send + Unpin + 'static,
+{
+    use futures::StreamExt as _;
+    let (_shutdown, watch) = tokio::sync::watch::channel(false);
+    session::start(
+        std::sync::Arc::new(chaincode),
+        chaincode_id.into(),
+        inbound.map(|frame| Ok(codec::RawFrame(frame))),
+        watch,
+        None,
+    )
+}
+
 /// The `tracing` target of the server's per-transaction timing event.
 ///
 /// After answering each `INIT` / `TRANSACTION`, the server emits one DEBUG

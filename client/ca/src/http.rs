@@ -122,7 +122,7 @@ impl Endpoint {
 }
 
 /// The `result` of a Fabric CA response, or the CA's first error.
-fn read_envelope(status: u16, bytes: &[u8]) -> Result<serde_json::Value, CaError> {
+pub(crate) fn read_envelope(status: u16, bytes: &[u8]) -> Result<serde_json::Value, CaError> {
     let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) else {
         let text = String::from_utf8_lossy(bytes);
         return Err(CaError::Status {

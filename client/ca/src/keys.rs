@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use der::{Decode as _, DecodePem as _, Encode as _};
+use der::{Decode as _, Encode as _};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, EncodePublicKey as _};
@@ -33,9 +33,22 @@ pub(crate) fn key_pem(key: &p256::SecretKey) -> Result<Zeroizing<String>, CaErro
 }
 
 /// Parses the first certificate of a PEM text.
+///
+/// The PEM is decoded whole (RFC 7468) and the DER parsed from memory: the
+/// `der` crate's streaming PEM reader never returns on some short inputs
+/// (found by the `ca_response` / `shim_identity` fuzz targets).
 pub(crate) fn parse_certificate(pem: &str) -> Result<Certificate, CaError> {
-    Certificate::from_pem(pem.trim().as_bytes())
-        .map_err(|e| CaError::Credential(format!("the certificate is not PEM X.509: {e}")))
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = pem.trim();
+    let first = text.find(END).map_or(text, |at| &text[..at + END.len()]);
+    let refused = |e: &dyn std::fmt::Display| {
+        CaError::Credential(format!("the certificate is not PEM X.509: {e}"))
+    };
+    let (label, der) = der::pem::decode_vec(first.as_bytes()).map_err(|e| refused(&e))?;
+    if label != "CERTIFICATE" {
+        return Err(refused(&format!("its PEM label is {label:?}")));
+    }
+    Certificate::from_der(&der).map_err(|e| refused(&e))
 }
 
 /// The DER SubjectPublicKeyInfo of a certificate.
@@ -158,5 +171,20 @@ mod tests {
         let pem = key_pem(&key).unwrap();
         assert_eq!(parse_key(&pem).unwrap(), key);
         assert!(parse_key("not a key").is_err());
+    }
+
+    /// Regression (the der PEM reader hang found by the fuzz targets): a
+    /// certificate block whose body is one byte is refused at once.
+    #[test]
+    fn a_pem_certificate_with_a_one_byte_body_is_refused_at_once() {
+        let pem = "-----BEGIN CERTIFICATE-----\nYQ==\n-----END CERTIFICATE-----\n";
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(parse_certificate(pem).is_err());
+        });
+        let refused = finished
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("parsing a malformed PEM certificate returns");
+        assert!(refused);
     }
 }

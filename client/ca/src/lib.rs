@@ -397,12 +397,7 @@ impl CaClient {
         let body = json(&serde_json::json!({ "caname": self.ca_name.as_deref().unwrap_or("") }))?;
         let uri = self.endpoint.uri("/api/v1/cainfo");
         let result = self.endpoint.post(&uri, body, None).await?;
-        let info: ServerInfo = parse(result)?;
-        Ok(CaInfo {
-            ca_name: info.ca_name,
-            ca_chain_pem: decode_pem(&info.ca_chain, "CAChain")?,
-            version: info.version.filter(|v| !v.is_empty()),
-        })
+        ca_info_of(result)
     }
 
     /// Enrolls `id` with its `secret` (`/api/v1/enroll`): makes a P-256 key
@@ -547,6 +542,35 @@ impl CaClient {
     }
 }
 
+/// Parses a `/api/v1/cainfo` response exactly as [`CaClient::ca_info`]
+/// does: the HTTP `status` and `body` as the CA sent them. For tests and
+/// fuzzing of the parser without a server; never panics.
+pub fn parse_ca_info_response(status: u16, body: &[u8]) -> Result<CaInfo, CaError> {
+    ca_info_of(http::read_envelope(status, body)?)
+}
+
+/// Parses an enroll or re-enroll response exactly as [`CaClient::enroll`]
+/// does, for the request made with `key`: the certificate must be for
+/// `key`'s public key. For tests and fuzzing of the parser without a
+/// server; never panics.
+pub fn parse_enroll_response(
+    status: u16,
+    body: &[u8],
+    key: p256::SecretKey,
+) -> Result<Enrollment, CaError> {
+    issued(http::read_envelope(status, body)?, key)
+}
+
+/// The CA information in a cainfo `result`.
+fn ca_info_of(result: serde_json::Value) -> Result<CaInfo, CaError> {
+    let info: ServerInfo = parse(result)?;
+    Ok(CaInfo {
+        ca_name: info.ca_name,
+        ca_chain_pem: decode_pem(&info.ca_chain, "CAChain")?,
+        version: info.version.filter(|v| !v.is_empty()),
+    })
+}
+
 /// The enrollment of the certificate in an enroll/reenroll `result`.
 fn issued(result: serde_json::Value, key: p256::SecretKey) -> Result<Enrollment, CaError> {
     let result: EnrollResult = parse(result)?;
@@ -602,6 +626,27 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    #[test]
+    fn a_cainfo_response_parses_without_a_server() {
+        let body = serde_json::json!({"success": true, "errors": [], "messages": [],
+            "result": {"CAName": "ca-org1", "CAChain": STANDARD.encode(PEM), "Version": "1.5.21"}});
+        let info = parse_ca_info_response(200, body.to_string().as_bytes()).unwrap();
+        assert_eq!(info.ca_name, "ca-org1");
+        assert_eq!(info.ca_chain_pem, PEM);
+        assert!(matches!(
+            parse_ca_info_response(500, body.to_string().as_bytes()),
+            Err(CaError::Status { status: 500, .. })
+        ));
+    }
+
+    #[test]
+    fn an_enroll_response_for_another_key_is_refused() {
+        let key = p256::SecretKey::random(&mut rand_core::OsRng);
+        let body = serde_json::json!({"success": true, "errors": [], "messages": [],
+            "result": {"Cert": STANDARD.encode(PEM), "ServerInfo": {"CAName": "", "CAChain": ""}}});
+        assert!(parse_enroll_response(200, body.to_string().as_bytes(), key).is_err());
     }
 
     #[test]

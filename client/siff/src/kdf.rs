@@ -108,6 +108,20 @@ impl KdfParams {
     }
 
     fn argon2_params(&self) -> Result<Params, CryptoError> {
+        // argon2 0.5.3 computes `p · 8` before its own bound check, which
+        // overflows (a panic with overflow checks) for p ≥ 2^29: check the
+        // lane count first (found by the wallet_files fuzz target).
+        if self.p == 0 || self.p > Params::MAX_P_COST {
+            return Err(CryptoError::InvalidKdfParams {
+                m_kib: self.m_kib,
+                t: self.t,
+                p: self.p,
+                reason: format!(
+                    "the lane count must be between 1 and {}",
+                    Params::MAX_P_COST
+                ),
+            });
+        }
         Params::new(self.m_kib, self.t, self.p, Some(32)).map_err(|e| {
             CryptoError::InvalidKdfParams {
                 m_kib: self.m_kib,
@@ -347,5 +361,20 @@ mod tests {
         let expected = "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf";
         let hex: String = okm.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, expected);
+    }
+
+    /// Regression (fuzz target `wallet_files`): a lane count of 2^29 or
+    /// more overflowed inside argon2's parameter check and panicked; it is
+    /// refused now, as is 0.
+    #[test]
+    fn lane_counts_that_overflow_argon2_are_refused() {
+        for p in [0, 0x0100_0000, 0x2000_0000, 0x5300_0000, u32::MAX] {
+            let params = KdfParams { m_kib: 64, t: 2, p };
+            assert!(
+                matches!(params.validate(), Err(CryptoError::InvalidKdfParams { .. })),
+                "p = {p}"
+            );
+            assert!(params.derive_key("pw", &[0u8; 16]).is_err());
+        }
     }
 }

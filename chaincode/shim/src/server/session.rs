@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Status, Streaming};
+use tonic::Status;
 
 use super::TIMING_TARGET;
 use super::codec::RawFrame;
@@ -80,13 +80,16 @@ struct Session<C> {
 
 /// Starts serving one `Connect` stream: queues `REGISTER` and spawns the
 /// session; returns the outbound stream for tonic to send.
-pub fn start<C: Chaincode>(
+pub fn start<C: Chaincode, I>(
     chaincode: Arc<C>,
     chaincode_id: Arc<str>,
-    inbound: Streaming<RawFrame>,
+    inbound: I,
     shutdown: watch::Receiver<bool>,
     peer: Option<SocketAddr>,
-) -> OutboundStream {
+) -> OutboundStream
+where
+    I: Stream<Item = Result<RawFrame, Status>> + Send + Unpin + 'static,
+{
     let (outbound, queue) = mpsc::channel(OUTBOUND_QUEUE);
     let session = Session {
         chaincode,
@@ -118,7 +121,10 @@ fn panic_text(error: JoinError) -> String {
 }
 
 impl<C: Chaincode> Session<C> {
-    async fn run(mut self, mut inbound: Streaming<RawFrame>, mut shutdown: watch::Receiver<bool>) {
+    async fn run<I>(mut self, mut inbound: I, mut shutdown: watch::Receiver<bool>)
+    where
+        I: Stream<Item = Result<RawFrame, Status>> + Send + Unpin + 'static,
+    {
         tracing::info!(peer = %self.peer, "peer connected; sending REGISTER");
         let register = ChaincodeId {
             name: self.link.chaincode_id.to_string(),
