@@ -80,6 +80,8 @@ pub fn policy_bytes() -> Vec<u8> {
                 Role::LawyerExpert as i32,
             ],
         }],
+        // The lowest floor, so fuzzed case openings reach every later rule.
+        kdf_floor: Some(medchain_protocol::v1::KdfFloor { m_kib: 8, t: 1 }),
     }
     .encode_to_vec()
 }
