@@ -267,6 +267,27 @@ impl Cast {
         s
     }
 
+    /// Opens a case, has every participant answer it and the doctor
+    /// establish its key.
+    pub async fn established(&self) -> medchain_siff::CaseId {
+        let case = self.open().await;
+        for u in self.responders() {
+            workflow::respond(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+        }
+        workflow::establish(
+            &self.doctor.ledger,
+            &self.doctor.wallet,
+            &self.doctor.password,
+            &case,
+            POLICY,
+        )
+        .await
+        .unwrap();
+        case
+    }
+
     /// The doctor opens a case from the patient's selection.
     pub async fn open(&self) -> medchain_siff::CaseId {
         let selection = self.selection();
