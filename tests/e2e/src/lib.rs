@@ -276,15 +276,7 @@ impl Cast {
                 .await
                 .unwrap();
         }
-        workflow::establish(
-            &self.doctor.ledger,
-            &self.doctor.wallet,
-            &self.doctor.password,
-            &case,
-            POLICY,
-        )
-        .await
-        .unwrap();
+        establish(self, &case).await;
         case
     }
 
@@ -303,6 +295,36 @@ impl Cast {
         .await
         .unwrap()
     }
+}
+
+/// The doctor establishes the key of `case` once its own gateway peer has
+/// committed every response: each participant's `respond` returned when
+/// its own organisation's peer committed, and the doctor's peer may be a
+/// block behind for a moment.
+pub async fn establish(c: &Cast, case: &medchain_siff::CaseId) -> usize {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let view = workflow::CaseView::load(&c.doctor.ledger, case)
+            .await
+            .unwrap();
+        if view.missing_responses().is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the doctor's peer never saw every response of the case"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        case,
+        POLICY,
+    )
+    .await
+    .unwrap()
 }
 
 /// A notification and who received it.

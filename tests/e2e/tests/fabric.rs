@@ -303,8 +303,20 @@ async fn only_the_doctor_fixes_the_tag_of_a_case() {
     let mut own = vec![0u8; 66 * k];
     own[65] = 7;
     own[131] = 1;
-    // The pharmacist's constant polynomial, and a real one of its own.
-    for tag in [constant.clone(), own] {
+    // The pharmacist's constant polynomial (the paper's attack), and a
+    // real polynomial of its own.
+    for (tag, code, expected) in [
+        (
+            constant.clone(),
+            medchain_protocol::ErrorCode::Invalid,
+            "txm: the tag is degenerate: every coefficient but α_0 is zero",
+        ),
+        (
+            own,
+            medchain_protocol::ErrorCode::OutOfOrder,
+            "the doctor has not fixed the tag of case",
+        ),
+    ] {
         let input = InputParameter {
             record: Some(Record::Txm(record(
                 &c.pharmacist,
@@ -314,8 +326,8 @@ async fn only_the_doctor_fixes_the_tag_of_a_case() {
         };
         refused(
             c.pharmacist.ledger.store(&input).await.unwrap_err(),
-            medchain_protocol::ErrorCode::OutOfOrder,
-            "the doctor has not fixed the tag of case",
+            code,
+            expected,
         );
     }
     // The constant polynomial even from the doctor.
@@ -429,15 +441,7 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
         Some(medchain_protocol::ErrorCode::AlreadyStored)
     );
 
-    workflow::establish(
-        &c.doctor.ledger,
-        &c.doctor.wallet,
-        &c.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
+    establish(&c, &case).await;
     add(&c.doctor, &case, RecordType::Diagnosis, "genuine").await;
     let before = records(case).await;
 
@@ -518,15 +522,7 @@ async fn a_restarted_participant_receives_every_event_exactly_once() {
             .await
             .unwrap();
     }
-    workflow::establish(
-        &c.doctor.ledger,
-        &c.doctor.wallet,
-        &c.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
+    establish(&c, &case).await;
     add(&c.doctor, &case, RecordType::Diagnosis, "one").await;
     add(&c.pharmacist, &case, RecordType::Medication, "two").await;
     add(&c.insurer, &case, RecordType::Compensation, "three").await;
@@ -597,15 +593,7 @@ async fn case_survives_a_restart_of(processes: &[&str]) {
             .await
             .unwrap();
     }
-    workflow::establish(
-        &c.doctor.ledger,
-        &c.doctor.wallet,
-        &c.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
+    establish(&c, &case).await;
     add(&c.doctor, &case, RecordType::Diagnosis, "d").await;
     add(&c.pharmacist, &case, RecordType::Medication, "m").await;
     add(&c.insurer, &case, RecordType::Compensation, "a").await;
