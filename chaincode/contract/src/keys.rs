@@ -7,16 +7,16 @@
 //! | composite `medchain.case` / `hex(κ0)` / `time` / `tx id` | κ of a record of the case |
 //! | composite `medchain.txtr` / `hex(κ0)` / `hex16(ind)` | κ of that participant's response |
 //! | composite `medchain.tag` / `hex(κ0)` | SHA-256 of the case's tag (fixed by its first record) |
-//! | composite `medchain.log` / `hex(κ0)` | κ of the case's latest record; its history is the case's commit order |
+//! | composite `medchain.count` / `hex(κ0)` / `hex16(ind)` | how many `txd`/`txm`/`txa` records `ind` stored in the case (8 bytes, big-endian) |
 //! | composite `medchain.selection` / `hex(SHA-256(vk_p ‖ nonce))` | κ0 of the case the patient's selection opened |
 //!
 //! `time` is the proposal timestamp as `seconds.nanoseconds`, zero-padded so
-//! that key order is time order; the tx id breaks ties. The commit log key is
-//! written without being read, so concurrent records of one case never
-//! conflict (Fabric's MVCC check covers read keys only), and its history
-//! lists every record in the order the ledger committed them.
+//! that key order is time order; the tx id breaks ties. `GetCase` pages
+//! through the case index in this (index) order. The record counter is per
+//! submitter, so concurrent records of different participants never
+//! conflict (Fabric's MVCC check covers the keys a transaction reads).
 
-use fabric_shim::{StubError, create_composite_key};
+use fabric_shim::{StubError, create_composite_key, split_composite_key};
 use prost_types::Timestamp;
 
 use crate::error::ContractError;
@@ -29,8 +29,8 @@ pub const CASE_INDEX: &str = "medchain.case";
 pub const RESPONSE_INDEX: &str = "medchain.txtr";
 /// Object type of the per-case tag fingerprint.
 pub const TAG: &str = "medchain.tag";
-/// Object type of the per-case commit log.
-pub const CASE_LOG: &str = "medchain.log";
+/// Object type of the per-case, per-submitter record counters.
+pub const RECORD_COUNT: &str = "medchain.count";
 /// Object type of used patient selections.
 pub const SELECTION: &str = "medchain.selection";
 
@@ -63,9 +63,27 @@ pub fn case_index_key(
     )?)
 }
 
-/// The key whose history is the case's commit order.
-pub fn case_log_key(kappa0: &[u8]) -> Result<String, StubError> {
-    create_composite_key(CASE_LOG, &[&hex::encode(kappa0)])
+/// Whether `key` is a key of case κ0's index: the composite key
+/// `medchain.case` · `hex(κ0)` · two non-empty attributes (a `GetCase`
+/// bookmark must be one).
+pub fn is_case_index_key(kappa0: &[u8], key: &str) -> bool {
+    let Ok((object_type, attributes)) = split_composite_key(key) else {
+        return false;
+    };
+    let [case, time, tx_id] = attributes.as_slice() else {
+        return false;
+    };
+    object_type == CASE_INDEX
+        && *case == hex::encode(kappa0)
+        && !time.is_empty()
+        && !tx_id.is_empty()
+        && create_composite_key(CASE_INDEX, &[case, time, tx_id]).is_ok_and(|k| k == key)
+}
+
+/// The counter of the `txd`/`txm`/`txa` records participant `ind` stored
+/// in case κ0.
+pub fn record_count_key(kappa0: &[u8], ind: u64) -> Result<String, StubError> {
+    create_composite_key(RECORD_COUNT, &[&hex::encode(kappa0), &ind_hex(ind)])
 }
 
 /// The key recording that a patient's selection (identified by its key and
@@ -138,6 +156,39 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    #[test]
+    fn only_keys_of_the_case_index_are_bookmarks() {
+        let case = [7u8; 32];
+        let time = sortable_time(&Timestamp {
+            seconds: 1,
+            nanos: 0,
+        })
+        .unwrap();
+        let key = case_index_key(
+            &case,
+            &Timestamp {
+                seconds: 1,
+                nanos: 0,
+            },
+            "tx1",
+        )
+        .unwrap();
+        assert!(is_case_index_key(&case, &key));
+        assert!(!is_case_index_key(&[8u8; 32], &key));
+        for other in [
+            String::new(),
+            "x".into(),
+            "\0".into(),
+            create_composite_key(CASE_INDEX, &[&hex::encode(case), &time]).unwrap(),
+            create_composite_key(CASE_INDEX, &[&hex::encode(case), &time, ""]).unwrap(),
+            create_composite_key(CASE_INDEX, &[&hex::encode(case), &time, "tx1", "more"]).unwrap(),
+            create_composite_key(TAG, &[&hex::encode(case), &time, "tx1"]).unwrap(),
+            format!("{key}\u{10FFFF}\0"),
+        ] {
+            assert!(!is_case_index_key(&case, &other), "{other:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `Store` | an encoded `medchain.v1.InputParameter` | the key κ it was stored under |
 //! | `Get` | κ (32 bytes, raw or 64 hex digits) | the stored input-parameter bytes |
-//! | `GetCase` | κ0 (32 bytes, raw or hex) | a `CaseRecords` message: every record of the case |
+//! | `GetCase` | κ0 (32 bytes, raw or hex), optionally a bookmark | a `CaseRecords` message: one page of the case's records and the next page's bookmark |
 //! | `GetParticipant` | `ind` (8 bytes big-endian, raw or 16 hex digits) | the stored `reg` input parameter |
 //! | `Init` | hex of a `medchain.v1.ConsortiumPolicy` (only as the chaincode's initialization) | the policy bytes |
 //! | `GetPolicy` | none | the stored `ConsortiumPolicy` bytes |
@@ -34,7 +34,7 @@ mod validate;
 pub use case::{Case, ParticipantRef};
 pub use creator::Creator;
 pub use error::ContractError;
-pub use keys::{case_index_range_attributes, record_state_key};
+pub use keys::{case_index_range_attributes, is_case_index_key, record_state_key};
 pub use query::record_type;
 pub use store::role_name;
 
@@ -115,12 +115,19 @@ impl MedicalRecords {
                 match function {
                     function::STORE => store::store(stub, argument).await,
                     function::GET => query::get(stub, argument).await,
-                    function::GET_CASE => query::get_case(stub, argument).await,
+                    function::GET_CASE => query::get_case(stub, argument, None).await,
                     function::GET_PARTICIPANT => query::get_participant(stub, argument).await,
                     other => Err(unknown_function(other)),
                 }
             }
-            (function::STORE | function::GET | function::GET_CASE | function::GET_PARTICIPANT, _) => {
+            (function::GET_CASE, [argument, bookmark]) => {
+                query::get_case(stub, argument, Some(bookmark.as_slice())).await
+            }
+            (function::GET_CASE, _) => Err(ContractError::BadCall(format!(
+                "GetCase takes the case key κ0 and an optional bookmark, got {} arguments",
+                rest.len()
+            ))),
+            (function::STORE | function::GET | function::GET_PARTICIPANT, _) => {
                 Err(ContractError::BadCall(format!(
                     "{function} takes exactly one argument, got {}",
                     rest.len()

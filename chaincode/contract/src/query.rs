@@ -1,20 +1,18 @@
 //! `Get`, `GetCase`, `GetParticipant` and the ledger reads `Store` shares.
 
+use fabric_shim::{Stub, split_composite_key};
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseRecords, InputParameter, Role, StoredRecord};
-use std::collections::BTreeMap;
-
-use fabric_shim::{ResultsIterator, Stub, split_composite_key};
 use p256::PublicKey;
 use prost::Message;
 
 use crate::case::Case;
 use crate::error::ContractError;
 use crate::keys::{
-    CASE_INDEX, case_index_range_attributes, case_log_key, record_state_key, registration_key,
+    CASE_INDEX, case_index_range_attributes, is_case_index_key, record_state_key, registration_key,
 };
 use crate::store::registration_key_of;
-use medchain_protocol::limits::KEY_BYTES;
+use medchain_protocol::limits::{CASE_PAGE_ENTRIES, KEY_BYTES, MAX_PAGE_BYTES};
 
 /// The `Get` function: the bytes stored under κ.
 pub async fn get<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u8>, ContractError> {
@@ -37,16 +35,50 @@ pub async fn get_participant<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u
         .ok_or_else(|| ContractError::NotFound(format!("participant {ind:016x} is not registered")))
 }
 
-/// The `GetCase` function: every record of the case κ0 in index order.
-pub async fn get_case<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u8>, ContractError> {
+/// The `GetCase` function: one page of the records of case κ0, in index
+/// order (proposal time, then tx id), from `bookmark` (`None` for the first
+/// page; then the previous page's bookmark).
+///
+/// A page reads at most [`CASE_PAGE_ENTRIES`] index entries with one paged
+/// ledger query and holds whole records: it stops before the record that
+/// would take its encoded records past [`MAX_PAGE_BYTES`] (a page holds at
+/// least one record), and its bookmark is then that record's index key;
+/// otherwise it is the ledger's bookmark (empty once the case is
+/// exhausted).
+pub async fn get_case<S: Stub>(
+    stub: &S,
+    argument: &[u8],
+    bookmark: Option<&[u8]>,
+) -> Result<Vec<u8>, ContractError> {
     let kappa0 = fixed_argument::<KEY_BYTES>(argument, "the case key κ0")?;
+    let bookmark = match bookmark {
+        None => "",
+        Some(raw) => std::str::from_utf8(raw)
+            .ok()
+            .filter(|b| is_case_index_key(&kappa0, b))
+            .ok_or_else(|| {
+                ContractError::invalid(
+                    "argument",
+                    format!(
+                        "the bookmark is not a key of the index of case {}; pass the bookmark of this case's previous page, or none for its first page",
+                        hex::encode(kappa0)
+                    ),
+                )
+            })?,
+    };
     load_case(stub, &kappa0).await?;
     let [case_hex] = case_index_range_attributes(&kappa0);
-    let mut entries = stub
-        .get_state_by_partial_composite_key(CASE_INDEX, &[&case_hex])
+    let page = stub
+        .get_state_by_partial_composite_key_with_pagination(
+            CASE_INDEX,
+            &[&case_hex],
+            CASE_PAGE_ENTRIES,
+            bookmark,
+        )
         .await?;
     let mut records = Vec::new();
-    while let Some(entry) = entries.next().await? {
+    let mut size = 0;
+    for entry in page.results {
         let (_, attributes) = split_composite_key(&entry.key)?;
         let tx_id = attributes.get(2).cloned().unwrap_or_default();
         let value = stub
@@ -59,53 +91,28 @@ pub async fn get_case<S: Stub>(stub: &S, argument: &[u8]) -> Result<Vec<u8>, Con
                 ))
             })?;
         let record_type = decode_stored(&value)?.1;
-        records.push(StoredRecord {
+        let record = StoredRecord {
             key: entry.value,
             r#type: record_type.to_owned(),
             value,
             tx_id,
-        });
-    }
-    sort_by_commit_order(stub, &kappa0, &mut records).await?;
-    Ok(CaseRecords { records }.encode_to_vec())
-}
-
-/// Orders a case's records as the ledger committed them: by their position
-/// in the history of the case's commit log key (which every `Store` of the
-/// case writes). A peer whose history database is disabled cannot answer
-/// history queries; the records then keep the index's proposal-time order.
-async fn sort_by_commit_order<S: Stub>(
-    stub: &S,
-    kappa0: &[u8],
-    records: &mut [StoredRecord],
-) -> Result<(), ContractError> {
-    let history = match stub.get_history_for_key(&case_log_key(kappa0)?).await {
-        Ok(history) => history.collect_all().await,
-        Err(e) => Err(e),
-    };
-    let mut history = match history {
-        Ok(history) => history,
-        Err(e) => {
-            tracing::warn!(error = %e, "no history for the case's commit log; GetCase falls back to proposal-time order");
-            return Ok(());
+        };
+        let len = prost::encoding::message::encoded_len(1, &record);
+        if !records.is_empty() && size + len > MAX_PAGE_BYTES {
+            return Ok(CaseRecords {
+                records,
+                bookmark: entry.key,
+            }
+            .encode_to_vec());
         }
-    };
-    // The ledger yields the newest modification first; positions count
-    // from the oldest.
-    history.reverse();
-    let position: BTreeMap<&[u8], usize> = history
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| !m.is_delete)
-        .map(|(n, m)| (m.value.as_slice(), n))
-        .collect();
-    records.sort_by_key(|r| {
-        position
-            .get(r.key.as_slice())
-            .copied()
-            .unwrap_or(usize::MAX)
-    });
-    Ok(())
+        size += len;
+        records.push(record);
+    }
+    Ok(CaseRecords {
+        records,
+        bookmark: page.bookmark,
+    }
+    .encode_to_vec())
 }
 
 /// Loads the case opened under κ0.

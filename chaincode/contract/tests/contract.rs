@@ -1268,7 +1268,7 @@ async fn get_case_returns_every_record_in_order() {
 }
 
 #[tokio::test]
-async fn a_case_of_500_records_is_read_through_paged_queries() {
+async fn a_case_of_500_stored_records_is_read_through_pages_in_index_order() {
     let net = Net::start_with_page_size(100).await;
     let c = Cast::registered(&net).await;
     let case = c.answered(&net).await;
@@ -1277,13 +1277,11 @@ async fn a_case_of_500_records_is_read_through_paged_queries() {
         r.ciphertext = [n.to_be_bytes().to_vec(), vec![0; CIPHERTEXT_BYTES - 4]].concat();
         net.ok(&c.doctor, &wrap("txd", r)).await;
     }
-    let result = net.call(&c.lawyer, "GetCase", &case).await;
-    assert_eq!(result.response.status, 200, "{}", result.response.message);
-    let records = CaseRecords::decode(result.response.payload.as_slice())
-        .unwrap()
-        .records;
+    let (records, pages) = read_case(&net, &c.lawyer, &case).await;
     assert_eq!(records.len(), 500);
-    let mut seen: Vec<u32> = records
+    // One page per 100 index entries (CASE_PAGE_ENTRIES).
+    assert_eq!(pages.len(), 5);
+    let seen: Vec<u32> = records
         .iter()
         .filter(|r| r.r#type == "txd")
         .map(
@@ -1296,14 +1294,190 @@ async fn a_case_of_500_records_is_read_through_paged_queries() {
     // Stored one after the other, so index order is storing order.
     let expected: Vec<u32> = (0..494).collect();
     assert_eq!(seen, expected);
-    seen.dedup();
-    assert_eq!(seen.len(), 494);
-    // The peer was asked for the following pages.
-    assert!(
-        net.peer
-            .received_count(fabric_protos::protos::chaincode_message::Type::QueryStateNext)
-            >= 4
+}
+
+/// Seeds the world state with `count` records of the doctor in `case`, as
+/// `count` stores would have left them (record, index entry, the doctor's
+/// counter), without running 10 000 transactions.
+fn seed_doctor_records(net: &Net, c: &Cast, case: &[u8; 32], count: u32) {
+    let base = record(case, &c.doctor, c.others(&c.doctor));
+    let mut writes = std::collections::BTreeMap::new();
+    for n in 0..count {
+        let mut r = base.clone();
+        r.ciphertext[..4].copy_from_slice(&n.to_be_bytes());
+        let bytes = wrap("txd", r).encode_to_vec();
+        let key = kappa(&bytes);
+        let index = fabric_shim::create_composite_key(
+            "medchain.case",
+            &[
+                &hex::encode(case),
+                &format!("{:019}.{:09}", 1_000_000_000u64, n),
+                &format!("seeded{n:05}"),
+            ],
+        )
+        .unwrap();
+        writes.insert(hex::encode(key), bytes);
+        writes.insert(index, key.to_vec());
+    }
+    writes.insert(
+        record_count_key(case, c.doctor.ind()),
+        u64::from(count).to_be_bytes().to_vec(),
     );
+    net.peer.commit_writes("seeded", writes);
+}
+
+#[tokio::test]
+async fn a_case_of_10000_records_is_read_through_pages_within_the_budget() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    seed_doctor_records(&net, &c, &case, 9_999);
+    // The 10 000th record through the contract, which counts it.
+    net.ok(
+        &c.doctor,
+        &wrap("txd", record(&case, &c.doctor, c.others(&c.doctor))),
+    )
+    .await;
+    let (records, pages) = read_case(&net, &c.lawyer, &case).await;
+    assert_eq!(records.len(), 1 + 5 + 10_000);
+    let pages_wanted = records
+        .len()
+        .div_ceil(medchain_protocol::limits::CASE_PAGE_ENTRIES as usize);
+    assert_eq!(pages.len(), pages_wanted);
+    let mut keys: Vec<&[u8]> = records.iter().map(|r| r.key.as_slice()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), records.len(), "a record was returned twice");
+    for r in &records {
+        assert_eq!(r.key, kappa(&r.value));
+    }
+}
+
+#[tokio::test]
+async fn a_case_at_the_byte_cap_pages_by_the_byte_budget() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    for n in 0..5u8 {
+        let mut r = record(&case, &c.doctor, c.others(&c.doctor));
+        r.ciphertext = vec![n; medchain_protocol::limits::MAX_CIPHERTEXT_BYTES];
+        net.ok(&c.doctor, &wrap("txd", r)).await;
+    }
+    let (records, pages) = read_case(&net, &c.lawyer, &case).await;
+    assert_eq!(records.len(), 1 + 5 + 5);
+    // Two records of 1 MiB exceed the 2 MiB budget: one a page.
+    assert_eq!(pages.len(), 5);
+    for page in &pages {
+        assert_eq!(page.records.iter().filter(|r| r.r#type == "txd").count(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_bookmark_that_is_not_a_key_of_the_cases_index_is_refused() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    let hex_case = hex::encode(case);
+    let other_case =
+        fabric_shim::create_composite_key("medchain.case", &[&hex::encode([9u8; 32]), "1", "tx"])
+            .unwrap();
+    let tag_key = fabric_shim::create_composite_key("medchain.tag", &[&hex_case]).unwrap();
+    let short = fabric_shim::create_composite_key("medchain.case", &[&hex_case, "1"]).unwrap();
+    let expected = format!(
+        "the bookmark is not a key of the index of case {hex_case}; pass the bookmark of this case's previous page, or none for its first page"
+    );
+    for bookmark in [
+        &b""[..],
+        b"x",
+        other_case.as_bytes(),
+        tag_key.as_bytes(),
+        short.as_bytes(),
+        &[0, 0xff, 0],
+    ] {
+        let r = get_case_page(&net, &c.lawyer, &case, Some(bookmark)).await;
+        assert_refused(&r, ErrorCode::Invalid, &expected);
+        assert!(r.response.message.starts_with("invalid: argument: "));
+    }
+    // A key of the case's index past every entry: an empty, last page.
+    let past = fabric_shim::create_composite_key(
+        "medchain.case",
+        &[&hex_case, "9999999999999999999.999999999", "tx"],
+    )
+    .unwrap();
+    let r = get_case_page(&net, &c.lawyer, &case, Some(past.as_bytes())).await;
+    let page = CaseRecords::decode(r.response.payload.as_slice()).unwrap();
+    assert!(page.records.is_empty() && page.bookmark.is_empty());
+    for args in [
+        &[b"GetCase".as_slice()][..],
+        &[b"GetCase", &case, b"a", b"b"],
+    ] {
+        let r = net
+            .peer
+            .invoke(&c.lawyer.creator, args, &Default::default())
+            .await
+            .unwrap();
+        assert_refused(
+            &r,
+            ErrorCode::BadCall,
+            &format!(
+                "GetCase takes the case key κ0 and an optional bookmark, got {} arguments",
+                args.len() - 1
+            ),
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_record_cap_per_submitter_holds() {
+    let net = Net::start().await;
+    let c = Cast::registered(&net).await;
+    let case = c.answered(&net).await;
+    // Each record counts: two stores, counter 2.
+    for n in 0..2u8 {
+        let mut r = record(&case, &c.doctor, c.others(&c.doctor));
+        r.ciphertext[0] = n;
+        net.ok(&c.doctor, &wrap("txd", r)).await;
+    }
+    let counter = record_count_key(&case, c.doctor.ind());
+    assert_eq!(net.peer.state(&counter), Some(2u64.to_be_bytes().to_vec()));
+    // At the cap (as 10 000 stores leave it), the next record is refused
+    // and nothing is written.
+    let cap = medchain_protocol::limits::MAX_RECORDS_PER_SUBMITTER;
+    net.peer.commit_writes(
+        "seeded",
+        [(counter.clone(), cap.to_be_bytes().to_vec())].into(),
+    );
+    net.rejected(
+        &c.doctor,
+        &wrap("txd", record(&case, &c.doctor, c.others(&c.doctor))),
+        ErrorCode::Invalid,
+        &format!(
+            "txd: participant {:016x} has stored 10000 records in case {}, the most one submitter may store in a case (10000); open a new case to record more",
+            c.doctor.ind(),
+            hex::encode(case)
+        ),
+    )
+    .await;
+    // Another submitter's counter is its own.
+    net.ok(
+        &c.pharmacist,
+        &wrap("txm", record(&case, &c.doctor, c.others(&c.pharmacist))),
+    )
+    .await;
+    assert_eq!(
+        net.peer.state(&record_count_key(&case, c.pharmacist.ind())),
+        Some(1u64.to_be_bytes().to_vec())
+    );
+    // A damaged counter is reported, not trusted.
+    net.peer
+        .commit_writes("seeded", [(counter, vec![1, 2, 3])].into());
+    net.rejected(
+        &c.doctor,
+        &wrap("txd", record(&case, &c.doctor, c.others(&c.doctor))),
+        ErrorCode::Corrupt,
+        "a record counter of case",
+    )
+    .await;
 }
 
 #[tokio::test]

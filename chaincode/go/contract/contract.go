@@ -29,8 +29,7 @@ type Stub interface {
 	GetTxTimestamp() (*timestamppb.Timestamp, error)
 	GetState(key string) ([]byte, error)
 	PutState(key string, value []byte) error
-	GetStateByPartialCompositeKey(objectType string, keys []string) (shim.StateQueryIteratorInterface, error)
-	GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error)
+	GetStateByPartialCompositeKeyWithPagination(objectType string, keys []string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error)
 	SetEvent(name string, payload []byte) error
 }
 
@@ -57,6 +56,12 @@ func (MedicalRecords) Call(stub Stub) ([]byte, error) {
 	if !known {
 		return nil, refuse(BadCall, "unknown function %s; use Store, Get, GetCase, GetParticipant or GetPolicy", rustQuote(function))
 	}
+	if function == FunctionGetCase {
+		if len(rest) == 1 || len(rest) == 2 {
+			return getCase(stub, rest[0], rest[1:])
+		}
+		return nil, refuse(BadCall, "GetCase takes the case key κ0 and an optional bookmark, got %d arguments", len(rest))
+	}
 	if len(rest) != 1 {
 		return nil, refuse(BadCall, "%s takes exactly one argument, got %d", function, len(rest))
 	}
@@ -66,8 +71,6 @@ func (MedicalRecords) Call(stub Stub) ([]byte, error) {
 		return store(stub, argument)
 	case FunctionGet:
 		return get(stub, argument)
-	case FunctionGetCase:
-		return getCase(stub, argument)
 	default:
 		return getParticipant(stub, argument)
 	}

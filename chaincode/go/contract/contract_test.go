@@ -222,7 +222,7 @@ func txdInput(t *testing.T, kappa0 []byte, doctor *participant, participants []u
 	return wrap(t, "txd", caseRecord(t, kappa0, doctor, participants, k))
 }
 
-func TestTheWholeCaseIsStoredIndexedAndReadBackInCommitOrder(t *testing.T) {
+func TestTheWholeCaseIsStoredIndexedAndReadBackInIndexOrder(t *testing.T) {
 	s := newScenario(t)
 	input := txtcInput(t, s.opening)
 	kappa0 := mustStore(t, s.l, s.doctor, input)
@@ -277,7 +277,7 @@ func TestTheWholeCaseIsStoredIndexedAndReadBackInCommitOrder(t *testing.T) {
 	}
 	for i, rec := range records.Records {
 		if !bytes.Equal(rec.Key, kappas[i]) || rec.TxId == "" {
-			t.Fatalf("record %d is %x (%s), want %x in commit order", i, rec.Key, rec.Type, kappas[i])
+			t.Fatalf("record %d is %x (%s), want %x in index order", i, rec.Key, rec.Type, kappas[i])
 		}
 	}
 	if records.Records[0].Type != "txtc" || records.Records[4].Type != "txd" {

@@ -16,7 +16,7 @@ const (
 	caseIndexType    = "medchain.case"
 	responseType     = "medchain.txtr"
 	tagType          = "medchain.tag"
-	caseLogType      = "medchain.log"
+	recordCountType  = "medchain.count"
 	selectionType    = "medchain.selection"
 )
 
@@ -61,8 +61,25 @@ func caseIndexKey(kappa0 []byte, ts *timestamppb.Timestamp, txID string) (string
 	return compositeKey(caseIndexType, hex.EncodeToString(kappa0), time, txID)
 }
 
-func caseLogKey(kappa0 []byte) (string, error) {
-	return compositeKey(caseLogType, hex.EncodeToString(kappa0))
+// isCaseIndexKey is whether key is a key of case κ0's index: the
+// composite key medchain.case · hex(κ0) · two non-empty attributes (a
+// GetCase bookmark must be one).
+func isCaseIndexKey(kappa0 []byte, key string) bool {
+	objectType, attributes, err := splitCompositeKey(key)
+	if err != nil || objectType != caseIndexType || len(attributes) != 3 {
+		return false
+	}
+	if attributes[0] != hex.EncodeToString(kappa0) || attributes[1] == "" || attributes[2] == "" {
+		return false
+	}
+	again, err := compositeKey(caseIndexType, attributes...)
+	return err == nil && again == key
+}
+
+// recordCountKey is the counter of the txd/txm/txa records participant
+// ind stored in case κ0.
+func recordCountKey(kappa0 []byte, ind uint64) (string, error) {
+	return compositeKey(recordCountType, hex.EncodeToString(kappa0), indHex(ind))
 }
 
 func selectionKey(patientKey, nonce []byte) (string, error) {

@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"log"
-	"sort"
+	"unicode/utf8"
 
 	pb "medchain/chaincode/go/medchainpb"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -49,21 +49,35 @@ func getParticipant(stub Stub, argument []byte) ([]byte, error) {
 	return value, nil
 }
 
-// getCase is the GetCase function: every record of case κ0, in commit order.
-func getCase(stub Stub, argument []byte) ([]byte, error) {
+// getCase is the GetCase function: one page of the records of case κ0, in
+// index order (proposal time, then tx id), from bookmark (nil for the
+// first page: no second argument). A page reads at most casePageEntries index entries with one
+// paged query and holds whole records: it stops before the record that
+// would take its encoded records past maxPageBytes (a page holds at least
+// one record), whose index key is then the bookmark; otherwise the
+// ledger's bookmark (empty once the case is exhausted).
+func getCase(stub Stub, argument []byte, bookmark [][]byte) ([]byte, error) {
 	kappa0, err := fixedArgument(argument, keyBytes, "the case key κ0")
 	if err != nil {
 		return nil, err
 	}
+	start := ""
+	if len(bookmark) == 1 {
+		if !utf8.Valid(bookmark[0]) || !isCaseIndexKey(kappa0, string(bookmark[0])) {
+			return nil, invalid("argument", "the bookmark is not a key of the index of case %s; pass the bookmark of this case's previous page, or none for its first page", hex.EncodeToString(kappa0))
+		}
+		start = string(bookmark[0])
+	}
 	if _, err := loadCase(stub, kappa0); err != nil {
 		return nil, err
 	}
-	entries, err := stub.GetStateByPartialCompositeKey(caseIndexType, []string{hex.EncodeToString(kappa0)})
+	entries, metadata, err := stub.GetStateByPartialCompositeKeyWithPagination(caseIndexType, []string{hex.EncodeToString(kappa0)}, casePageEntries, start)
 	if err != nil {
 		return nil, ledgerError(err)
 	}
 	defer entries.Close()
 	records := []*pb.StoredRecord{}
+	size := 0
 	for entries.HasNext() {
 		entry, err := entries.Next()
 		if err != nil {
@@ -88,58 +102,15 @@ func getCase(stub Stub, argument []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		records = append(records, &pb.StoredRecord{Key: entry.GetValue(), Type: recordType, Value: value, TxId: txID})
-	}
-	if err := sortByCommitOrder(stub, kappa0, records); err != nil {
-		return nil, err
-	}
-	return marshalOrLedger(&pb.CaseRecords{Records: records})
-}
-
-// sortByCommitOrder orders the records by their position in the history
-// of the case's commit-log key (oldest first); without history the
-// index's proposal-time order stays.
-func sortByCommitOrder(stub Stub, kappa0 []byte, records []*pb.StoredRecord) error {
-	key, err := caseLogKey(kappa0)
-	if err != nil {
-		return ledgerError(err)
-	}
-	var history [][]byte
-	var deleted []bool
-	iterator, err := stub.GetHistoryForKey(key)
-	if err == nil {
-		for iterator.HasNext() {
-			modification, nextErr := iterator.Next()
-			if nextErr != nil {
-				err = nextErr
-				break
-			}
-			history = append(history, modification.GetValue())
-			deleted = append(deleted, modification.GetIsDelete())
+		record := &pb.StoredRecord{Key: entry.GetValue(), Type: recordType, Value: value, TxId: txID}
+		n := protowire.SizeTag(1) + protowire.SizeBytes(proto.Size(record))
+		if len(records) > 0 && size+n > maxPageBytes {
+			return marshalOrLedger(&pb.CaseRecords{Records: records, Bookmark: entry.GetKey()})
 		}
-		iterator.Close()
+		size += n
+		records = append(records, record)
 	}
-	if err != nil {
-		log.Printf("no history for the case's commit log; GetCase falls back to proposal-time order: %v", err)
-		return nil
-	}
-	// The ledger yields the newest modification first; positions count
-	// from the oldest, and a value seen again keeps its latest position.
-	position := map[string]int{}
-	for n := range history {
-		i := len(history) - 1 - n
-		if !deleted[i] {
-			position[string(history[i])] = n
-		}
-	}
-	rank := func(r *pb.StoredRecord) int {
-		if p, ok := position[string(r.Key)]; ok {
-			return p
-		}
-		return int(^uint(0) >> 1)
-	}
-	sort.SliceStable(records, func(i, j int) bool { return rank(records[i]) < rank(records[j]) })
-	return nil
+	return marshalOrLedger(&pb.CaseRecords{Records: records, Bookmark: metadata.GetBookmark()})
 }
 
 // loadCase loads the case opened under κ0.

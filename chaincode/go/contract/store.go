@@ -75,19 +75,10 @@ func putRecord(stub Stub, value, kappa0 []byte) ([]byte, error) {
 		}
 		return nil, ledgerError(err)
 	}
-	logKey, err := caseLogKey(kappa0)
-	if err != nil {
-		return nil, ledgerError(err)
-	}
 	if err := putState(stub, key, value); err != nil {
 		return nil, err
 	}
 	if err := putState(stub, index, kappa); err != nil {
-		return nil, err
-	}
-	// Written, never read: concurrent records of a case do not conflict,
-	// and the key's history is the case's commit order.
-	if err := putState(stub, logKey, kappa); err != nil {
 		return nil, err
 	}
 	return kappa, nil
@@ -417,8 +408,22 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 	if fault := verifyTagSignature(doctor.key, kappa0, r.GetTag(), r.GetTagSignature()); fault != nil {
 		return nil, invalid(recordType, "the tag signature is not the case's doctor's (%v); carry the tag and signature of the doctor's record", fault)
 	}
+	countState, err := recordCountKey(kappa0, c.ind)
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	stored, err := storedCount(stub, countState, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	if stored >= maxRecordsPerSubmitter {
+		return nil, invalid(recordType, "participant %016x has stored %d records in case %s, the most one submitter may store in a case (%d); open a new case to record more", c.ind, stored, hex.EncodeToString(kappa0), maxRecordsPerSubmitter)
+	}
 	kappa, err := putRecord(stub, value, kappa0)
 	if err != nil {
+		return nil, err
+	}
+	if err := putState(stub, countState, binary.BigEndian.AppendUint64(nil, stored+1)); err != nil {
 		return nil, err
 	}
 	if fixed == nil {
@@ -430,4 +435,16 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 		return nil, err
 	}
 	return kappa, nil
+}
+
+// storedCount reads a record counter: 8 bytes, big-endian; absent is 0.
+func storedCount(stub Stub, key string, kappa0 []byte) (uint64, error) {
+	value, err := getState(stub, key)
+	if err != nil || value == nil {
+		return 0, err
+	}
+	if len(value) != 8 {
+		return 0, refuse(Corrupt, "a record counter of case %s holds %d bytes, not 8", hex.EncodeToString(kappa0), len(value))
+	}
+	return binary.BigEndian.Uint64(value), nil
 }

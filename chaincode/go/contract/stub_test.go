@@ -18,6 +18,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -29,6 +30,8 @@ type ledger struct {
 	state   map[string][]byte
 	history map[string][][]byte // oldest first
 	txs     int
+	// pagedQueries counts the paged range queries of every transaction.
+	pagedQueries int
 }
 
 func newLedger() *ledger {
@@ -78,42 +81,33 @@ func (i *kvIterator) Next() (*queryresult.KV, error) {
 	return kv, nil
 }
 
-func (s *fakeStub) GetStateByPartialCompositeKey(objectType string, keys []string) (shim.StateQueryIteratorInterface, error) {
+// GetStateByPartialCompositeKeyWithPagination pages as Fabric's peer and
+// the mock peer do: a page starts at its bookmark (never before the
+// range's start) and names the next key, or "" when the range is
+// exhausted.
+func (s *fakeStub) GetStateByPartialCompositeKeyWithPagination(objectType string, keys []string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
 	prefix, err := compositeKey(objectType, keys...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	s.l.pagedQueries++
 	var found []string
 	for k := range s.l.state {
-		if strings.HasPrefix(k, prefix) {
+		if strings.HasPrefix(k, prefix) && k >= bookmark {
 			found = append(found, k)
 		}
 	}
 	sort.Strings(found)
 	it := &kvIterator{}
-	for _, k := range found {
+	next := ""
+	for n, k := range found {
+		if n == int(pageSize) {
+			next = k
+			break
+		}
 		it.kvs = append(it.kvs, &queryresult.KV{Key: k, Value: s.l.state[k]})
 	}
-	return it, nil
-}
-
-type historyIterator struct{ values [][]byte }
-
-func (i *historyIterator) HasNext() bool { return len(i.values) > 0 }
-func (i *historyIterator) Close() error  { return nil }
-func (i *historyIterator) Next() (*queryresult.KeyModification, error) {
-	v := i.values[0]
-	i.values = i.values[1:]
-	return &queryresult.KeyModification{Value: v}, nil
-}
-
-func (s *fakeStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
-	h := s.l.history[key]
-	newestFirst := make([][]byte, len(h))
-	for i, v := range h {
-		newestFirst[len(h)-1-i] = v
-	}
-	return &historyIterator{values: newestFirst}, nil
+	return it, &peer.QueryResponseMetadata{FetchedRecordsCount: int32(len(it.kvs)), Bookmark: next}, nil
 }
 
 // participant is a test identity: a P-256 key and a certificate carrying

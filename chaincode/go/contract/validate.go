@@ -20,6 +20,14 @@ const (
 	minCiphertextBytes     = minPaddedBytes + nonceBytes + gcmTagBytes
 	maxInputBytes          = maxCiphertextBytes + 8*1024
 	maxCertificatePEMBytes = 16 * 1024
+	// maxPageBytes is the byte budget of one GetCase page (MAX_PAGE_BYTES).
+	maxPageBytes = 2 * 1024 * 1024
+	// casePageEntries is how many index entries one GetCase page reads
+	// (CASE_PAGE_ENTRIES).
+	casePageEntries = 100
+	// maxRecordsPerSubmitter caps the txd/txm/txa records one submitter
+	// stores in one case (MAX_RECORDS_PER_SUBMITTER).
+	maxRecordsPerSubmitter = 10_000
 	sealedSecretBytes      = nonceBytes + 32 + gcmTagBytes
 	keyBytes               = 32
 	tagCoefficientBytes    = 66

@@ -203,6 +203,14 @@ impl MockPeer {
         lock(&self.shared).ledger.state().clone()
     }
 
+    /// Commits `writes` (an empty value deletes) as if the valid
+    /// transaction `tx_id` had written them, without running the chaincode:
+    /// seeds a test's world state with what many transactions would have
+    /// left, in one step.
+    pub fn commit_writes(&self, tx_id: &str, writes: BTreeMap<String, Vec<u8>>) {
+        lock(&self.shared).ledger.commit(tx_id, None, writes);
+    }
+
     /// The committed modifications of `key`, oldest first.
     pub fn history(&self, key: &str) -> Vec<KeyModification> {
         lock(&self.shared).ledger.history(key).to_vec()

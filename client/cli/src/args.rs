@@ -19,6 +19,7 @@ Exit codes:
   5  rejected by the ledger (validation failed; nothing was stored)
   6  ledger unreachable (peer down, timeout, ledger directory not accessible)
   7  step out of order (too early, or already done)
+  8  the ledger could not answer a read (query failed; nothing was written)
 
 Passwords: asked without echo on the terminal; for automation set MEDCHAIN_PASSWORD or
 pass --password-file PATH (a file holding the password on its first line, mode 0600).";

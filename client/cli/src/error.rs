@@ -32,6 +32,8 @@ pub enum ExitStatus {
     Unreachable = 6,
     /// 7: a step taken too early or already done.
     OutOfOrder = 7,
+    /// 8: the ledger could not answer a read (nothing was written).
+    ReadFailed = 8,
 }
 
 impl ExitStatus {
@@ -51,6 +53,7 @@ impl ExitStatus {
             Self::Rejected => "rejected",
             Self::Unreachable => "unreachable",
             Self::OutOfOrder => "out-of-order",
+            Self::ReadFailed => "read-failed",
         }
     }
 }
@@ -185,6 +188,19 @@ impl From<LedgerError> for CliError {
             ),
             LedgerError::Embedded(e) => Self::failure(e.to_string()),
             LedgerError::Gateway(e) => e.into(),
+            LedgerError::Query { function, source } => {
+                let reason = source.to_string();
+                let inner = CliError::from(*source);
+                match inner.status() {
+                    ExitStatus::NotFound | ExitStatus::Unreachable | ExitStatus::Usage => inner,
+                    _ => Self::new(
+                        ExitStatus::ReadFailed,
+                        format!(
+                            "the ledger could not answer the query {function} ({reason}), and nothing was written; try again, or ask another peer"
+                        ),
+                    ),
+                }
+            }
             LedgerError::Malformed(_) => Self::failure(format!(
                 "{e}; check that the wallet's ledger runs the medchain chaincode"
             )),
@@ -378,6 +394,12 @@ mod tests {
                 GatewayError::from(fabric_gateway::CommitError::new("tx", 11, 3)).into(),
                 5,
             ),
+            (
+                query_failure(LedgerError::Embedded(EmbeddedError::Rejected(
+                    ContractError::NotFound("x".into()),
+                ))),
+                4,
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(error.status().code(), code, "{error}");
@@ -423,6 +445,49 @@ mod tests {
         for (message, code) in cases {
             assert_eq!(evaluate_failure(message).status().code(), code, "{message}");
         }
+    }
+
+    /// `source` as the failure of a `GetCase` query.
+    fn query_failure(source: LedgerError) -> CliError {
+        LedgerError::Query {
+            function: "GetCase".into(),
+            source: Box::new(source),
+        }
+        .into()
+    }
+
+    /// A failed read is never reported as a refused write: a query the
+    /// gateway could not answer (the 4 MiB receive limit, a bad bookmark)
+    /// exits 8 with its own sentence; not found and unreachable keep theirs.
+    #[test]
+    fn a_failed_query_is_a_read_failure_not_a_refused_write() {
+        let too_big = GatewayError::from(RpcError::from_status(
+            fabric_gateway::Operation::Evaluate,
+            None,
+            &tonic::Status::resource_exhausted("message length too large: found 5242880 bytes"),
+        ));
+        let bad_bookmark = LedgerError::Embedded(EmbeddedError::Rejected(
+            medchain_contract::ContractError::BadCall("x".into()),
+        ));
+        for source in [LedgerError::Gateway(too_big), bad_bookmark] {
+            let e = query_failure(source);
+            assert_eq!(e.status(), ExitStatus::ReadFailed, "{e}");
+            assert_eq!(e.status().code(), 8);
+            assert!(
+                e.message()
+                    .starts_with("the ledger could not answer the query GetCase ("),
+                "{e}"
+            );
+            assert!(e.message().contains("nothing was written"), "{e}");
+            assert!(!e.message().contains("nothing was stored"), "{e}");
+        }
+        let unreachable = query_failure(LedgerError::Gateway(GatewayError::Connect(
+            ConnectError::Unreachable {
+                address: "localhost:7051".into(),
+                reason: "connection refused".into(),
+            },
+        )));
+        assert_eq!(unreachable.status(), ExitStatus::Unreachable);
     }
 
     #[test]

@@ -27,6 +27,13 @@ impl Spinner {
         Self(Some(bar))
     }
 
+    /// Stops showing the spinner (before output goes to the terminal).
+    pub fn clear(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+
     /// Changes the message.
     pub fn set_message(&self, message: &str) {
         if let Some(bar) = &self.0 {

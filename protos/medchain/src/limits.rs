@@ -43,6 +43,24 @@ pub const fn is_record_ciphertext_len(n: usize) -> bool {
     let padded = n - NONCE_BYTES - GCM_TAG_BYTES;
     padded.is_power_of_two()
 }
+/// The byte budget of one `GetCase` page: the page stops before the next
+/// record would take the encoded `records` of the page past it (a page
+/// always holds at least one record; the largest is 1 MiB plus its
+/// envelope, so every page stays far below gRPC's 4 MiB default).
+pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+/// How many index entries of a case one `GetCase` page reads at most (the
+/// page size of its paged ledger query).
+pub const CASE_PAGE_ENTRIES: u32 = 100;
+/// The most `txd`/`txm`/`txa` records one submitter may store in one case;
+/// a case therefore holds at most its opening, one response per
+/// participant and this many records per doctor, pharmacist and insurer.
+pub const MAX_RECORDS_PER_SUBMITTER: u64 = 10_000;
+/// The most records a case can hold: its opening, a response of every
+/// participant but the doctor, and [`MAX_RECORDS_PER_SUBMITTER`] records
+/// of each other participant (at most the doctor, pharmacists and
+/// insurers store them). A client reading more from one case has been lied to.
+pub const MAX_CASE_RECORDS: u64 =
+    1 + (MAX_PARTICIPANTS as u64 - 1) * (1 + MAX_RECORDS_PER_SUBMITTER);
 /// Largest accepted certificate PEM.
 pub const MAX_CERTIFICATE_PEM_BYTES: usize = 16 * 1024;
 /// AES-GCM nonce length.

@@ -267,6 +267,19 @@ impl Cast {
         s
     }
 
+    /// Opens a case, has every participant answer it and the doctor
+    /// establish its key.
+    pub async fn established(&self) -> medchain_siff::CaseId {
+        let case = self.open().await;
+        for u in self.responders() {
+            workflow::respond(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap();
+        }
+        establish(self, &case).await;
+        case
+    }
+
     /// The doctor opens a case from the patient's selection.
     pub async fn open(&self) -> medchain_siff::CaseId {
         let selection = self.selection();

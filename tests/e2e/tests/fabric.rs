@@ -283,13 +283,7 @@ fn sign_tag(u: &User, case: &CaseId, tag: &[u8]) -> Vec<u8> {
 async fn only_the_doctor_fixes_the_tag_of_a_case() {
     let dir = tempfile::tempdir().unwrap();
     let c = Cast::new(dir.path()).await;
-    let case = c.open().await;
-    for u in c.responders() {
-        workflow::respond(&u.ledger, &u.password, &case, POLICY)
-            .await
-            .unwrap();
-    }
-    establish(&c, &case).await;
+    let case = c.established().await;
     let view = CaseView::load(&c.lawyer.ledger, &case).await.unwrap();
     let k = view.case.len();
     let refused = |err: medchain_sdk::ledger::LedgerError, code, expected: &str| {
@@ -614,6 +608,59 @@ async fn case_survives_a_restart_of(processes: &[&str]) {
         .map(|r| r.plaintext.as_ref().unwrap().to_vec())
         .collect();
     assert_eq!(texts, [b"d".to_vec(), b"m".to_vec(), b"a".to_vec()]);
+}
+
+/// Protocol v2, attack 3 (unbounded reads): a case of five records of
+/// about 1 MiB — an unpaged `GetCase` would answer more than gRPC's 4 MiB
+/// default receive limit — is audited by a participant through
+/// `GetCase` pages of at most 2 MiB, and every record decrypts.
+#[tokio::test]
+async fn a_case_of_five_one_mib_records_is_audited_page_by_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cast::new(dir.path()).await;
+    let case = c.established().await;
+    let size = medchain_protocol::limits::MAX_PLAINTEXT_BYTES;
+    let written: Vec<Vec<u8>> = (0..5u8).map(|n| vec![b'a' + n; size]).collect();
+    for plaintext in &written {
+        workflow::add_record(
+            &c.doctor.ledger,
+            Some(&c.doctor.wallet),
+            &c.doctor.password,
+            &case,
+            RecordType::Diagnosis,
+            plaintext,
+            POLICY,
+        )
+        .await
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let mut seen = 0;
+    let summary = workflow::audit_pages(
+        &c.lawyer.ledger,
+        &c.lawyer.password,
+        &case,
+        POLICY,
+        |record| {
+            assert_eq!(
+                record.plaintext.as_deref().map(Vec::as_slice),
+                Some(written[seen].as_slice()),
+                "record {seen}"
+            );
+            seen += 1;
+            Ok(())
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((seen, summary.decrypted), (5, 5));
+    // One 1 MiB record a page: two would pass the 2 MiB budget.
+    assert_eq!(summary.pages, 5);
+    eprintln!(
+        "audited 5 records of {size} bytes in {} pages in {:?}",
+        summary.pages,
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

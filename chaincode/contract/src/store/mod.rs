@@ -21,7 +21,7 @@ use self::record::store_case_record;
 use self::registration::store_registration;
 use self::response::store_response;
 use crate::error::ContractError;
-use crate::keys::{case_index_key, case_log_key, record_state_key};
+use crate::keys::{case_index_key, record_state_key};
 use crate::validate::decode_input;
 
 /// The `Store` function.
@@ -77,9 +77,6 @@ async fn put_record<S: Stub>(
     let index = case_index_key(case, &timestamp, stub.tx_id())?;
     stub.put_state(&key, bytes).await?;
     stub.put_state(&index, &kappa).await?;
-    // Written, never read: concurrent records of a case do not conflict, and
-    // the key's history is the case's commit order.
-    stub.put_state(&case_log_key(case)?, &kappa).await?;
     Ok(kappa)
 }
 

@@ -10,10 +10,12 @@ use super::{emit, put_record};
 use crate::CreatorIndex;
 use crate::creator::Creator;
 use crate::error::ContractError;
-use crate::keys::{response_key, tag_key};
+use crate::keys::{record_count_key, response_key, tag_key};
 use crate::query::{load_case, load_registration};
 use crate::validate::{key32, tag};
-use medchain_protocol::limits::{MAX_PADDED_BYTES, MIN_PADDED_BYTES, is_record_ciphertext_len};
+use medchain_protocol::limits::{
+    MAX_PADDED_BYTES, MAX_RECORDS_PER_SUBMITTER, MIN_PADDED_BYTES, is_record_ciphertext_len,
+};
 use medchain_protocol::signature::verify_tag_signature;
 
 pub(super) async fn store_case_record<S: Stub>(
@@ -112,7 +114,21 @@ pub(super) async fn store_case_record<S: Stub>(
             )
         },
     )?;
+    let count_state = record_count_key(kappa0, creator.ind())?;
+    let stored = stored_count(stub, &count_state, kappa0).await?;
+    if stored >= MAX_RECORDS_PER_SUBMITTER {
+        return Err(ContractError::invalid(
+            record_type,
+            format!(
+                "participant {:016x} has stored {stored} records in case {}, the most one submitter may store in a case ({MAX_RECORDS_PER_SUBMITTER}); open a new case to record more",
+                creator.ind(),
+                hex::encode(kappa0)
+            ),
+        ));
+    }
     let kappa = put_record(stub, bytes, Some(kappa0)).await?;
+    stub.put_state(&count_state, &(stored + 1).to_be_bytes())
+        .await?;
     if fixed.is_none() {
         stub.put_state(&tag_state, &fingerprint).await?;
     }
@@ -124,6 +140,22 @@ pub(super) async fn store_case_record<S: Stub>(
         case.receivers(record_type),
     );
     Ok(kappa.to_vec())
+}
+
+/// The value of a record counter: 8 bytes, big-endian; absent is 0.
+async fn stored_count<S: Stub>(stub: &S, key: &str, kappa0: &[u8]) -> Result<u64, ContractError> {
+    match stub.get_state(key).await? {
+        None => Ok(0),
+        Some(value) => <[u8; 8]>::try_from(value.as_slice())
+            .map(u64::from_be_bytes)
+            .map_err(|_| {
+                ContractError::Corrupt(format!(
+                    "a record counter of case {} holds {} bytes, not 8",
+                    hex::encode(kappa0),
+                    value.len()
+                ))
+            }),
+    }
 }
 
 pub(super) fn describe_writers(role: Role) -> &'static str {

@@ -16,8 +16,8 @@ use fabric_shim::server::{ServerConfig, serve_on_listener};
 use medchain_contract::MedicalRecords;
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
-    CaseOpening, CaseRecord, CaseResponse, ConsortiumPolicy, InputParameter, KdfParams,
-    PatientConsent, Registration, Role, RoleIssuer, StoreEvent,
+    CaseOpening, CaseRecord, CaseRecords, CaseResponse, ConsortiumPolicy, InputParameter,
+    KdfParams, PatientConsent, Registration, Role, RoleIssuer, StoreEvent,
 };
 use medchain_protocol::{ContractFailure, ErrorCode, ROLE_ATTRIBUTE, participant_index};
 use p256::SecretKey;
@@ -503,4 +503,68 @@ pub fn wrap(record_type: &str, record: CaseRecord) -> InputParameter {
 
 pub fn uncompressed_ind(vk: &[u8]) -> u64 {
     participant_index(&p256::PublicKey::from_sec1_bytes(vk).unwrap())
+}
+
+/// The counter key of `ind`'s records in `case` (`medchain.count`).
+pub fn record_count_key(case: &[u8], ind: u64) -> String {
+    fabric_shim::create_composite_key(
+        "medchain.count",
+        &[&hex::encode(case), &format!("{ind:016x}")],
+    )
+    .unwrap()
+}
+
+/// `GetCase(case[, bookmark])` by `who`.
+pub async fn get_case_page(
+    net: &Net,
+    who: &Person,
+    case: &[u8],
+    bookmark: Option<&[u8]>,
+) -> Invocation {
+    let mut args: Vec<&[u8]> = vec![b"GetCase", case];
+    args.extend(bookmark);
+    net.peer
+        .invoke(&who.creator, &args, &BTreeMap::new())
+        .await
+        .unwrap()
+}
+
+/// Reads a whole case page by page, checking that every page succeeds,
+/// stays within [`MAX_PAGE_BYTES`](medchain_protocol::limits::MAX_PAGE_BYTES)
+/// unless it holds a single record, is non-empty unless it is the last,
+/// and that bookmarks progress.
+pub async fn read_case(
+    net: &Net,
+    who: &Person,
+    case: &[u8],
+) -> (Vec<medchain_protocol::v1::StoredRecord>, Vec<CaseRecords>) {
+    use medchain_protocol::limits::MAX_PAGE_BYTES;
+    let mut records = Vec::new();
+    let mut pages: Vec<CaseRecords> = Vec::new();
+    let mut bookmark: Option<String> = None;
+    loop {
+        let r = get_case_page(net, who, case, bookmark.as_deref().map(str::as_bytes)).await;
+        assert_eq!(r.response.status, 200, "{}", r.response.message);
+        assert!(r.response.payload.len() < 4 * 1024 * 1024);
+        let page = CaseRecords::decode(r.response.payload.as_slice()).unwrap();
+        let bytes: usize = page
+            .records
+            .iter()
+            .map(|r| prost::encoding::message::encoded_len(1, r))
+            .sum();
+        assert!(
+            bytes <= MAX_PAGE_BYTES || page.records.len() == 1,
+            "page {} holds {bytes} bytes of records",
+            pages.len()
+        );
+        records.extend(page.records.iter().cloned());
+        if page.bookmark.is_empty() {
+            pages.push(page);
+            return (records, pages);
+        }
+        assert!(!page.records.is_empty(), "an empty page names a next page");
+        assert!(bookmark.as_deref() < Some(page.bookmark.as_str()));
+        bookmark = Some(page.bookmark.clone());
+        pages.push(page);
+    }
 }

@@ -107,7 +107,18 @@ impl Ledger {
         if !commit {
             return;
         }
-        for (k, value) in simulation.writes {
+        self.commit(&key.tx_id, simulation.timestamp, simulation.writes);
+    }
+
+    /// Commits `writes` (an empty value deletes) as the valid transaction
+    /// `tx_id` proposed at `timestamp`.
+    pub fn commit(
+        &mut self,
+        tx_id: &str,
+        timestamp: Option<Timestamp>,
+        writes: BTreeMap<String, Vec<u8>>,
+    ) {
+        for (k, value) in writes {
             let is_delete = value.is_empty();
             if is_delete {
                 self.state.remove(&k);
@@ -115,9 +126,9 @@ impl Ledger {
                 self.state.insert(k.clone(), value.clone());
             }
             self.history.entry(k).or_default().push(KeyModification {
-                tx_id: key.tx_id.clone(),
+                tx_id: tx_id.to_owned(),
                 value,
-                timestamp: simulation.timestamp,
+                timestamp,
                 is_delete,
             });
         }

@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::output::{Output, content_json, content_text};
 use crate::progress;
 use crate::session::{Session, parse_case};
-use medchain_sdk::workflow::{self, CaseView, DecryptedRecord};
+use medchain_sdk::workflow::{self, DecryptedRecord};
 use medchain_siff::{CaseId, RecordType};
 
 /// What a record type holds, in words.
@@ -46,8 +46,16 @@ pub fn describe_record(record: &DecryptedRecord) -> (String, Value) {
     (human, json)
 }
 
-/// Decrypts and prints every record of `case`; with `mark_read`, clears
-/// the case's unread records in the wallet.
+/// Decrypts and prints every record of `case` as its `GetCase` page
+/// arrives (no more than a page of plaintexts is held at once); with
+/// `mark_read`, clears the case's unread records in the wallet.
+///
+/// Records are printed from the first one that decrypts on (those before
+/// it, which carry no plaintext, are held until then), so a user who
+/// cannot decrypt the case sees only the error. With `--json`, each record
+/// is one JSON line and a last line `{"case": …, "participants": …,
+/// "answers": …, "records": N, "decrypted": …, "tag_bytes": …, "pages": …}`
+/// sums the case up.
 pub async fn show_case(
     session: &Session,
     case: &CaseId,
@@ -56,14 +64,39 @@ pub async fn show_case(
 ) -> Result<(), CliError> {
     let password = session.unlock()?;
     let ledger = session.connect().await?;
-    let ledger = &ledger;
-    let (view, records) = progress::during(out, "fetching and decrypting the case", async {
-        let view = CaseView::load(ledger, case).await?;
-        let records = workflow::audit(ledger, &password, case, session.policy).await?;
-        Ok::<_, CliError>((view, records))
-    })
-    .await?;
     let case_hex = hex::encode(case.as_bytes());
+    let spinner = progress::Spinner::start(out, "fetching and decrypting the case page by page");
+    let mut held: Vec<DecryptedRecord> = Vec::new();
+    let mut streaming = false;
+    let print = |record: &DecryptedRecord| {
+        let (text, json) = describe_record(record);
+        out.line(&format!("\n{text}"), &json);
+    };
+    let summary = workflow::audit_pages(&ledger, &password, case, session.policy, |record| {
+        if !streaming && record.plaintext.is_none() {
+            held.push(record);
+            return Ok(());
+        }
+        if !streaming {
+            streaming = true;
+            spinner.clear();
+            out.text(&format!("case {case_hex}"));
+            for earlier in held.drain(..) {
+                print(&earlier);
+            }
+        }
+        print(&record);
+        Ok(())
+    })
+    .await;
+    drop(spinner);
+    let summary = summary?;
+    if !streaming {
+        out.text(&format!("case {case_hex}"));
+        for earlier in held.drain(..) {
+            print(&earlier);
+        }
+    }
     if mark_read {
         session.wallet.update(|p| {
             if let Some(entry) = p.cases.get_mut(&case_hex) {
@@ -71,31 +104,23 @@ pub async fn show_case(
             }
         })?;
     }
-    let tag_bytes = view.tag().map_or(0, <[u8]>::len);
     let mut human = format!(
-        "case {case_hex}\n{} participants, {} answers, {} records, tag {tag_bytes} bytes",
-        view.case.len(),
-        view.responses.len(),
-        records.len()
+        "\n{} participants, {} answers, {} records, tag {} bytes ({} pages read)",
+        summary.participants, summary.answers, summary.records, summary.tag_bytes, summary.pages
     );
-    let mut items = Vec::new();
-    for record in &records {
-        let (text, json) = describe_record(record);
-        human.push_str("\n\n");
-        human.push_str(&text);
-        items.push(json);
-    }
-    if records.is_empty() {
+    if summary.records == 0 {
         human.push_str("\nno records yet");
     }
-    out.result(
+    out.line(
         &human,
         &json!({
             "case": case_hex,
-            "participants": view.case.len(),
-            "answers": view.responses.len(),
-            "tag_bytes": tag_bytes,
-            "records": items,
+            "participants": summary.participants,
+            "answers": summary.answers,
+            "records": summary.records,
+            "decrypted": summary.decrypted,
+            "tag_bytes": summary.tag_bytes,
+            "pages": summary.pages,
         }),
     );
     Ok(())

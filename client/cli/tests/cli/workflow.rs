@@ -185,16 +185,21 @@ fn a_whole_case_through_the_cli() {
     assert!(cases["cases"][0]["unread"].as_array().unwrap().is_empty());
 
     // The lawyer audits the whole case.
-    let audit = env
-        .run("frank", &["--json", "audit", "--case", &case])
-        .ok()
-        .json();
-    let texts: Vec<(&str, &str)> = audit["records"]
-        .as_array()
-        .unwrap()
+    // One JSON line a record as its page arrives, then the summary.
+    let audit = env.run("frank", &["--json", "audit", "--case", &case]).ok();
+    let mut lines: Vec<Value> = audit
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let audit = lines.pop().unwrap();
+    let texts: Vec<(&str, &str)> = lines
         .iter()
         .map(|r| (r["type"].as_str().unwrap(), r["text"].as_str().unwrap()))
         .collect();
+    assert_eq!(audit["records"], 3);
+    assert_eq!(audit["decrypted"], 3);
+    assert_eq!(audit["pages"], 1);
     assert_eq!(
         texts,
         vec![

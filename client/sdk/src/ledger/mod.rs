@@ -13,9 +13,11 @@ pub use stream_cut::StreamCut;
 use fabric_shim::ClientIdentity;
 use fabric_shim::identity::parse_certificate_pem;
 use futures::stream::{BoxStream, StreamExt};
+use medchain_contract::is_case_index_key;
+use medchain_protocol::limits::MAX_CASE_RECORDS;
 use medchain_protocol::participant_index;
 use medchain_protocol::v1::input_parameter::Record;
-use medchain_protocol::v1::{CaseRecords, ConsortiumPolicy, InputParameter};
+use medchain_protocol::v1::{CaseRecords, ConsortiumPolicy, InputParameter, StoredRecord};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -43,6 +45,15 @@ pub enum LedgerError {
     /// The signing identity's certificate is not one the contract accepts.
     #[error("the identity's certificate is unusable: {0}")]
     Identity(#[from] fabric_shim::IdentityError),
+    /// A query (`Get`, `GetCase`, `GetParticipant`, `GetPolicy`) failed:
+    /// a read, which wrote nothing.
+    #[error("the ledger did not answer the query {function}: {source}")]
+    Query {
+        /// The contract function queried.
+        function: String,
+        /// Why it failed.
+        source: Box<LedgerError>,
+    },
     /// The ledger answered with bytes that do not decode.
     #[error("the ledger returned a malformed {0}")]
     Malformed(&'static str),
@@ -96,6 +107,100 @@ pub(crate) fn verify_record(key: &[u8], value: &[u8]) -> Result<(), LedgerError>
     }
 }
 
+/// Reads a case page by page (`GetCase(κ0)`, then `GetCase(κ0, bookmark)`),
+/// holding one page at a time. Every record of every page is checked to be
+/// the one stored under its key and to belong to the case; a page must be
+/// non-empty unless it is the last, each bookmark must be a key of the
+/// case's index beyond the previous one, and a case cannot hold more than
+/// [`MAX_CASE_RECORDS`] records, so a lying peer can neither substitute
+/// content nor keep the reader paging forever.
+pub struct CasePages<'a> {
+    ledger: &'a Ledger,
+    kappa0: Vec<u8>,
+    /// Where the next page starts; `None` once the case is exhausted.
+    bookmark: Option<String>,
+    records: u64,
+    pages: u64,
+}
+
+impl std::fmt::Debug for CasePages<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CasePages")
+            .field("case", &hex::encode(&self.kappa0))
+            .field("bookmark", &self.bookmark)
+            .field("records", &self.records)
+            .field("pages", &self.pages)
+            .finish()
+    }
+}
+
+impl CasePages<'_> {
+    /// The next page's records (in index order), or `None` after the last
+    /// page. The first call fails with `not_found` for an unknown case.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<StoredRecord>>, LedgerError> {
+        let Some(from) = self.bookmark.take() else {
+            return Ok(None);
+        };
+        let page = self.ledger.get_case_page(&self.kappa0, &from).await?;
+        let case_hex = hex::encode(&self.kappa0);
+        let lied = |why: String| {
+            Err(LedgerError::Unverified(format!(
+                "the ledger returned a page of case {case_hex} that {why}"
+            )))
+        };
+        self.pages += 1;
+        self.records += page.records.len() as u64;
+        if self.records > MAX_CASE_RECORDS {
+            return lied(format!(
+                "takes it past {MAX_CASE_RECORDS} records, more than a case can hold"
+            ));
+        }
+        if !page.bookmark.is_empty() {
+            if page.records.is_empty() {
+                return lied("is empty but names a next page".into());
+            }
+            if page.bookmark <= from || !is_case_index_key(&self.kappa0, &page.bookmark) {
+                return lied("names a next page that is not further into the case's index".into());
+            }
+            self.bookmark = Some(page.bookmark);
+        }
+        for record in &page.records {
+            verify_case_record(&self.kappa0, record)?;
+        }
+        Ok(Some(page.records))
+    }
+
+    /// How many pages have been read so far.
+    pub fn pages_read(&self) -> u64 {
+        self.pages
+    }
+}
+
+/// Checks that a record the ledger returned as part of case κ0 is the one
+/// stored under its key and belongs to the case (the case's opening, or a
+/// response or record naming κ0).
+fn verify_case_record(kappa0: &[u8], stored: &StoredRecord) -> Result<(), LedgerError> {
+    verify_record(&stored.key, &stored.value)?;
+    let record = InputParameter::decode(stored.value.as_slice())
+        .ok()
+        .and_then(|i| i.record);
+    let belongs = match &record {
+        Some(Record::Txtc(_)) => stored.key == kappa0,
+        Some(Record::Txtr(r)) => r.case_key == kappa0,
+        Some(Record::Txd(r) | Record::Txm(r) | Record::Txa(r)) => r.case_key == kappa0,
+        Some(Record::Reg(_)) | None => false,
+    };
+    if belongs {
+        Ok(())
+    } else {
+        Err(LedgerError::Unverified(format!(
+            "the ledger returned record {} as part of case {}, to which it does not belong",
+            hex::encode(&stored.key),
+            hex::encode(kappa0)
+        )))
+    }
+}
+
 impl LedgerError {
     /// The contract's refusal, if the contract refused the call: from the
     /// contract's error on the embedded ledger, and from the endorsing
@@ -114,6 +219,7 @@ impl LedgerError {
                 )
             }
             Self::Gateway(e) => gateway_contract_failure(e),
+            Self::Query { source, .. } => source.contract_failure(),
             _ => None,
         }
     }
@@ -128,7 +234,11 @@ impl LedgerError {
     /// Whether the call failed because the connection to the ledger broke
     /// or could not be made (a restarted or unreachable gateway peer).
     pub fn is_connection_failure(&self) -> bool {
-        matches!(self, Self::Gateway(e) if e.is_connection_failure())
+        match self {
+            Self::Gateway(e) => e.is_connection_failure(),
+            Self::Query { source, .. } => source.is_connection_failure(),
+            _ => false,
+        }
     }
 }
 
@@ -265,9 +375,45 @@ impl Ledger {
         InputParameter::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("record"))
     }
 
-    /// `GetCase(κ0)`: every record of a case.
+    /// Every record of a case, read page by page ([`Ledger::case_pages`])
+    /// and collected: for small uses; a reader of a long case takes the
+    /// pages one at a time instead.
     pub async fn get_case(&self, kappa0: &[u8]) -> Result<CaseRecords, LedgerError> {
-        let bytes = self.evaluate(function::GET_CASE, kappa0).await?;
+        let mut pages = self.case_pages(kappa0);
+        let mut records = Vec::new();
+        while let Some(page) = pages.next_page().await? {
+            records.extend(page);
+        }
+        Ok(CaseRecords {
+            records,
+            bookmark: String::new(),
+        })
+    }
+
+    /// The records of case κ0, one verified `GetCase` page at a time.
+    pub fn case_pages(&self, kappa0: &[u8]) -> CasePages<'_> {
+        CasePages {
+            ledger: self,
+            kappa0: kappa0.to_vec(),
+            bookmark: Some(String::new()),
+            records: 0,
+            pages: 0,
+        }
+    }
+
+    /// One `GetCase` page from `bookmark` (empty: the first page), as the
+    /// ledger answered it, unverified ([`CasePages`] verifies).
+    async fn get_case_page(
+        &self,
+        kappa0: &[u8],
+        bookmark: &str,
+    ) -> Result<CaseRecords, LedgerError> {
+        let bytes = if bookmark.is_empty() {
+            self.evaluate(function::GET_CASE, kappa0).await?
+        } else {
+            self.evaluate_args(function::GET_CASE, &[kappa0, bookmark.as_bytes()])
+                .await?
+        };
         CaseRecords::decode(bytes.as_slice()).map_err(|_| LedgerError::Malformed("case"))
     }
 
@@ -349,14 +495,25 @@ impl Ledger {
     }
 
     async fn evaluate_args(&self, function: &str, args: &[&[u8]]) -> Result<Vec<u8>, LedgerError> {
-        match &self.backend {
+        let answer = match &self.backend {
             Backend::Embedded(ledger) => {
                 let mut all = vec![function.as_bytes().to_vec()];
                 all.extend(args.iter().map(|a| a.to_vec()));
-                Ok(ledger.evaluate(&self.identity, all).await?)
+                ledger
+                    .evaluate(&self.identity, all)
+                    .await
+                    .map_err(LedgerError::from)
             }
-            Backend::Fabric(fabric) => Ok(fabric.contract.evaluate(function, args).await?),
-        }
+            Backend::Fabric(fabric) => fabric
+                .contract
+                .evaluate(function, args)
+                .await
+                .map_err(LedgerError::from),
+        };
+        answer.map_err(|source| LedgerError::Query {
+            function: function.to_owned(),
+            source: Box::new(source),
+        })
     }
 
     /// The chaincode events after `checkpoint` (from the first block when

@@ -8,7 +8,7 @@ use medchain_protocol::v1::{CaseOpening, CaseRecord, CaseResponse, InputParamete
 use prost::Message;
 
 use super::WorkflowError;
-use crate::ledger::{Ledger, LedgerError, verify_record};
+use crate::ledger::Ledger;
 use medchain_siff::{CaseId, KdfParams, RecordType};
 
 /// One stored record of a case with its decoded body.
@@ -40,9 +40,11 @@ pub struct CaseView {
 }
 
 impl CaseView {
-    /// Reads a case from the ledger and checks that every record is the
-    /// one stored under its key, and that the records belong to the case:
-    /// one faulty or compromised peer cannot substitute content.
+    /// Reads a whole case from the ledger, page by page
+    /// ([`Ledger::case_pages`], which checks that every record is the one
+    /// stored under its key and belongs to the case: one faulty or
+    /// compromised peer cannot substitute content), and holds all of it:
+    /// for short uses; [`crate::workflow::audit_pages`] streams a case.
     pub async fn load(ledger: &Ledger, id: &CaseId) -> Result<Self, WorkflowError> {
         let stored = match ledger.get_case(id.as_bytes()).await {
             Ok(stored) => stored,
@@ -64,26 +66,11 @@ impl CaseView {
                     hex::encode(&key)
                 ))
             };
-            verify_record(&key, &value)?;
             let record = InputParameter::decode(value.as_slice())
                 .ok()
                 .and_then(|i| i.record)
                 .ok_or_else(malformed)?;
             let key: [u8; 32] = key.as_slice().try_into().map_err(|_| malformed())?;
-            let belongs = match &record {
-                Record::Txtc(_) => &key == id.as_bytes(),
-                Record::Txtr(r) => r.case_key == id.as_bytes(),
-                Record::Txd(r) | Record::Txm(r) | Record::Txa(r) => r.case_key == id.as_bytes(),
-                Record::Reg(_) => false,
-            };
-            if !belongs {
-                return Err(LedgerError::Unverified(format!(
-                    "the ledger returned record {} as part of case {}, to which it does not belong",
-                    hex::encode(key),
-                    hex::encode(id.as_bytes())
-                ))
-                .into());
-            }
             match record {
                 Record::Txtc(o) => opening = Some(o),
                 Record::Txtr(r) => responses.push((r, tx_id)),
@@ -122,12 +109,7 @@ impl CaseView {
 
     /// The case's Argon2id parameters.
     pub fn kdf(&self) -> KdfParams {
-        let k = self.case.kdf;
-        KdfParams {
-            m_kib: k.m_kib,
-            t: k.t,
-            p: k.p,
-        }
+        kdf_of(&self.case)
     }
 
     /// The tag the case's first record carries, if any record exists,
@@ -168,5 +150,15 @@ impl CaseView {
                 self.id.as_bytes(),
             )))
         }
+    }
+}
+
+/// The Argon2id parameters of a case.
+pub(crate) fn kdf_of(case: &Case) -> KdfParams {
+    let k = case.kdf;
+    KdfParams {
+        m_kib: k.m_kib,
+        t: k.t,
+        p: k.p,
     }
 }

@@ -32,10 +32,10 @@ pub use selection::{
     ParsedSelection, SELECTION_FORMAT, Selection, format_ind, parse_ind, parse_public_key,
 };
 pub use steps::{
-    add_record, audit, case_opening, ensure_registered, establish, open_case, public_key_hex,
-    read_record, recover_case_key, register, respond,
+    AuditSummary, add_record, audit, audit_pages, case_opening, ensure_registered, establish,
+    open_case, public_key_hex, read_record, recover_case_key, register, respond,
 };
-pub use trust::{SignedTag, verified_tag, verify_doctor};
+pub use trust::{SignedTag, TagCheck, verified_tag, verify_doctor};
 pub use watch::{Notification, Watcher};
 
 use medchain_siff::RecordType;

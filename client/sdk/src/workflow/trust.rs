@@ -9,16 +9,17 @@
 
 use fabric_shim::ClientIdentity;
 use fabric_shim::identity::{parse_certificate_pem, verify_issued_by};
+use medchain_contract::Case;
 use medchain_protocol::ROLE_ATTRIBUTE;
-use medchain_protocol::v1::Role;
 use medchain_protocol::v1::input_parameter::Record;
+use medchain_protocol::v1::{CaseRecord, Role};
 
 use super::WorkflowError;
 use super::case_view::CaseView;
 use super::selection::format_ind;
 use crate::ledger::Ledger;
 use medchain_protocol::signature::verify_tag_signature;
-use medchain_siff::Tag;
+use medchain_siff::{CaseId, Tag};
 use p256::PublicKey;
 
 /// Checks that participant `ind` is a doctor the consortium trusts and
@@ -103,49 +104,94 @@ pub struct SignedTag {
     pub signature: Vec<u8>,
 }
 
-/// The case's tag, if a record carries one, after checking that every
-/// record carries the same tag, each with a signature by the case's
-/// doctor (a doctor the consortium trusts, [`verify_doctor`]) over this
-/// case and that tag, and that the tag is not degenerate. A record that
-/// fails is [`WorkflowError::Untrusted`]: the ledger (or the peer that
-/// answered) served a tag the doctor did not fix.
-pub async fn verified_tag(
-    ledger: &Ledger,
-    view: &CaseView,
-) -> Result<Option<SignedTag>, WorkflowError> {
-    let Some(first) = view.records.first() else {
-        return Ok(None);
-    };
-    let case_hex = hex::encode(view.id.as_bytes());
-    let doctor = verify_doctor(ledger, view.case.doctor).await?;
-    let forged = |why: &str| {
-        WorkflowError::Untrusted(format!(
-            "the tag of case {case_hex} {why}; it was not fixed by the case's doctor, so it is not used — the peer may be faulty or compromised, try another peer"
-        ))
-    };
-    for record in &view.records {
-        if record.record.tag != first.record.tag {
+/// Checks the tags of a case's records one at a time, as a reader meets
+/// them (a whole [`CaseView`], or the pages of a case as they arrive): the
+/// first record's tag must carry a signature by the case's doctor (a doctor
+/// the consortium trusts, [`verify_doctor`]) over this case and that tag,
+/// must not be degenerate and must have one coefficient per participant;
+/// every later record must carry the same tag, each with such a signature.
+/// A record that fails is [`WorkflowError::Untrusted`]: the ledger (or the
+/// peer that answered) served a tag the doctor did not fix.
+#[derive(Debug)]
+pub struct TagCheck {
+    doctor: PublicKey,
+    id: CaseId,
+    participants: usize,
+    first: Option<SignedTag>,
+}
+
+impl TagCheck {
+    /// Starts checking the records of case `id` (participants `case`):
+    /// verifies its doctor once.
+    pub async fn new(ledger: &Ledger, case: &Case, id: &CaseId) -> Result<Self, WorkflowError> {
+        Ok(Self {
+            doctor: verify_doctor(ledger, case.doctor).await?,
+            id: *id,
+            participants: case.len(),
+            first: None,
+        })
+    }
+
+    /// Checks the next record's tag; returns the case's tag (the first
+    /// record's, now checked).
+    pub fn check(&mut self, record: &CaseRecord) -> Result<&SignedTag, WorkflowError> {
+        let case_hex = hex::encode(self.id.as_bytes());
+        let forged = |why: &str| {
+            WorkflowError::Untrusted(format!(
+                "the tag of case {case_hex} {why}; it was not fixed by the case's doctor, so it is not used — the peer may be faulty or compromised, try another peer"
+            ))
+        };
+        if let Some(first) = &self.first
+            && record.tag != first.bytes
+        {
             return Err(forged("differs between its records"));
         }
         verify_tag_signature(
-            &doctor,
-            view.id.as_bytes(),
-            &record.record.tag,
-            &record.record.tag_signature,
+            &self.doctor,
+            self.id.as_bytes(),
+            &record.tag,
+            &record.tag_signature,
         )
         .map_err(|fault| {
             forged(&format!(
                 "carries a signature that is not the doctor's ({fault})"
             ))
         })?;
+        let signed = match self.first.take() {
+            Some(first) => first,
+            None => {
+                let tag = Tag::from_bytes(&record.tag)?;
+                if tag.participant_count() != self.participants {
+                    return Err(forged("does not match the case's participants"));
+                }
+                SignedTag {
+                    tag,
+                    bytes: record.tag.clone(),
+                    signature: record.tag_signature.clone(),
+                }
+            }
+        };
+        Ok(self.first.insert(signed))
     }
-    let tag = Tag::from_bytes(&first.record.tag)?;
-    if tag.participant_count() != view.case.len() {
-        return Err(forged("does not match the case's participants"));
+
+    /// The case's tag, once a record has been checked.
+    pub fn into_tag(self) -> Option<SignedTag> {
+        self.first
     }
-    Ok(Some(SignedTag {
-        tag,
-        bytes: first.record.tag.clone(),
-        signature: first.record.tag_signature.clone(),
-    }))
+}
+
+/// The case's tag, if a record carries one, after checking every record's
+/// tag with a [`TagCheck`].
+pub async fn verified_tag(
+    ledger: &Ledger,
+    view: &CaseView,
+) -> Result<Option<SignedTag>, WorkflowError> {
+    if view.records.is_empty() {
+        return Ok(None);
+    }
+    let mut check = TagCheck::new(ledger, &view.case, &view.id).await?;
+    for record in &view.records {
+        check.check(&record.record)?;
+    }
+    Ok(check.into_tag())
 }

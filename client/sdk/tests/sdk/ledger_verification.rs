@@ -116,6 +116,7 @@ async fn a_case_is_refused_when_a_record_does_not_hash_to_its_key() {
             stored(opening.clone(), kappa(&opening)),
             stored(substituted, kappa(&response)),
         ],
+        bookmark: String::new(),
     };
     mock.plant_answer("GetCase", case.as_bytes(), records.encode_to_vec());
     let error = CaseView::load(&ledger, &case).await.unwrap_err();
@@ -162,7 +163,11 @@ async fn a_case_is_refused_when_its_records_belong_to_another_case() {
         mock.plant_answer(
             "GetCase",
             asked_id.as_bytes(),
-            CaseRecords { records }.encode_to_vec(),
+            CaseRecords {
+                records,
+                bookmark: String::new(),
+            }
+            .encode_to_vec(),
         );
         let error = CaseView::load(&ledger, &asked_id).await.unwrap_err();
         let WorkflowError::Ledger(error) = &error else {
@@ -316,4 +321,48 @@ async fn other_endorsement_failures_are_not_retried() {
         "{err}"
     );
     assert_eq!(mock.endorse_calls(), 1);
+}
+
+/// A peer cannot keep a reader paging forever: a page that names a next
+/// page must hold records, and its bookmark must lie further into the
+/// case's index than the page it answered (the mock answers every page of
+/// a case alike, as a lying peer could).
+#[tokio::test]
+async fn a_peer_cannot_loop_a_reader_through_pages() {
+    let org = Org::new();
+    let (ledger, mock) = ledger(&org).await;
+    let opening = encode(Record::Txtc(CaseOpening {
+        doctor: 7,
+        ..CaseOpening::default()
+    }));
+    let case = kappa(&opening);
+    let index_key = |time: &str| {
+        fabric_shim::create_composite_key("medchain.case", &[&hex::encode(case), time, "tx"])
+            .unwrap()
+    };
+    let cases = [
+        // The same page again and again, naming itself as the next.
+        (
+            vec![stored(opening.clone(), case)],
+            index_key("1"),
+            "names a next page that is not further into the case's index",
+        ),
+        // An empty page that names a next page.
+        (Vec::new(), index_key("2"), "is empty but names a next page"),
+        // A bookmark outside the case's index.
+        (
+            vec![stored(opening.clone(), case)],
+            "\u{0}medchain.tag\u{0}x\u{0}".to_owned(),
+            "names a next page that is not further into the case's index",
+        ),
+    ];
+    for (records, bookmark, expected) in cases {
+        mock.plant_answer(
+            "GetCase",
+            &case,
+            CaseRecords { records, bookmark }.encode_to_vec(),
+        );
+        let error = ledger.get_case(&case).await.unwrap_err();
+        assert_unverified(&error, expected);
+    }
 }

@@ -62,6 +62,22 @@ async fn respond_all(c: &Cast, case: &CaseId) {
     }
 }
 
+/// Opens a case, has everyone answer and the doctor establish its key.
+async fn established(c: &Cast) -> CaseId {
+    let case = open(c).await;
+    respond_all(c, &case).await;
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    case
+}
+
 fn text(records: &[workflow::DecryptedRecord]) -> Vec<(RecordType, String)> {
     records
         .iter()
@@ -250,17 +266,7 @@ async fn weak_kdf_parameters_need_the_explicit_insecure_policy() {
 async fn a_family_member_audits_after_the_patient_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let c = cast(dir.path()).await;
-    let case = open(&c).await;
-    respond_all(&c, &case).await;
-    workflow::establish(
-        &c.doctor.ledger,
-        &c.doctor.wallet,
-        &c.doctor.password,
-        &case,
-        POLICY,
-    )
-    .await
-    .unwrap();
+    let case = established(&c).await;
     workflow::add_record(
         &c.doctor.ledger,
         Some(&c.doctor.wallet),
@@ -334,4 +340,73 @@ async fn a_case_needs_the_patients_signature_over_exactly_its_participants() {
     );
     // Nothing was stored.
     assert!(c.doctor.wallet.profile().unwrap().cases.is_empty());
+}
+
+/// An audit reads a case page by page and hands each record over as its
+/// page arrives: 3 records padded to 1 MiB (the byte budget holds one of
+/// them a page) and 100 small ones (a page reads 100 index entries) take
+/// four `GetCase` pages, and every record decrypts in index order.
+#[tokio::test]
+async fn an_audit_streams_a_long_case_page_by_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = established(&c).await;
+    let big = vec![b'x'; medchain_protocol::limits::MAX_PLAINTEXT_BYTES];
+    let mut written = Vec::new();
+    for n in 0..103usize {
+        let plaintext = if n < 3 {
+            big.clone()
+        } else {
+            format!("dose {n}").into_bytes()
+        };
+        workflow::add_record(
+            &c.doctor.ledger,
+            Some(&c.doctor.wallet),
+            &c.doctor.password,
+            &case,
+            RecordType::Diagnosis,
+            &plaintext,
+            POLICY,
+        )
+        .await
+        .unwrap();
+        written.push(plaintext);
+    }
+    let mut seen = 0usize;
+    let summary = workflow::audit_pages(
+        &c.lawyer.ledger,
+        &c.lawyer.password,
+        &case,
+        POLICY,
+        |record| {
+            assert_eq!(
+                record.plaintext.as_deref().map(Vec::as_slice),
+                Some(written[seen].as_slice())
+            );
+            seen += 1;
+            Ok(())
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen, 103);
+    assert_eq!(summary.records, 103);
+    assert_eq!(summary.decrypted, 103);
+    assert_eq!(summary.answers, 5);
+    assert_eq!(summary.participants, 6);
+    assert_eq!(summary.pages, 4);
+    // A non-participant still learns nothing.
+    let err = workflow::audit_pages(
+        &c.stranger.ledger,
+        &c.stranger.password,
+        &case,
+        POLICY,
+        |_| Ok(()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::Crypto(CryptoError::CannotDecrypt)),
+        "{err:?}"
+    );
 }

@@ -64,7 +64,9 @@ pub async fn establish(
     let mut all = Vec::with_capacity(view.case.len());
     for ind in view.case.participants() {
         if ind == view.case.doctor {
-            all.push(participant_secret(&view, ind, password, policy)?);
+            all.push(participant_secret(
+                &view.case, &view.id, ind, password, policy,
+            )?);
             continue;
         }
         let (response, _) = view

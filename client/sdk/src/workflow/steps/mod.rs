@@ -9,22 +9,24 @@ mod respond;
 
 pub use establish::establish;
 pub use open::{case_opening, open_case};
-pub use records::{add_record, audit, read_record, recover_case_key};
+pub use records::{AuditSummary, add_record, audit, audit_pages, read_record, recover_case_key};
 pub use register::{ensure_registered, public_key_hex, register};
 pub use respond::respond;
 
 use super::WorkflowError;
-use super::case_view::CaseView;
-use medchain_siff::{KdfPolicy, ParticipantSecret};
+use super::case_view::kdf_of;
+use medchain_contract::Case;
+use medchain_siff::{CaseId, KdfPolicy, ParticipantSecret};
 
-/// The participant's secret `s_x` for a case, from its password.
+/// The participant's secret `s_x` for case `id`, from its password.
 pub(super) fn participant_secret(
-    view: &CaseView,
+    case: &Case,
+    id: &CaseId,
     ind: u64,
     password: &str,
     policy: KdfPolicy,
 ) -> Result<ParticipantSecret, WorkflowError> {
-    let kdf = view.kdf();
+    let kdf = kdf_of(case);
     kdf.check_policy(policy)?;
-    Ok(ParticipantSecret::derive(password, &view.id, ind, &kdf)?)
+    Ok(ParticipantSecret::derive(password, id, ind, &kdf)?)
 }

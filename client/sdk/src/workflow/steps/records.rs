@@ -9,43 +9,47 @@ use crate::connect;
 use crate::ledger::Ledger;
 use crate::wallet::{CaseStatus, Wallet};
 use crate::workflow::case_view::CaseView;
-use crate::workflow::{DecryptedRecord, SignedTag, WorkflowError, verified_tag};
+use crate::workflow::{DecryptedRecord, SignedTag, TagCheck, WorkflowError, verified_tag};
 use fabric_gateway::sign_message;
+use medchain_contract::Case;
 use medchain_protocol::signature::tag_signature_message;
 use medchain_siff::{
     CaseId, CryptoError, KdfPolicy, RecordKey, RecordType, SharedKey, Tag, open_record, seal_record,
 };
+use prost::Message;
 
 /// The case key `K`, recovered from a checked tag with the user's
 /// password.
 fn shared_key(
-    view: &CaseView,
+    case: &Case,
+    id: &CaseId,
     tag: &Tag,
     ind: u64,
     password: &str,
     policy: KdfPolicy,
 ) -> Result<SharedKey, WorkflowError> {
-    if tag.participant_count() != view.case.len() {
+    if tag.participant_count() != case.len() {
         return Err(WorkflowError::Invalid(
             "the case's tag does not match its participants".into(),
         ));
     }
-    let secret = participant_secret(view, ind, password, policy)?;
+    let secret = participant_secret(case, id, ind, password, policy)?;
     Ok(tag.recover_key(&secret))
 }
 
 /// The case's record key (bound to the tag), recovered with the user's
 /// password.
 fn record_key(
-    view: &CaseView,
+    case: &Case,
+    id: &CaseId,
     tag: &Tag,
     ind: u64,
     password: &str,
     policy: KdfPolicy,
 ) -> Result<RecordKey, WorkflowError> {
     Ok(RecordKey::derive(
-        &shared_key(view, tag, ind, password, policy)?,
-        &view.id,
+        &shared_key(case, id, tag, ind, password, policy)?,
+        id,
         tag,
     )?)
 }
@@ -67,7 +71,14 @@ pub async fn recover_case_key(
             hex::encode(case.as_bytes())
         ))
     })?;
-    shared_key(&view, &signed.tag, ledger.ind(), password, policy)
+    shared_key(
+        &view.case,
+        &view.id,
+        &signed.tag,
+        ledger.ind(),
+        password,
+        policy,
+    )
 }
 
 /// The doctor's tag from its wallet (kept since `establish`), signed now
@@ -144,7 +155,7 @@ pub async fn add_record(
             )));
         }
     };
-    let key = record_key(&view, &signed.tag, ind, password, policy)?;
+    let key = record_key(&view.case, &view.id, &signed.tag, ind, password, policy)?;
     let ciphertext = seal_record(&key, record_type, case, plaintext, &mut OsRng)?;
     let record = CaseRecord {
         case_key: case.as_bytes().to_vec(),
@@ -178,39 +189,133 @@ pub async fn add_record(
         .map_err(|_| WorkflowError::Invalid("the ledger returned a malformed record key".into()))
 }
 
-/// Decrypts every record of a case (an audit, or a participant reading its
-/// case). A wrong password or a non-participant fails with "cannot
-/// decrypt: wrong password or not a participant of this case". A record
-/// that does not open while others do (written with another key or
-/// damaged) is returned without plaintext rather than hiding the rest.
+/// What an audit read besides the records it handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditSummary {
+    /// The case's participants, doctor included.
+    pub participants: usize,
+    /// Its responses (`txtr`).
+    pub answers: usize,
+    /// Its records (`txd`, `txm`, `txa`).
+    pub records: usize,
+    /// How many of them opened with the case key.
+    pub decrypted: usize,
+    /// The length of its tag (0 before the first record).
+    pub tag_bytes: usize,
+    /// How many `GetCase` pages were read.
+    pub pages: u64,
+}
+
+/// Decrypts every record of a case page by page (an audit, or a
+/// participant reading its case), handing each to `emit` as its page
+/// arrives, in index order, so memory does not grow with the case: the
+/// opening comes from `Get(κ0)`, the key is recovered once from the first
+/// record's tag, and every record's tag is checked against it
+/// ([`TagCheck`]). A wrong password or a non-participant fails with
+/// "cannot decrypt: wrong password or not a participant of this case" once
+/// no record of the case opened (records emitted before then carry no
+/// plaintext). A record that does not open while others do (written with
+/// another key or damaged) is emitted without plaintext rather than
+/// hiding the rest. An error of `emit` stops the audit.
+pub async fn audit_pages<F>(
+    ledger: &Ledger,
+    password: &str,
+    id: &CaseId,
+    policy: KdfPolicy,
+    mut emit: F,
+) -> Result<AuditSummary, WorkflowError>
+where
+    F: FnMut(DecryptedRecord) -> Result<(), WorkflowError>,
+{
+    let unknown = || WorkflowError::UnknownCase(hex::encode(id.as_bytes()));
+    let opening = match ledger.get(id.as_bytes()).await {
+        Ok(InputParameter {
+            record: Some(Record::Txtc(opening)),
+        }) => opening,
+        Ok(_) => return Err(unknown()),
+        Err(e) if e.is_not_found() => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    };
+    let case = Case::from_opening(&opening).map_err(WorkflowError::Invalid)?;
+    let mut summary = AuditSummary {
+        participants: case.len(),
+        ..AuditSummary::default()
+    };
+    let mut tags: Option<TagCheck> = None;
+    let mut key: Option<RecordKey> = None;
+    let mut pages = ledger.case_pages(id.as_bytes());
+    while let Some(page) = pages.next_page().await? {
+        for stored in page {
+            let record = InputParameter::decode(stored.value.as_slice())
+                .ok()
+                .and_then(|i| i.record);
+            let (record_type, record) = match record {
+                Some(Record::Txtr(_)) => {
+                    summary.answers += 1;
+                    continue;
+                }
+                Some(Record::Txd(r)) => (RecordType::Diagnosis, r),
+                Some(Record::Txm(r)) => (RecordType::Medication, r),
+                Some(Record::Txa(r)) => (RecordType::Compensation, r),
+                _ => continue,
+            };
+            let check = match &mut tags {
+                Some(check) => check,
+                None => tags.insert(TagCheck::new(ledger, &case, id).await?),
+            };
+            let signed = check.check(&record)?;
+            summary.tag_bytes = signed.bytes.len();
+            let key = match &key {
+                Some(key) => key,
+                None => key.insert(record_key(
+                    &case,
+                    id,
+                    &signed.tag,
+                    ledger.ind(),
+                    password,
+                    policy,
+                )?),
+            };
+            let plaintext = open_record(key, record_type, id, &record.ciphertext).ok();
+            summary.records += 1;
+            summary.decrypted += usize::from(plaintext.is_some());
+            let key_bytes: [u8; 32] = stored.key.as_slice().try_into().map_err(|_| {
+                WorkflowError::Invalid("the ledger returned a malformed record key".into())
+            })?;
+            emit(DecryptedRecord {
+                key: key_bytes,
+                record_type,
+                tx_id: stored.tx_id,
+                plaintext,
+            })?;
+        }
+    }
+    summary.pages = pages.pages_read();
+    if summary.records > 0 && summary.decrypted == 0 {
+        return Err(CryptoError::CannotDecrypt.into());
+    }
+    Ok(summary)
+}
+
+/// Decrypts every record of a case and collects them ([`audit_pages`]
+/// holding every plaintext at once: for short cases and tests).
 pub async fn audit(
     ledger: &Ledger,
     password: &str,
     case: &CaseId,
     policy: KdfPolicy,
 ) -> Result<Vec<DecryptedRecord>, WorkflowError> {
-    let view = CaseView::load(ledger, case).await?;
-    let Some(signed) = verified_tag(ledger, &view).await? else {
-        return Ok(Vec::new());
-    };
-    let key = record_key(&view, &signed.tag, ledger.ind(), password, policy)?;
-    let records: Vec<DecryptedRecord> = view
-        .records
-        .iter()
-        .map(|r| DecryptedRecord {
-            key: r.key,
-            record_type: r.record_type,
-            tx_id: r.tx_id.clone(),
-            plaintext: open_record(&key, r.record_type, case, &r.record.ciphertext).ok(),
-        })
-        .collect();
-    if records.iter().all(|r| r.plaintext.is_none()) {
-        return Err(CryptoError::CannotDecrypt.into());
-    }
+    let mut records = Vec::new();
+    audit_pages(ledger, password, case, policy, |r| {
+        records.push(r);
+        Ok(())
+    })
+    .await?;
     Ok(records)
 }
 
-/// Decrypts one record, given its key κ.
+/// Decrypts one record, given its key κ: its case is read page by page and
+/// only that record's plaintext is kept.
 pub async fn read_record(
     ledger: &Ledger,
     password: &str,
@@ -228,16 +333,20 @@ pub async fn read_record(
         }
     };
     let case = CaseId::from_slice(&record.case_key)?;
-    let records = audit(ledger, password, &case, policy).await?;
-    let record = records
-        .into_iter()
-        .find(|r| &r.key == kappa)
-        .ok_or_else(|| {
-            WorkflowError::Invalid(format!(
-                "record {} is not part of its case",
-                hex::encode(kappa)
-            ))
-        })?;
+    let mut found = None;
+    audit_pages(ledger, password, &case, policy, |r| {
+        if &r.key == kappa {
+            found = Some(r);
+        }
+        Ok(())
+    })
+    .await?;
+    let record = found.ok_or_else(|| {
+        WorkflowError::Invalid(format!(
+            "record {} is not part of its case",
+            hex::encode(kappa)
+        ))
+    })?;
     if record.plaintext.is_none() {
         return Err(WorkflowError::Invalid(format!(
             "record {} does not decrypt with its case's key: it was written with another key or damaged",

@@ -38,7 +38,7 @@ pub async fn respond(
     }
     // The secret goes to the doctor only: check it is one first.
     verify_doctor(ledger, view.case.doctor).await?;
-    let secret = participant_secret(&view, ind, password, policy)?;
+    let secret = participant_secret(&view.case, &view.id, ind, password, policy)?;
     let doctor_key =
         decode_compressed_key(&view.opening.doctor_ephemeral_key, "the doctor's key pk_d")?;
     let sealed = seal_response(&secret, ind, case, &doctor_key, &mut OsRng)?;
