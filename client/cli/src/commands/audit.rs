@@ -55,7 +55,7 @@ pub async fn show_case(
     out: &Output,
 ) -> Result<(), CliError> {
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let ledger = &ledger;
     let (view, records) = progress::during(out, "fetching and decrypting the case", async {
         let view = CaseView::load(ledger, case).await?;

@@ -83,6 +83,7 @@ pub async fn user_issued_by(root: &Path, name: &str, role: UserRole, ca: Option<
         },
         checkpoint: SavedCheckpoint::default(),
         cases: Default::default(),
+        previous_identities: Vec::new(),
     };
     let wallet = Wallet::create(
         root.join(name),
