@@ -61,14 +61,40 @@ impl Endpoint {
         body: Vec<u8>,
         authorization: Option<HeaderValue>,
     ) -> Result<serde_json::Value, CaError> {
-        let seconds = self.timeout.as_secs();
-        tokio::time::timeout(self.timeout, self.exchange(uri, body, authorization))
+        self.send(hyper::Method::POST, uri, body, authorization)
             .await
-            .map_err(|_| CaError::Timeout { seconds })?
+    }
+
+    /// GETs the request URI `uri` with an `Authorization` header and returns
+    /// the envelope's `result`.
+    pub(crate) async fn get(
+        &self,
+        uri: &str,
+        authorization: HeaderValue,
+    ) -> Result<serde_json::Value, CaError> {
+        self.send(hyper::Method::GET, uri, Vec::new(), Some(authorization))
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: hyper::Method,
+        uri: &str,
+        body: Vec<u8>,
+        authorization: Option<HeaderValue>,
+    ) -> Result<serde_json::Value, CaError> {
+        let seconds = self.timeout.as_secs();
+        tokio::time::timeout(
+            self.timeout,
+            self.exchange(method, uri, body, authorization),
+        )
+        .await
+        .map_err(|_| CaError::Timeout { seconds })?
     }
 
     async fn exchange(
         &self,
+        method: hyper::Method,
         uri: &str,
         body: Vec<u8>,
         authorization: Option<HeaderValue>,
@@ -95,7 +121,9 @@ impl Endpoint {
             .map_err(|e| CaError::Http(e.to_string()))?;
         let driver = tokio::spawn(connection);
 
-        let mut request = hyper::Request::post(uri)
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(uri)
             .header(HOST, address.as_str())
             .header(CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body)))

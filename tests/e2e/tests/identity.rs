@@ -245,6 +245,10 @@ async fn an_enrolled_pharmacist_in_a_case() -> (People, String, String) {
     (people, case, text(&stored, "record"))
 }
 
+fn whoami_of(people: &People, who: &str) -> Value {
+    people.run(who, &["--json", "whoami"]).ok().json()
+}
+
 fn reads(people: &People, who: &str, record: &str, expected: &str) {
     let read = people.run(who, &["read", "--record", record]).ok();
     assert!(read.stdout.contains(expected), "{}", read.stdout);
@@ -298,8 +302,10 @@ async fn renew_keeps_the_index_and_the_old_case_still_reads() {
     reads(&people, "alice", &medicines, "after renewal");
 }
 
+/// A revoked identity's submission is refused before it is sent, and its
+/// renewal by the CA, each with the sentence saying so and what to do.
 #[tokio::test]
-async fn a_revoked_identity_is_told_it_was_revoked() {
+async fn a_revoked_identity_cannot_submit_or_renew_and_is_told_why() {
     ensure_registered().await;
     let people = People::new();
     let id = fresh_id("insurer");
@@ -328,8 +334,27 @@ async fn a_revoked_identity_is_told_it_was_revoked() {
         Some(1),
         "{revoked}"
     );
-    people.run("erin", &["renew"]).fails(
-        3,
-        "your certificate was revoked by your organisation's CA, so it can no longer submit",
-    );
+    let sentence = "your certificate was revoked by your organisation's CA, so it can no longer submit; ask your organisation's administrator to register you again and enroll a new wallet with `medchain init --ca`";
+    people.run("erin", &["register"]).fails(3, sentence);
+    people.run("erin", &["renew"]).fails(3, sentence);
+    // The registration was never submitted: a patient cannot select Erin.
+    let doctor = people.init_user("carol", "doctor", "doctor");
+    people.init_user("alice", "patient", "patient");
+    let index = text(&whoami_of(&people, "erin"), "index");
+    let selection = people.root.path().join("selection.json");
+    people
+        .run(
+            "alice",
+            &[
+                "select",
+                "--doctor",
+                &text(&doctor, "index"),
+                "--insurer",
+                &index,
+                "--out",
+                selection.to_str().unwrap(),
+                "--no-qr",
+            ],
+        )
+        .fails(2, &format!("no insurer is registered under {index}"));
 }

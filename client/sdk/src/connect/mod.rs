@@ -195,6 +195,9 @@ async fn connect_as(
             let org = network_profile.org(org)?;
             let credentials = fabric_credentials(&profile.identity, secrets)?;
             require_valid_now(credentials.identity().certificate_pem())?;
+            if let Some(secrets) = secrets {
+                crate::identity::require_not_revoked(&profile.identity, secrets).await?;
+            }
             let mut tls = TlsSettings::from_ca_file(&org.gateway.tls_ca).map_err(|e| {
                 ConnectError::BadProfile {
                     path: path.clone(),

@@ -3,8 +3,9 @@
 //! ledger. Enrolling into a new wallet ([`enroll`]), renewing — with the
 //! **same key pair**, so the participant index never changes ([`renew`]),
 //! registering people as a registrar with their `medchain.role`
-//! ([`register`]), revoking them ([`revoke`]), and reading a certificate
-//! ([`CertificateInfo`]). The CA protocol itself is the generic
+//! ([`register`]), revoking them ([`revoke`]), checking that the CA still
+//! stands behind a certificate ([`require_not_revoked`]), and reading a
+//! certificate ([`CertificateInfo`]). The CA protocol itself is the generic
 //! `fabric-ca-client` crate.
 //!
 //! [`LocalCa`]: crate::ledger::embedded::LocalCa
@@ -12,12 +13,14 @@
 mod ca;
 mod certificate;
 mod renew;
+mod standing;
 #[cfg(test)]
 mod tests;
 
 pub use self::ca::{CaTarget, NewEnrollment, Registrar, enroll, register, revoke};
 pub use self::certificate::{CertificateInfo, date_text, now_rfc3339};
 pub use self::renew::{Renewal, renew};
+pub use self::standing::require_not_revoked;
 
 use fabric_ca_client::CaError;
 
