@@ -92,7 +92,12 @@ pub enum Command {
     Renew,
     /// Consortium administration with an organisation's Fabric CA
     /// (register or revoke people).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+        medchain admin register --gateway network/.work/profile.json --ca org2 --role pharmacist --id dave\n  \
+        medchain admin revoke --gateway network/.work/profile.json --ca org2 --id dave"
+    )]
     Admin(AdminCommand),
     /// Register this identity on the ledger (doctors, pharmacists, insurers,
     /// lawyers/experts).
