@@ -53,30 +53,10 @@ impl Endpoint {
         format!("{}{path}", self.prefix)
     }
 
-    /// POSTs `body` (JSON) to the request URI `uri` with an optional
-    /// `Authorization` header and returns the envelope's `result`.
-    pub(crate) async fn post(
-        &self,
-        uri: &str,
-        body: Vec<u8>,
-        authorization: Option<HeaderValue>,
-    ) -> Result<serde_json::Value, CaError> {
-        self.send(hyper::Method::POST, uri, body, authorization)
-            .await
-    }
-
-    /// GETs the request URI `uri` with an `Authorization` header and returns
-    /// the envelope's `result`.
-    pub(crate) async fn get(
-        &self,
-        uri: &str,
-        authorization: HeaderValue,
-    ) -> Result<serde_json::Value, CaError> {
-        self.send(hyper::Method::GET, uri, Vec::new(), Some(authorization))
-            .await
-    }
-
-    async fn send(
+    /// Sends `method` to the request URI `uri` with `body` (JSON, empty for
+    /// a GET) and an optional `Authorization` header; returns the
+    /// envelope's `result`.
+    pub(crate) async fn send(
         &self,
         method: hyper::Method,
         uri: &str,

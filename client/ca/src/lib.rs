@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hyper::Method;
 use hyper::header::HeaderValue;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject as _;
@@ -396,7 +397,7 @@ impl CaClient {
     pub async fn ca_info(&self) -> Result<CaInfo, CaError> {
         let body = json(&serde_json::json!({ "caname": self.ca_name.as_deref().unwrap_or("") }))?;
         let uri = self.endpoint.uri("/api/v1/cainfo");
-        let result = self.endpoint.post(&uri, body, None).await?;
+        let result = self.endpoint.send(Method::POST, &uri, body, None).await?;
         let info: ServerInfo = parse(result)?;
         Ok(CaInfo {
             ca_name: info.ca_name,
@@ -424,7 +425,10 @@ impl CaClient {
             CaError::Credential("the enrollment id or secret is not header text".into())
         })?;
         let uri = self.endpoint.uri("/api/v1/enroll");
-        let result = self.endpoint.post(&uri, body, Some(authorization)).await?;
+        let result = self
+            .endpoint
+            .send(Method::POST, &uri, body, Some(authorization))
+            .await?;
         issued(result, key)
     }
 
@@ -545,7 +549,11 @@ impl CaClient {
         let token = keys::token(&identity.certificate_pem, &identity.key, "GET", &uri, b"");
         let authorization = HeaderValue::from_str(&token)
             .map_err(|_| CaError::Credential("the token is not header text".into()))?;
-        match self.endpoint.get(&uri, authorization).await {
+        match self
+            .endpoint
+            .send(Method::GET, &uri, Vec::new(), Some(authorization))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(CaError::Server { code: 71, .. }) => Ok(()),
             Err(e) => Err(e),
@@ -578,7 +586,9 @@ impl CaClient {
         );
         let authorization = HeaderValue::from_str(&token)
             .map_err(|_| CaError::Credential("the token is not header text".into()))?;
-        self.endpoint.post(&uri, body, Some(authorization)).await
+        self.endpoint
+            .send(Method::POST, &uri, body, Some(authorization))
+            .await
     }
 }
 

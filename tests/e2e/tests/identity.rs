@@ -199,25 +199,9 @@ async fn an_enrolled_pharmacist_in_a_case() -> (People, String, String) {
         .fails(3, "code 20");
     people.run("dave", &["register"]).ok();
 
-    let doctor = people.init_user("carol", "doctor", "doctor");
-    people.init_user("alice", "patient", "patient");
-    let selection = people.root.path().join("selection.json");
-    let selection = selection.to_str().unwrap();
-    people
-        .run(
-            "alice",
-            &[
-                "select",
-                "--doctor",
-                &text(&doctor, "index"),
-                "--pharmacist",
-                &text(&created, "index"),
-                "--out",
-                selection,
-                "--no-qr",
-            ],
-        )
-        .ok();
+    let (selected, selection) = patient_selects(&people, "--pharmacist", &text(&created, "index"));
+    selected.ok();
+    let selection = selection.as_str();
     let opened = people
         .run("carol", &["--json", "open-case", "--selection", selection])
         .ok()
@@ -243,6 +227,30 @@ async fn an_enrolled_pharmacist_in_a_case() -> (People, String, String) {
         .ok()
         .json();
     (people, case, text(&stored, "record"))
+}
+
+/// Wallets for the profile's doctor (`carol`) and patient (`alice`), who
+/// selects that doctor and the participant `index` (`flag`: `--pharmacist`,
+/// `--insurer`…): the run, and the selection file.
+fn patient_selects(people: &People, flag: &str, index: &str) -> (Run, String) {
+    let doctor = people.init_user("carol", "doctor", "doctor");
+    people.init_user("alice", "patient", "patient");
+    let selection = people.root.path().join("selection.json");
+    let selection = selection.to_str().unwrap().to_owned();
+    let run = people.run(
+        "alice",
+        &[
+            "select",
+            "--doctor",
+            &text(&doctor, "index"),
+            flag,
+            index,
+            "--out",
+            &selection,
+            "--no-qr",
+        ],
+    );
+    (run, selection)
 }
 
 fn whoami_of(people: &People, who: &str) -> Value {
@@ -338,23 +346,8 @@ async fn a_revoked_identity_cannot_submit_or_renew_and_is_told_why() {
     people.run("erin", &["register"]).fails(3, sentence);
     people.run("erin", &["renew"]).fails(3, sentence);
     // The registration was never submitted: a patient cannot select Erin.
-    let doctor = people.init_user("carol", "doctor", "doctor");
-    people.init_user("alice", "patient", "patient");
     let index = text(&whoami_of(&people, "erin"), "index");
-    let selection = people.root.path().join("selection.json");
-    people
-        .run(
-            "alice",
-            &[
-                "select",
-                "--doctor",
-                &text(&doctor, "index"),
-                "--insurer",
-                &index,
-                "--out",
-                selection.to_str().unwrap(),
-                "--no-qr",
-            ],
-        )
+    patient_selects(&people, "--insurer", &index)
+        .0
         .fails(2, &format!("no insurer is registered under {index}"));
 }
