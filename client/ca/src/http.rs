@@ -53,22 +53,28 @@ impl Endpoint {
         format!("{}{path}", self.prefix)
     }
 
-    /// POSTs `body` (JSON) to the request URI `uri` with an optional
-    /// `Authorization` header and returns the envelope's `result`.
-    pub(crate) async fn post(
+    /// Sends `method` to the request URI `uri` with `body` (JSON, empty for
+    /// a GET) and an optional `Authorization` header; returns the
+    /// envelope's `result`.
+    pub(crate) async fn send(
         &self,
+        method: hyper::Method,
         uri: &str,
         body: Vec<u8>,
         authorization: Option<HeaderValue>,
     ) -> Result<serde_json::Value, CaError> {
         let seconds = self.timeout.as_secs();
-        tokio::time::timeout(self.timeout, self.exchange(uri, body, authorization))
-            .await
-            .map_err(|_| CaError::Timeout { seconds })?
+        tokio::time::timeout(
+            self.timeout,
+            self.exchange(method, uri, body, authorization),
+        )
+        .await
+        .map_err(|_| CaError::Timeout { seconds })?
     }
 
     async fn exchange(
         &self,
+        method: hyper::Method,
         uri: &str,
         body: Vec<u8>,
         authorization: Option<HeaderValue>,
@@ -95,7 +101,9 @@ impl Endpoint {
             .map_err(|e| CaError::Http(e.to_string()))?;
         let driver = tokio::spawn(connection);
 
-        let mut request = hyper::Request::post(uri)
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(uri)
             .header(HOST, address.as_str())
             .header(CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body)))

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hyper::Method;
 use hyper::header::HeaderValue;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject as _;
@@ -396,7 +397,7 @@ impl CaClient {
     pub async fn ca_info(&self) -> Result<CaInfo, CaError> {
         let body = json(&serde_json::json!({ "caname": self.ca_name.as_deref().unwrap_or("") }))?;
         let uri = self.endpoint.uri("/api/v1/cainfo");
-        let result = self.endpoint.post(&uri, body, None).await?;
+        let result = self.endpoint.send(Method::POST, &uri, body, None).await?;
         ca_info_of(result)
     }
 
@@ -419,7 +420,10 @@ impl CaClient {
             CaError::Credential("the enrollment id or secret is not header text".into())
         })?;
         let uri = self.endpoint.uri("/api/v1/enroll");
-        let result = self.endpoint.post(&uri, body, Some(authorization)).await?;
+        let result = self
+            .endpoint
+            .send(Method::POST, &uri, body, Some(authorization))
+            .await?;
         issued(result, key)
     }
 
@@ -512,6 +516,45 @@ impl CaClient {
         Ok(revoked.revoked.unwrap_or_default())
     }
 
+    /// Checks, changing nothing, that the CA still authenticates the
+    /// certificate of `identity`, registered as `enrollment_id` (not
+    /// revoked, not expired, still registered): it reads that identity's
+    /// registration (`GET /api/v1/identities/<id>`), which the CA answers —
+    /// after authenticating the certificate — with the registration or, for
+    /// a caller who may not read registrations, an authorization failure
+    /// (code 71); both are `Ok`. A certificate the CA no longer accepts is
+    /// [`CaError::Server`] with code 20 (Fabric CA says no more).
+    pub async fn authenticate(
+        &self,
+        identity: &Enrollment,
+        enrollment_id: &str,
+    ) -> Result<(), CaError> {
+        let url_safe = |c: char| c.is_ascii_alphanumeric() || "-._@".contains(c);
+        if enrollment_id.is_empty() || !enrollment_id.chars().all(url_safe) {
+            return Err(CaError::Credential(format!(
+                "the enrollment id {enrollment_id:?} has characters other than letters, digits and -._@"
+            )));
+        }
+        let mut path = format!("/api/v1/identities/{enrollment_id}");
+        if let Some(name) = &self.ca_name {
+            path.push_str("?ca=");
+            path.push_str(name);
+        }
+        let uri = self.endpoint.uri(&path);
+        let token = keys::token(&identity.certificate_pem, &identity.key, "GET", &uri, b"");
+        let authorization = HeaderValue::from_str(&token)
+            .map_err(|_| CaError::Credential("the token is not header text".into()))?;
+        match self
+            .endpoint
+            .send(Method::GET, &uri, Vec::new(), Some(authorization))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(CaError::Server { code: 71, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     fn enroll_body<'a>(&'a self, csr: &'a str, request: &'a EnrollRequest) -> EnrollBody<'a> {
         EnrollBody {
             certificate_request: csr,
@@ -538,7 +581,9 @@ impl CaClient {
         );
         let authorization = HeaderValue::from_str(&token)
             .map_err(|_| CaError::Credential("the token is not header text".into()))?;
-        self.endpoint.post(&uri, body, Some(authorization)).await
+        self.endpoint
+            .send(Method::POST, &uri, body, Some(authorization))
+            .await
     }
 }
 

@@ -218,6 +218,11 @@ async fn enroll_register_reenroll_and_revoke_against_fabric_ca_server() {
     );
     assert_eq!(code, 20);
 
+    // The CA authenticates a current certificate without changing anything
+    // (a client may not read registrations: still authenticated).
+    ca.authenticate(&renewed, "pharma1").await.unwrap();
+    ca.authenticate(&admin, "pharma1").await.unwrap();
+
     // After revocation the identity cannot reenroll.
     let revoked = ca
         .revoke(
@@ -232,6 +237,12 @@ async fn enroll_register_reenroll_and_revoke_against_fabric_ca_server() {
     assert_eq!(revoked.len(), 2, "{revoked:?}");
     let code = server_code(ca.reenroll(&renewed).await);
     assert!(code > 0, "{code}");
+    // …and the CA no longer authenticates its certificate.
+    assert_eq!(server_code(ca.authenticate(&renewed, "pharma1").await), 20);
+    assert!(matches!(
+        ca.authenticate(&admin, "pharma1/../x").await,
+        Err(CaError::Credential(_))
+    ));
 
     // A non-registrar cannot register.
     server_code(ca.register(&second, &pharmacist("pharma3")).await);

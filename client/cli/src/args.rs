@@ -14,7 +14,8 @@ Exit codes:
   1  other error (I/O, damaged wallet or ledger files, failed demo checks)
   2  invalid command line or input (bad option, malformed selection or contact file, bad hex,
      a chosen participant who is not registered)
-  3  wrong password, cannot decrypt, or not a participant of the case
+  3  wrong password, cannot decrypt, not a participant of the case, refused by the CA
+     (wrong enrollment secret), or an expired or revoked certificate
   4  not found (no wallet, unknown case or record, missing file)
   5  rejected by the ledger (validation failed; nothing was stored)
   6  ledger unreachable (peer down, timeout, ledger directory not accessible)
@@ -22,7 +23,9 @@ Exit codes:
   8  the ledger could not answer a read (query failed; nothing was written)
 
 Passwords: asked without echo on the terminal; for automation set MEDCHAIN_PASSWORD or
-pass --password-file PATH (a file holding the password on its first line, mode 0600).";
+pass --password-file PATH (a file holding the password on its first line, mode 0600).
+A CA enrollment secret (`init --ca`): asked without echo; for automation set
+MEDCHAIN_CA_SECRET or pass --secret-file PATH.";
 
 /// `medchain`: privacy-preserving medical records on Hyperledger Fabric.
 #[derive(Debug, Parser)]
@@ -75,13 +78,28 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         medchain init --name \"Dr. Carol\" --role doctor\n  \
         medchain --wallet ~/alice init --name Alice --role patient --ledger /srv/medchain-ledger\n  \
-        medchain init --name Carol --role doctor --gateway network/.work/profile.json --user doctor")]
+        medchain init --name Carol --role doctor --gateway network/.work/profile.json --user doctor\n  \
+        medchain init --name Dave --role pharmacist --gateway network/.work/profile.json --ca org2 --enrollment-id dave")]
     Init(InitArgs),
     /// Show who this wallet is: name, role, index, public key, backend.
     #[command(after_help = "Examples:\n  \
         medchain whoami\n  \
         medchain whoami --qr --out alice.contact.json   # share your contact with the patient")]
     Whoami(WhoamiArgs),
+    /// Renew this wallet's certificate with the CA that issued it, keeping
+    /// the same key pair (so your index never changes); the old certificate
+    /// stays in the wallet.
+    #[command(after_help = "Example:\n  medchain --wallet ~/dave renew")]
+    Renew,
+    /// Consortium administration with an organisation's Fabric CA
+    /// (register or revoke people).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+        medchain admin register --gateway network/.work/profile.json --ca org2 --role pharmacist --id dave\n  \
+        medchain admin revoke --gateway network/.work/profile.json --ca org2 --id dave"
+    )]
+    Admin(AdminCommand),
     /// Register this identity on the ledger (doctors, pharmacists, insurers,
     /// lawyers/experts).
     #[command(after_help = "Example:\n  medchain --wallet ~/carol register")]
@@ -206,6 +224,77 @@ pub struct InitArgs {
     /// The PKCS#8 PEM private key of --cert.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
+    /// Enroll with a Fabric CA: an organisation of the profile (its CA) or
+    /// the CA's URL (with --ca-tls and --msp-id). The secret is asked
+    /// without echo (or MEDCHAIN_CA_SECRET, or --secret-file).
+    #[arg(long, value_name = "ORG|URL", requires_all = ["gateway", "enrollment_id"], conflicts_with_all = ["user", "msp_dir", "cert"])]
+    pub ca: Option<String>,
+    /// The enrollment id your organisation's administrator registered.
+    #[arg(long, value_name = "ID", requires = "ca")]
+    pub enrollment_id: Option<String>,
+    /// Read the one-time enrollment secret from the first line of this file.
+    #[arg(long, value_name = "PATH", requires = "ca")]
+    pub secret_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub ca_endpoint: CaEndpointArgs,
+}
+
+/// How to reach a CA given by URL rather than by organisation.
+#[derive(Debug, Clone, Args)]
+pub struct CaEndpointArgs {
+    /// The PEM certificate that verifies the CA's TLS certificate (with a
+    /// --ca URL).
+    #[arg(long, value_name = "FILE")]
+    pub ca_tls: Option<PathBuf>,
+    /// The CA's name on its server (with a --ca URL), if it hosts several.
+    #[arg(long, value_name = "NAME")]
+    pub ca_name: Option<String>,
+}
+
+/// `medchain admin`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Register a person with an organisation's CA, their role in their
+    /// certificates (`medchain.role`); prints the one-time enrollment
+    /// secret once, to hand to them.
+    #[command(after_help = "Example:\n  \
+        medchain admin register --gateway network/.work/profile.json --ca org2 --role pharmacist --id dave")]
+    Register(AdminRegisterArgs),
+    /// Revoke every certificate of a person at an organisation's CA.
+    #[command(after_help = "Example:\n  \
+        medchain admin revoke --gateway network/.work/profile.json --ca org2 --id dave")]
+    Revoke(AdminTargetArgs),
+}
+
+/// The CA and registrar of `medchain admin`, and whom it is about.
+#[derive(Debug, Args)]
+pub struct AdminTargetArgs {
+    /// The network's client profile.
+    #[arg(long, value_name = "PROFILE")]
+    pub gateway: PathBuf,
+    /// The organisation whose CA to use, or the CA's URL (with --ca-tls).
+    #[arg(long, value_name = "ORG|URL")]
+    pub ca: String,
+    /// The registrar's MSP folder [default: the profile's registrar of the
+    /// organisation].
+    #[arg(long, value_name = "DIR")]
+    pub registrar_msp: Option<PathBuf>,
+    /// The person's enrollment id.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub ca_endpoint: CaEndpointArgs,
+}
+
+/// `medchain admin register`.
+#[derive(Debug, Args)]
+pub struct AdminRegisterArgs {
+    /// Where and whom.
+    #[command(flatten)]
+    pub target: AdminTargetArgs,
+    /// The person's role, put into their certificates.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
 }
 
 /// `medchain whoami`.

@@ -173,6 +173,7 @@ impl From<WalletError> for CliError {
             WalletError::Exists { .. } | WalletError::WeakPassword(_) => Self::usage(e.to_string()),
             WalletError::Io { .. }
             | WalletError::Damaged { .. }
+            | WalletError::UnsupportedFormat { .. }
             | WalletError::KeyGeneration(_) => Self::failure(e.to_string()),
         }
     }
@@ -320,7 +321,48 @@ impl From<medchain_sdk::connect::ConnectError> for CliError {
             | E::NoSuchUser { .. }
             | E::Identity(_)
             | E::NoHome(_)) => Self::usage(e.to_string()),
+            e @ (E::Expired { .. } | E::Revoked) => Self::new(ExitStatus::Denied, e.to_string()),
             e @ (E::Damaged(_) | E::MalformedChainInfo) => Self::failure(e.to_string()),
+        }
+    }
+}
+
+impl From<medchain_sdk::identity::IdentityError> for CliError {
+    fn from(e: medchain_sdk::identity::IdentityError) -> Self {
+        use medchain_sdk::identity::IdentityError as E;
+        match e {
+            E::Ca(e) => e.into(),
+            E::Wallet(e) => e.into(),
+            E::Connect(e) => e.into(),
+            E::Embedded(e) => LedgerError::from(e).into(),
+            e @ (E::Certificate(_) | E::NoCa | E::Target(_)) => Self::usage(e.to_string()),
+        }
+    }
+}
+
+impl From<fabric_ca_client::CaError> for CliError {
+    fn from(e: fabric_ca_client::CaError) -> Self {
+        use fabric_ca_client::CaError as E;
+        match &e {
+            // Fabric CA's code 20: authentication failure (wrong id or
+            // secret, a secret already used, a revoked identity).
+            E::Server { code, .. } if *code == 20 => Self::new(
+                ExitStatus::Denied,
+                format!(
+                    "{e}; check the enrollment id and the one-time secret your organisation's administrator gave you (a used secret or a revoked identity needs a new registration)"
+                ),
+            ),
+            E::Server { .. } | E::Status { .. } => Self::new(
+                ExitStatus::Denied,
+                format!("{e}; check the request with your organisation's administrator"),
+            ),
+            E::Connect { .. } | E::Tls { .. } | E::Timeout { .. } | E::Http(_) => Self::new(
+                ExitStatus::Unreachable,
+                format!("{e}; check the CA's URL and TLS certificate, and that the CA is running"),
+            ),
+            E::InvalidUrl { .. } | E::TlsCa(_) => Self::usage(e.to_string()),
+            E::Io { path, source } => Self::io("the file", path, source),
+            E::Parse(_) | E::Credential(_) | E::Csr(_) => Self::failure(e.to_string()),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! * `password` — the password from a no-echo prompt, a file or
 //!   `MEDCHAIN_PASSWORD`;
 //! * `backend` — the ledger a wallet works on (embedded or Fabric);
+//! * `ca` — which Fabric CA a command talks to;
 //! * `session` — an opened wallet with its password and ledger;
 //! * `contact` — the contact card a user shares to be selected;
 //! * `qr` — QR codes (PNG and terminal) for contacts and selections;
@@ -20,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod ca;
 mod commands;
 mod contact;
 mod demo;

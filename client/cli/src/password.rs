@@ -59,11 +59,39 @@ fn automated(file: Option<&Path>) -> Result<Option<Zeroizing<String>>, CliError>
     }
 }
 
+/// The environment variable holding a CA enrollment secret for automation.
+pub const CA_SECRET_ENV: &str = "MEDCHAIN_CA_SECRET";
+
+/// The one-time enrollment secret for `init --ca`: from `file`, from
+/// `MEDCHAIN_CA_SECRET`, or asked on the terminal without echo. Never a
+/// command-line argument (other users could read it in the process list).
+pub fn enrollment_secret(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
+    if let Some(path) = file {
+        return first_line(path, "the secret file");
+    }
+    match std::env::var(CA_SECRET_ENV) {
+        Ok(value) => non_empty(Zeroizing::new(value), CA_SECRET_ENV),
+        Err(std::env::VarError::NotPresent) => ask(
+            "Enrollment secret (from your organisation's administrator): ",
+            &format!(
+                "no enrollment secret was given and there is no terminal to ask for one; set {CA_SECRET_ENV} or pass --secret-file"
+            ),
+        ),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
+            "{CA_SECRET_ENV} is not valid UTF-8; set it to the secret text"
+        ))),
+    }
+}
+
 /// The first line of a password file.
 pub fn from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
-    let content = Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|e| CliError::io("the password file", path, &e))?,
-    );
+    first_line(path, "the password file")
+}
+
+/// The first line of a file holding a password or secret.
+fn first_line(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
+    let content =
+        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| CliError::io(what, path, &e))?);
     let first = Zeroizing::new(
         content
             .lines()
@@ -72,25 +100,32 @@ pub fn from_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
             .trim_end_matches('\r')
             .to_owned(),
     );
-    non_empty(first, &format!("the password file {}", path.display()))
+    non_empty(first, &format!("{what} {}", path.display()))
 }
 
 fn non_empty(password: Zeroizing<String>, origin: &str) -> Result<Zeroizing<String>, CliError> {
     if password.is_empty() {
         return Err(CliError::usage(format!(
-            "{origin} holds an empty password; put the password on its first line"
+            "{origin} holds an empty password or secret; put it on the first line"
         )));
     }
     Ok(password)
 }
 
-/// Asks on the terminal without echo.
+/// Asks for the password on the terminal without echo.
 fn prompt(text: &str) -> Result<Zeroizing<String>, CliError> {
-    let no_terminal = || {
-        CliError::usage(format!(
+    ask(
+        text,
+        &format!(
             "no password was given and there is no terminal to ask for one; set {PASSWORD_ENV} or pass --password-file"
-        ))
-    };
+        ),
+    )
+}
+
+/// Asks on the terminal without echo; `missing` is the sentence when there
+/// is no terminal.
+fn ask(text: &str, missing: &str) -> Result<Zeroizing<String>, CliError> {
+    let no_terminal = || CliError::usage(missing);
     if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
         return Err(no_terminal());
     }
@@ -109,6 +144,18 @@ mod tests {
         let path = dir.path().join("pw");
         std::fs::write(&path, "s3cret pässword\r\nignored\n").unwrap();
         assert_eq!(from_file(&path).unwrap().as_str(), "s3cret pässword");
+    }
+
+    #[test]
+    fn an_enrollment_secret_file_gives_its_first_line_and_an_empty_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "one-time\nignored\n").unwrap();
+        assert_eq!(enrollment_secret(Some(&path)).unwrap().as_str(), "one-time");
+        std::fs::write(&path, "\n").unwrap();
+        let e = enrollment_secret(Some(&path)).unwrap_err();
+        assert_eq!(e.status().code(), 2);
+        assert!(e.message().starts_with("the secret file"), "{e}");
     }
 
     #[test]
@@ -136,7 +183,7 @@ mod tests {
         std::fs::write(&path, "\n").unwrap();
         let e = from_file(&path).unwrap_err();
         assert_eq!(e.status().code(), 2);
-        assert!(e.message().contains("empty password"), "{e}");
+        assert!(e.message().contains("empty password or secret"), "{e}");
         let e = from_file(&dir.path().join("missing")).unwrap_err();
         assert_eq!(e.status().code(), 4);
     }

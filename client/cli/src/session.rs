@@ -89,23 +89,28 @@ impl Session {
     pub fn unlock(&self) -> Result<Zeroizing<String>, CliError> {
         let password = password::existing(self.password_file.as_deref(), self.wallet.dir())?;
         let secrets = self.wallet.secrets(&password)?;
-        if matches!(self.profile.identity, IdentityLocation::Embedded { .. }) {
-            connect::check_embedded_key(&secrets, &connect::client_identity(&self.profile)?)?;
+        if matches!(
+            self.profile.identity,
+            IdentityLocation::Embedded { .. } | IdentityLocation::Enrolled { .. }
+        ) {
+            connect::identity_signer(&self.profile, &secrets)?;
         }
         Ok(password)
     }
 
-    /// Reads the password and returns the signing key of the wallet's
-    /// identity (to sign a patient's selection).
-    pub fn signer(&self) -> Result<fabric_gateway::PrivateKeySigner, CliError> {
-        let password = password::existing(self.password_file.as_deref(), self.wallet.dir())?;
-        let secrets = self.wallet.secrets(&password)?;
+    /// The signing key of the wallet's identity (to sign a patient's
+    /// selection), unlocked with `password`.
+    pub fn signer(&self, password: &str) -> Result<fabric_gateway::PrivateKeySigner, CliError> {
+        let secrets = self.wallet.secrets(password)?;
         Ok(connect::identity_signer(&self.profile, &secrets)?)
     }
 
-    /// Connects to the wallet's ledger.
-    pub async fn connect(&self) -> Result<Ledger, CliError> {
-        Ok(connect::connect(&self.profile).await?)
+    /// Connects to the wallet's ledger, the identity's key (when the wallet
+    /// keeps it) unlocked with `password`. An expired certificate is
+    /// refused here, before anything is submitted.
+    pub async fn connect(&self, password: &str) -> Result<Ledger, CliError> {
+        let secrets = self.wallet.secrets(password)?;
+        Ok(connect::connect_with_secrets(&self.profile, &secrets).await?)
     }
 }
 

@@ -6,6 +6,8 @@
 //!   development ledger running the same contract.
 //! * [`connect`] — network client profiles, and connecting a wallet to its
 //!   ledger.
+//! * [`identity`] — enrolling, renewing (same key) and registering
+//!   identities with a Fabric CA or the embedded ledger's local CA.
 //! * [`wallet`] — a user's identity, backend, checkpoint, cases and
 //!   encrypted secrets on disk.
 //! * [`workflow`] — one function per step of a case, and the event-driven
@@ -19,6 +21,7 @@
 
 pub mod cast;
 pub mod connect;
+pub mod identity;
 pub mod ledger;
 pub mod wallet;
 pub mod workflow;

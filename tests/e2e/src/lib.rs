@@ -146,6 +146,7 @@ pub async fn user_from_msp(
         },
         checkpoint: SavedCheckpoint::default(),
         cases: Default::default(),
+        previous_identities: Vec::new(),
     };
     let password = format!("{name} e2e pässword");
     let wallet = Wallet::create(

@@ -294,6 +294,7 @@ pub fn wallet_profile_value() -> medchain_sdk::wallet::WalletProfile {
         },
         checkpoint: Default::default(),
         cases: Default::default(),
+        previous_identities: Vec::new(),
     }
 }
 

@@ -63,7 +63,7 @@ pub async fn show_case(
     out: &Output,
 ) -> Result<(), CliError> {
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let case_hex = hex::encode(case.as_bytes());
     let spinner = progress::Spinner::start(out, "fetching and decrypting the case page by page");
     let mut held: Vec<DecryptedRecord> = Vec::new();

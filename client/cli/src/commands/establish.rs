@@ -70,7 +70,7 @@ pub async fn run(global: &GlobalArgs, args: &EstablishArgs, out: &Output) -> Res
         ));
     }
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let ledger = &ledger;
     if let Some(secs) = args.wait {
         wait_for_responses(ledger, &case, Duration::from_secs(secs), out).await?;

@@ -9,12 +9,12 @@ use super::whoami;
 use crate::args::{GlobalArgs, InitArgs};
 use crate::error::CliError;
 use crate::output::Output;
-use crate::{password, session};
-use medchain_sdk::connect;
+use crate::{ca, password, session};
 use medchain_sdk::ledger::embedded::EmbeddedLedger;
 use medchain_sdk::wallet::{
     BackendProfile, IdentityLocation, NewWallet, UserRole, Wallet, embedded_identity,
 };
+use medchain_sdk::{connect, identity};
 
 fn absolute(path: &Path) -> Result<PathBuf, CliError> {
     std::path::absolute(path).map_err(|e| CliError::io("the path", path, &e))
@@ -44,6 +44,18 @@ async fn choose(
     };
     let profile_path = absolute(profile_path)?;
     let network = connect::NetworkProfile::read(&profile_path)?;
+    if let Some(ca_arg) = &args.ca {
+        let (identity, key, default_org) = enroll(args, &network, &profile_path, ca_arg).await?;
+        let org = gateway_org(args, &network, default_org)?;
+        return Ok((
+            identity,
+            BackendProfile::Gateway {
+                profile: profile_path,
+                org,
+            },
+            Some(key),
+        ));
+    }
     let (identity, default_org) = match (&args.user, &args.msp_dir, &args.cert) {
         (Some(user), _, _) => {
             let role = network.role(user)?;
@@ -76,13 +88,7 @@ async fn choose(
             ));
         }
     };
-    let org = args.org.clone().or(default_org).ok_or_else(|| {
-        CliError::usage(format!(
-            "give --org, the organisation whose gateway peer to use (one of: {})",
-            network.orgs.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))
-    })?;
-    network.org(&org)?;
+    let org = gateway_org(args, &network, default_org)?;
     Ok((
         identity,
         BackendProfile::Gateway {
@@ -91,6 +97,54 @@ async fn choose(
         },
         None,
     ))
+}
+
+/// The organisation whose gateway peer the wallet uses: `--org`, or the
+/// one the identity belongs to.
+fn gateway_org(
+    args: &InitArgs,
+    network: &connect::NetworkProfile,
+    default_org: Option<String>,
+) -> Result<String, CliError> {
+    let org = args.org.clone().or(default_org).ok_or_else(|| {
+        CliError::usage(format!(
+            "give --org, the organisation whose gateway peer to use (one of: {})",
+            network.orgs.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    network.org(&org)?;
+    Ok(org)
+}
+
+/// Enrolls with the CA `--ca` names, the secret asked without echo (or
+/// from `--secret-file` / `MEDCHAIN_CA_SECRET`): the identity, its key and
+/// the CA's organisation when `--ca` named one.
+async fn enroll(
+    args: &InitArgs,
+    network: &connect::NetworkProfile,
+    profile_path: &Path,
+    ca_arg: &str,
+) -> Result<(IdentityLocation, Zeroizing<String>, Option<String>), CliError> {
+    let target = ca::target(network, profile_path, ca_arg, &args.ca_endpoint)?;
+    let (msp_id, org) = if ca::is_url(ca_arg) {
+        let msp_id = args.msp_id.clone().ok_or_else(|| {
+            CliError::usage("with a --ca URL, give --msp-id, the MSP id of the CA's organisation (e.g. Org2MSP)")
+        })?;
+        (msp_id, None)
+    } else {
+        (network.org(ca_arg)?.msp_id.clone(), Some(ca_arg.to_owned()))
+    };
+    let enrollment_id = args.enrollment_id.as_deref().unwrap_or_default();
+    let secret = password::enrollment_secret(args.secret_file.as_deref())?;
+    let enrolled = identity::enroll(
+        &target,
+        &msp_id,
+        enrollment_id,
+        &secret,
+        UserRole::from(args.role),
+    )
+    .await?;
+    Ok((enrolled.identity, enrolled.signing_key_pem, org))
 }
 
 /// Runs `medchain init`.
@@ -102,6 +156,12 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> Result<(
             "the name is empty; give --name with your name",
         ));
     }
+    // A one-time CA secret is spent by enrolling: choose the password
+    // first, so a mistyped one does not waste it.
+    let early_password = match args.ca {
+        Some(_) => Some(password::new(global.password_file.as_deref())?),
+        None => None,
+    };
     let (identity, backend, signing_key_pem) = choose(args, session::kdf_floor(global)).await?;
     let role = UserRole::from(args.role);
     let new = NewWallet {
@@ -113,7 +173,10 @@ pub async fn run(global: &GlobalArgs, args: &InitArgs, out: &Output) -> Result<(
     };
     // Check a Fabric identity loads before anything is written.
     connect::client_identity(&new.profile())?;
-    let password = password::new(global.password_file.as_deref())?;
+    let password = match early_password {
+        Some(password) => password,
+        None => password::new(global.password_file.as_deref())?,
+    };
     let wallet = new.create(&dir, &password, session::kdf(global))?;
     let profile = wallet.profile()?;
     let (human, mut json) = whoami::describe(&wallet, &profile)?;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod admin;
 pub mod audit;
 pub mod cases;
 pub mod establish;
@@ -8,6 +9,7 @@ pub mod open_case;
 pub mod read;
 pub mod record;
 pub mod register;
+pub mod renew;
 pub mod respond;
 pub mod select;
 pub mod watch;
@@ -23,6 +25,8 @@ pub async fn run(global: &GlobalArgs, command: Command, out: &Output) -> Result<
         Command::Init(args) => init::run(global, &args, out).await,
         Command::Whoami(args) => whoami::run(global, &args, out),
         Command::Register => register::run(global, out).await,
+        Command::Renew => renew::run(global, out).await,
+        Command::Admin(command) => admin::run(&command, out).await,
         Command::Select(args) => select::run(global, &args, out).await,
         Command::OpenCase(args) => open_case::run(global, &args, out).await,
         Command::Respond(args) => respond::run(global, &args, out).await,

@@ -60,7 +60,7 @@ pub async fn run(global: &GlobalArgs, args: &OpenCaseArgs, out: &Output) -> Resu
     kdf.check_policy(session.policy)?;
     let count = participant_count(&selection.parse()?);
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let case = progress::during(
         out,
         "storing the case opening (txtc) and waiting for the commit",

@@ -21,7 +21,7 @@ pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(
         (None, None) => return Err(CliError::usage("give --record KAPPA or --case K0")),
     };
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let decrypted = progress::during(
         out,
         "fetching and decrypting the record",

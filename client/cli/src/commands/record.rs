@@ -44,7 +44,7 @@ pub async fn run(global: &GlobalArgs, args: &RecordArgs, out: &Output) -> Result
         (None, None) => return Err(CliError::usage("give --message TEXT or --file PATH")),
     };
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let key = progress::during(
         out,
         &format!(

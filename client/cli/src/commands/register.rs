@@ -28,8 +28,8 @@ pub async fn run(global: &GlobalArgs, out: &Output) -> Result<(), CliError> {
     if !role.registers() {
         return Err(does_not_register(role));
     }
-    session.unlock()?;
-    let ledger = session.connect().await?;
+    let password = session.unlock()?;
+    let ledger = session.connect(&password).await?;
     let ledger = &ledger;
     let stored = progress::during(
         out,

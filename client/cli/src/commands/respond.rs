@@ -15,7 +15,7 @@ pub async fn run(global: &GlobalArgs, args: &CaseArgs, out: &Output) -> Result<(
     let session = Session::open(global)?;
     let case = parse_case(&args.case)?;
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     progress::during(
         out,
         "sending your answer (txtr) and waiting for the commit",

@@ -61,8 +61,9 @@ pub async fn run(global: &GlobalArgs, args: &SelectArgs, out: &Output) -> Result
     let mut selection = build(&me.public_key, args)?;
     // The patient's consent: a signature the chaincode checks before it
     // opens a case for this selection.
-    selection.sign(&session.signer()?)?;
-    let ledger = session.connect().await?;
+    let password = session.unlock()?;
+    selection.sign(&session.signer(&password)?)?;
+    let ledger = session.connect(&password).await?;
     progress::during(
         out,
         "checking the chosen participants on the ledger",

@@ -83,7 +83,7 @@ pub fn describe(n: &Notification) -> (String, Value) {
 pub async fn run(global: &GlobalArgs, args: &WatchArgs, out: &Output) -> Result<(), CliError> {
     let session = Session::open(global)?;
     let password = session.unlock()?;
-    let ledger = session.connect().await?;
+    let ledger = session.connect(&password).await?;
     let checkpoint = session.profile.checkpoint.block;
     out.note(&format!(
         "watching as {} ({}) from block {checkpoint}; Ctrl-C stops",

@@ -1,4 +1,8 @@
-//! `medchain whoami`: who this wallet is, and its contact card.
+//! `medchain whoami`: who this wallet is — its certificate's issuer, role
+//! attribute (`medchain.role`), MSP id, serial and expiry — and its contact
+//! card.
+
+use std::time::SystemTime;
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{Value, json};
@@ -11,6 +15,7 @@ use crate::qr;
 use crate::session::Session;
 use medchain_protocol::participant_index;
 use medchain_sdk::connect;
+use medchain_sdk::identity::CertificateInfo;
 use medchain_sdk::wallet::{IdentityLocation, Wallet, WalletProfile};
 use medchain_sdk::workflow::format_ind;
 
@@ -39,7 +44,41 @@ fn describe_identity(identity: &IdentityLocation) -> String {
             certificate,
             ..
         } => format!("certificate {} ({msp_id})", certificate.display()),
+        IdentityLocation::Enrolled { msp_id, ca, .. } => format!(
+            "enrolled as {} with the Fabric CA {} ({msp_id})",
+            ca.enrollment_id, ca.url
+        ),
     }
+}
+
+/// What the wallet's certificate says: text lines and JSON.
+fn describe_certificate(profile: &WalletProfile) -> Result<(String, Value), CliError> {
+    let identity = connect::client_identity(profile)?;
+    let info = CertificateInfo::from_pem(identity.certificate_pem())?;
+    let status = if info.expired_at(SystemTime::now()) {
+        "expired: run `medchain renew`"
+    } else {
+        "valid"
+    };
+    let role = info.role.clone().unwrap_or_else(|| "(none)".to_owned());
+    let human = format!(
+        "msp id      {}\nissuer      {}\nrole attr   {role}\nserial      {}\nexpires     {} ({status})\nhistory     {} earlier certificate(s)",
+        identity.msp_id(),
+        info.issuer,
+        info.serial,
+        info.not_after_text(),
+        profile.previous_identities.len()
+    );
+    let json = json!({
+        "msp_id": identity.msp_id(),
+        "issuer": info.issuer,
+        "role_attribute": info.role,
+        "serial": info.serial,
+        "not_after": info.not_after_text(),
+        "expired": info.expired_at(SystemTime::now()),
+        "previous_certificates": profile.previous_identities.len(),
+    });
+    Ok((human, json))
 }
 
 /// The wallet's description: text and JSON.
@@ -47,8 +86,9 @@ pub fn describe(wallet: &Wallet, profile: &WalletProfile) -> Result<(String, Val
     let card = contact(profile)?;
     let backend = connect::describe(&profile.backend);
     let identity = describe_identity(&profile.identity);
+    let (certificate, certificate_json) = describe_certificate(profile)?;
     let human = format!(
-        "name        {}\nrole        {}\nindex       {}\npublic key  {}\nidentity    {identity}\nbackend     {backend}\nwallet      {}",
+        "name        {}\nrole        {}\nindex       {}\npublic key  {}\nidentity    {identity}\n{certificate}\nbackend     {backend}\nwallet      {}",
         card.name,
         card.role,
         card.index,
@@ -56,6 +96,7 @@ pub fn describe(wallet: &Wallet, profile: &WalletProfile) -> Result<(String, Val
         wallet.dir().display()
     );
     let json = json!({
+        "certificate": certificate_json,
         "name": card.name,
         "role": card.role,
         "index": card.index,

@@ -4,5 +4,6 @@
 mod cli_support;
 mod demo;
 mod errors;
+mod identity;
 mod watch;
 mod workflow;

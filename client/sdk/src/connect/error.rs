@@ -51,6 +51,19 @@ pub enum ConnectError {
     /// The wallet's own files are damaged (restore from a backup).
     #[error("{0}")]
     Damaged(String),
+    /// The wallet's certificate has expired: no peer accepts it.
+    #[error(
+        "your certificate expired on {not_after}, so the network would refuse it; run `medchain renew` before trying again"
+    )]
+    Expired {
+        /// When it expired (`YYYY-MM-DD HH:MM:SS UTC`).
+        not_after: String,
+    },
+    /// The wallet's certificate was revoked by its CA.
+    #[error(
+        "your certificate was revoked by your organisation's CA, so it can no longer submit; ask your organisation's administrator to register you again and enroll a new wallet with `medchain init --ca`"
+    )]
+    Revoked,
     /// No home directory to put the default wallet directory in.
     #[error(
         "HOME is not set, so there is no default ~/.medchain/{0}; give the directory explicitly"

@@ -8,12 +8,14 @@ mod profile;
 
 use std::path::PathBuf;
 
-use fabric_gateway::{Credentials, Gateway, PeerEndpoint, PrivateKeySigner, TlsSettings};
+use fabric_gateway::{Credentials, Gateway, Identity, PeerEndpoint, PrivateKeySigner, TlsSettings};
 use fabric_shim::ClientIdentity;
 use p256::PublicKey;
 
 pub use self::error::ConnectError;
-pub use self::profile::{NetworkProfile, OrgProfile, PeerProfile, RoleIdentity};
+pub use self::profile::{
+    CaProfile, NetworkProfile, OrgProfile, PeerProfile, RegistrarProfile, RoleIdentity,
+};
 use crate::ledger::Ledger;
 use crate::ledger::embedded::EmbeddedLedger;
 use crate::wallet::{BackendProfile, IdentityLocation, WalletProfile, WalletSecrets};
@@ -27,13 +29,18 @@ pub fn client_identity(profile: &WalletProfile) -> Result<ClientIdentity, Connec
         IdentityLocation::Embedded {
             msp_id,
             certificate_pem,
+        }
+        | IdentityLocation::Enrolled {
+            msp_id,
+            certificate_pem,
+            ..
         } => ClientIdentity::from_pem(msp_id.clone(), certificate_pem).map_err(|e| {
             ConnectError::Damaged(format!(
                 "the wallet's certificate is damaged ({e}); restore the wallet from a backup"
             ))
         }),
         _ => {
-            let (identity, _) = fabric_credentials(&profile.identity)?.into_parts();
+            let (identity, _) = fabric_credentials(&profile.identity, None)?.into_parts();
             ClientIdentity::from_pem(identity.msp_id().to_owned(), identity.certificate_pem())
                 .map_err(|e| {
                     ConnectError::Identity(format!("the identity's certificate is unusable: {e}"))
@@ -50,9 +57,38 @@ pub fn client_public_key(profile: &WalletProfile) -> Result<PublicKey, ConnectEr
         .map_err(|e| ConnectError::Identity(format!("the identity's certificate is unusable: {e}")))
 }
 
-/// Loads a Fabric identity with its signing key.
-fn fabric_credentials(location: &IdentityLocation) -> Result<Credentials, ConnectError> {
+/// Loads a Fabric identity with its signing key: from its files, or for a
+/// CA-enrolled identity from the wallet's decrypted `secrets`.
+fn fabric_credentials(
+    location: &IdentityLocation,
+    secrets: Option<&WalletSecrets>,
+) -> Result<Credentials, ConnectError> {
     let credentials = match location {
+        IdentityLocation::Enrolled {
+            msp_id,
+            certificate_pem,
+            ..
+        } => {
+            let Some(secrets) = secrets else {
+                return Err(ConnectError::Identity(
+                    "this wallet's Fabric identity key is kept encrypted in the wallet; connect with its secrets (unlocked with the wallet's password)".into(),
+                ));
+            };
+            let identity = Identity::new(msp_id, certificate_pem).map_err(|e| {
+                ConnectError::Damaged(format!(
+                    "the wallet's certificate is damaged ({e}); restore the wallet from a backup"
+                ))
+            })?;
+            let pem = secrets
+                .signing_key_for(identity.public_key())
+                .ok_or_else(|| {
+                    ConnectError::Damaged(
+                        "the wallet holds no signing key for its certificate; restore the wallet from a backup".into(),
+                    )
+                })?;
+            let signer = PrivateKeySigner::from_pem(pem).map_err(|_| damaged_key())?;
+            return Credentials::new(identity, signer).map_err(|_| damaged_key());
+        }
         IdentityLocation::MspFolder { msp_id, path } => Credentials::from_msp_folder(path, msp_id),
         IdentityLocation::Files {
             msp_id,
@@ -84,7 +120,7 @@ pub fn identity_signer(
             let pem = secrets.signing_key_pem.as_deref().unwrap_or_default();
             PrivateKeySigner::from_pem(pem).map_err(|_| damaged_key())
         }
-        location => Ok(fabric_credentials(location)?.into_parts().1),
+        location => Ok(fabric_credentials(location, Some(secrets))?.into_parts().1),
     }
 }
 
@@ -127,19 +163,41 @@ pub fn on_embedded(
     Ok(Ledger::embedded(ledger.clone(), client_identity(profile)?)?)
 }
 
-/// Connects to the wallet's ledger as the wallet's identity.
+/// Connects to the wallet's ledger as the wallet's identity. A CA-enrolled
+/// identity's key is in the wallet's secrets: use [`connect_with_secrets`].
 pub async fn connect(profile: &WalletProfile) -> Result<Ledger, ConnectError> {
+    connect_as(profile, None).await
+}
+
+/// Connects to the wallet's ledger as the wallet's identity, its key taken
+/// from the wallet's decrypted `secrets` when it is kept there.
+pub async fn connect_with_secrets(
+    profile: &WalletProfile,
+    secrets: &WalletSecrets,
+) -> Result<Ledger, ConnectError> {
+    connect_as(profile, Some(secrets)).await
+}
+
+async fn connect_as(
+    profile: &WalletProfile,
+    secrets: Option<&WalletSecrets>,
+) -> Result<Ledger, ConnectError> {
     match &profile.backend {
         BackendProfile::Embedded { dir } => {
             let ledger = EmbeddedLedger::open(dir)
                 .await
                 .map_err(crate::ledger::LedgerError::from)?;
+            require_valid_now(client_identity(profile)?.certificate_pem())?;
             on_embedded(&ledger, profile)
         }
         BackendProfile::Gateway { profile: path, org } => {
             let network_profile = NetworkProfile::read(path)?;
             let org = network_profile.org(org)?;
-            let credentials = fabric_credentials(&profile.identity)?;
+            let credentials = fabric_credentials(&profile.identity, secrets)?;
+            require_valid_now(credentials.identity().certificate_pem())?;
+            if let Some(secrets) = secrets {
+                crate::identity::require_not_revoked(&profile.identity, secrets).await?;
+            }
             let mut tls = TlsSettings::from_ca_file(&org.gateway.tls_ca).map_err(|e| {
                 ConnectError::BadProfile {
                     path: path.clone(),
@@ -164,6 +222,15 @@ pub async fn connect(profile: &WalletProfile) -> Result<Ledger, ConnectError> {
             .with_issuer_roots(roots))
         }
     }
+}
+
+/// Fails with [`ConnectError::Expired`] when the certificate `pem` has
+/// expired: every peer would refuse it, so say so here, with what to do,
+/// rather than as the peer's access denial.
+pub fn require_valid_now(pem: &str) -> Result<(), ConnectError> {
+    crate::identity::CertificateInfo::from_pem(pem)
+        .map_err(|e| ConnectError::Identity(e.to_string()))?
+        .require_valid_now()
 }
 
 /// A short description of the backend, for `whoami` and the demo.

@@ -46,6 +46,18 @@ pub struct CaProfile {
     /// The CA's root certificate (PEM): the trust anchor of the
     /// organisation's participants' certificates.
     pub root_cert: PathBuf,
+    /// The CA's registrar, when the profile gives it (test networks).
+    #[serde(default)]
+    pub registrar: Option<RegistrarProfile>,
+}
+
+/// A CA's registrar identity, as the profile lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RegistrarProfile {
+    /// Its enrollment id.
+    pub enrollment_id: String,
+    /// Its MSP folder, enrolled.
+    pub msp_dir: PathBuf,
 }
 
 /// How to reach a gateway peer.
@@ -91,6 +103,9 @@ impl NetworkProfile {
             if let Some(ca) = &mut org.ca {
                 ca.tls_ca = base.join(&ca.tls_ca);
                 ca.root_cert = base.join(&ca.root_cert);
+                if let Some(registrar) = &mut ca.registrar {
+                    registrar.msp_dir = base.join(&registrar.msp_dir);
+                }
             }
         }
         for role in profile.roles.values_mut() {

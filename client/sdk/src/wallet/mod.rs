@@ -20,11 +20,12 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use rand_core::OsRng;
+use zeroize::Zeroizing;
 
 pub use self::new::{NewWallet, embedded_identity};
 pub use self::profile::{
-    BackendProfile, CaseEntry, CaseStatus, IdentityLocation, PROFILE_FORMAT, SavedCheckpoint,
-    UserRole, WalletProfile,
+    BackendProfile, CaLink, CaseEntry, CaseStatus, IdentityLocation, PROFILE_FORMAT,
+    PROFILE_FORMAT_V1, RetiredIdentity, SavedCheckpoint, UserRole, WalletProfile,
 };
 pub use self::secrets::{SECRETS_MAGIC, SecretsError, WalletSecrets};
 use fabric_gateway::private_file::{create_private_dir, create_private_file, write_private_file};
@@ -66,6 +67,14 @@ pub enum WalletError {
         path: PathBuf,
         /// What is wrong.
         reason: String,
+    },
+    /// A wallet file is in a format this version does not read.
+    #[error("{} is in format {format:?}, which this medchain does not read (it reads {PROFILE_FORMAT_V1:?} and {PROFILE_FORMAT:?}); it was left untouched — use the medchain version that wrote it", path.display())]
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+        /// Its format tag.
+        format: String,
     },
     /// A new key pair or certificate could not be made.
     #[error("cannot make a key pair: {0}")]
@@ -179,20 +188,26 @@ impl Wallet {
             path: path.clone(),
             source,
         })?;
-        let profile: WalletProfile =
-            serde_json::from_slice(&bytes).map_err(|e| WalletError::Damaged {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-        if profile.format != PROFILE_FORMAT {
-            return Err(WalletError::Damaged {
+        // The format tag first, so a newer format is named as such rather
+        // than reported as damage.
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            format: String,
+        }
+        let damaged = |e: serde_json::Error| WalletError::Damaged {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let tag: Tag = serde_json::from_slice(&bytes).map_err(damaged)?;
+        if tag.format != PROFILE_FORMAT && tag.format != PROFILE_FORMAT_V1 {
+            return Err(WalletError::UnsupportedFormat {
                 path,
-                reason: format!(
-                    "its format is {:?}, expected {PROFILE_FORMAT:?}",
-                    profile.format
-                ),
+                format: tag.format,
             });
         }
+        let mut profile: WalletProfile = serde_json::from_slice(&bytes).map_err(damaged)?;
+        // A v1 wallet is a v2 wallet without history: it is rewritten as v2.
+        profile.format = PROFILE_FORMAT.to_owned();
         Ok(profile)
     }
 
@@ -238,6 +253,40 @@ impl Wallet {
         let result = change(&mut secrets);
         self.write_secrets(password, &secrets)?;
         Ok(result)
+    }
+
+    /// Replaces the wallet's identity by `identity` (a renewed or new
+    /// certificate) whose signing key, if the wallet holds it, is
+    /// `key_pem`; the identity it replaces is appended to
+    /// [`WalletProfile::previous_identities`] (retired at `retired`,
+    /// RFC 3339) and its key kept among the secrets' previous keys. The
+    /// secrets are written first: a crash between the two writes leaves
+    /// the old certificate current with both keys kept, which still works.
+    pub fn replace_identity(
+        &self,
+        password: &str,
+        identity: IdentityLocation,
+        key_pem: Option<Zeroizing<String>>,
+        retired: &str,
+    ) -> Result<(), WalletError> {
+        let _lock = self.lock()?;
+        let mut profile = self.profile()?;
+        if let Some(key_pem) = key_pem {
+            let mut secrets = self.secrets(password)?;
+            secrets
+                .retire_signing_key(key_pem)
+                .map_err(|e| WalletError::Damaged {
+                    path: self.dir.join(SECRETS_FILE),
+                    reason: e.to_string(),
+                })?;
+            self.write_secrets(password, &secrets)?;
+        }
+        let old = std::mem::replace(&mut profile.identity, identity);
+        profile.previous_identities.push(RetiredIdentity {
+            identity: old,
+            retired: retired.to_owned(),
+        });
+        self.write_profile(&profile)
     }
 
     fn write_profile(&self, profile: &WalletProfile) -> Result<(), WalletError> {

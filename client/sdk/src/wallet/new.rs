@@ -44,7 +44,8 @@ pub struct NewWallet {
     pub identity: IdentityLocation,
     /// The ledger the user works on.
     pub backend: BackendProfile,
-    /// The signing key of an embedded identity (kept encrypted).
+    /// The signing key of an embedded or CA-enrolled identity (kept
+    /// encrypted).
     pub signing_key_pem: Option<Zeroizing<String>>,
 }
 
@@ -59,6 +60,7 @@ impl NewWallet {
             backend: self.backend.clone(),
             checkpoint: SavedCheckpoint::default(),
             cases: Default::default(),
+            previous_identities: Vec::new(),
         }
     }
 

@@ -10,8 +10,13 @@ use std::str::FromStr;
 use medchain_protocol::v1::Role;
 use serde::{Deserialize, Serialize};
 
-/// The format tag of `wallet.json`.
-pub const PROFILE_FORMAT: &str = "medchain-wallet-v1";
+/// The format tag of `wallet.json` as this version writes it (v2: the
+/// identity may be enrolled with a Fabric CA, and the wallet keeps the
+/// identities it had before, [`WalletProfile::previous_identities`]).
+pub const PROFILE_FORMAT: &str = "medchain-wallet-v2";
+/// The format of wallets written before identity history: still read, and
+/// rewritten as [`PROFILE_FORMAT`] at the next change.
+pub const PROFILE_FORMAT_V1: &str = "medchain-wallet-v1";
 
 /// The part a user plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,6 +124,56 @@ pub enum IdentityLocation {
         /// The PEM certificate.
         certificate_pem: String,
     },
+    /// An identity enrolled with the organisation's Fabric CA by
+    /// `medchain init --ca`: the certificate here, its private key kept
+    /// encrypted in the wallet's secrets, the CA to renew it with.
+    Enrolled {
+        /// The MSP id of the organisation, e.g. `Org1MSP`.
+        msp_id: String,
+        /// The PEM certificate the CA issued.
+        certificate_pem: String,
+        /// The CA that issued it.
+        ca: CaLink,
+    },
+}
+
+impl IdentityLocation {
+    /// The MSP id.
+    pub fn msp_id(&self) -> &str {
+        match self {
+            Self::MspFolder { msp_id, .. }
+            | Self::Files { msp_id, .. }
+            | Self::Embedded { msp_id, .. }
+            | Self::Enrolled { msp_id, .. } => msp_id,
+        }
+    }
+}
+
+/// How to reach the Fabric CA that issued an enrolled identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaLink {
+    /// `https://host:port`.
+    pub url: String,
+    /// The CA's name on a server hosting several (`--caname`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_name: Option<String>,
+    /// The PEM certificates that verify the CA's TLS certificate.
+    pub tls_ca_pem: String,
+    /// The identity's enrollment id.
+    pub enrollment_id: String,
+}
+
+/// An identity the wallet used before its current one (a renewed or
+/// replaced certificate). Its key, when the wallet holds it, stays in the
+/// encrypted secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetiredIdentity {
+    /// The identity as it was.
+    pub identity: IdentityLocation,
+    /// When it was replaced (RFC 3339, UTC).
+    pub retired: String,
 }
 
 /// Which ledger the user works on.
@@ -191,7 +246,8 @@ pub enum CaseStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WalletProfile {
-    /// Always [`PROFILE_FORMAT`].
+    /// [`PROFILE_FORMAT`] (or [`PROFILE_FORMAT_V1`] as read from an older
+    /// wallet).
     pub format: String,
     /// The user's display name.
     pub name: String,
@@ -207,4 +263,8 @@ pub struct WalletProfile {
     /// The user's cases, by κ0 (hex).
     #[serde(default)]
     pub cases: BTreeMap<String, CaseEntry>,
+    /// Every identity the wallet had before [`identity`](Self::identity),
+    /// oldest first; renewal appends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_identities: Vec<RetiredIdentity>,
 }

@@ -24,9 +24,15 @@ const HEADER_LEN: usize = SECRETS_MAGIC.len() + SALT_LEN + 12;
 #[derive(Default, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WalletSecrets {
-    /// The PKCS#8 PEM signing key of an embedded identity.
+    /// The PKCS#8 PEM signing key of the current identity when the wallet
+    /// holds it (an embedded or a CA-enrolled identity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_key_pem: Option<String>,
+    /// The signing keys of earlier identities (PKCS#8 PEM), by their public
+    /// key (SEC1 uncompressed, hex). Kept so a case answered under an
+    /// earlier identity stays readable; see [`retire_signing_key`](Self::retire_signing_key).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    previous_signing_keys: BTreeMap<String, String>,
     /// The doctor's ephemeral Diffie-Hellman scalar (hex) per open case
     /// (κ0 hex), kept until the case key is established. Change it with
     /// [`set_ephemeral`](Self::set_ephemeral) and
@@ -37,6 +43,39 @@ pub struct WalletSecrets {
 }
 
 impl WalletSecrets {
+    /// Makes `key_pem` the current signing key; the one it replaces is kept
+    /// among the previous keys (by its public key), never dropped.
+    pub fn retire_signing_key(&mut self, key_pem: Zeroizing<String>) -> Result<(), SecretsError> {
+        if let Some(old) = self.signing_key_pem.as_deref() {
+            let public = public_key_hex(old)?;
+            if let Some(mut replaced) = self.previous_signing_keys.insert(public, old.to_owned()) {
+                replaced.zeroize();
+            }
+        }
+        if let Some(mut old) = self.signing_key_pem.replace(key_pem.to_string()) {
+            old.zeroize();
+        }
+        Ok(())
+    }
+
+    /// The signing key (PKCS#8 PEM) whose public key is `public_key`: the
+    /// current one or a previous one.
+    pub fn signing_key_for(&self, public_key: &p256::PublicKey) -> Option<&str> {
+        use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+        let wanted = hex::encode(public_key.to_encoded_point(false).as_bytes());
+        if let Some(current) = self.signing_key_pem.as_deref()
+            && public_key_hex(current).ok().as_deref() == Some(wanted.as_str())
+        {
+            return Some(current);
+        }
+        self.previous_signing_keys.get(&wanted).map(String::as_str)
+    }
+
+    /// How many previous signing keys the wallet keeps.
+    pub fn previous_key_count(&self) -> usize {
+        self.previous_signing_keys.len()
+    }
+
     /// The ephemeral scalar (hex) kept for case `case_hex`.
     pub fn ephemeral(&self, case_hex: &str) -> Option<&str> {
         self.ephemeral_scalars.get(case_hex).map(String::as_str)
@@ -60,6 +99,9 @@ impl WalletSecrets {
 impl Drop for WalletSecrets {
     fn drop(&mut self) {
         self.signing_key_pem.zeroize();
+        for value in self.previous_signing_keys.values_mut() {
+            value.zeroize();
+        }
         for value in self.ephemeral_scalars.values_mut() {
             value.zeroize();
         }
@@ -73,12 +115,24 @@ impl std::fmt::Debug for WalletSecrets {
                 "signing_key",
                 &self.signing_key_pem.as_ref().map(|_| "<redacted>"),
             )
+            .field("previous_signing_keys", &self.previous_signing_keys.len())
             .field(
                 "ephemeral_scalars_for",
                 &self.ephemeral_scalars.keys().collect::<Vec<_>>(),
             )
             .finish()
     }
+}
+
+/// The public key (SEC1 uncompressed, hex) of a PKCS#8 PEM P-256 key.
+fn public_key_hex(key_pem: &str) -> Result<String, SecretsError> {
+    use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+    use p256::pkcs8::DecodePrivateKey as _;
+    let key = p256::SecretKey::from_pkcs8_pem(key_pem.trim())
+        .map_err(|_| SecretsError::Damaged("a signing key is not a P-256 PKCS#8 key".into()))?;
+    Ok(hex::encode(
+        key.public_key().to_encoded_point(false).as_bytes(),
+    ))
 }
 
 /// Why the secrets could not be opened.
@@ -190,6 +244,61 @@ mod tests {
             open(b"{\"not\":\"secrets\"}", "pw"),
             Err(SecretsError::NotSecrets)
         ));
+    }
+
+    fn key_pem() -> (p256::PublicKey, Zeroizing<String>) {
+        use p256::pkcs8::EncodePrivateKey as _;
+        let key = p256::SecretKey::random(&mut OsRng);
+        let pem = key.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).unwrap();
+        (key.public_key(), pem)
+    }
+
+    #[test]
+    fn a_replaced_signing_key_is_kept_and_found_by_its_public_key() {
+        let (first_public, first) = key_pem();
+        let (second_public, second) = key_pem();
+        let mut secrets = WalletSecrets::default();
+        secrets.retire_signing_key(first.clone()).unwrap();
+        assert_eq!(secrets.previous_key_count(), 0);
+        secrets.retire_signing_key(second.clone()).unwrap();
+        assert_eq!(secrets.previous_key_count(), 1);
+        // Renewal with the same key keeps it once among the previous keys.
+        secrets.retire_signing_key(second.clone()).unwrap();
+        secrets.retire_signing_key(second.clone()).unwrap();
+        assert_eq!(secrets.previous_key_count(), 2);
+        let bytes = seal(&secrets, "pw", FAST, &mut OsRng).unwrap();
+        let opened = open(&bytes, "pw").unwrap();
+        assert_eq!(opened.signing_key_for(&first_public), Some(first.as_str()));
+        assert_eq!(
+            opened.signing_key_for(&second_public),
+            Some(second.as_str())
+        );
+        let (stranger, _) = key_pem();
+        assert_eq!(opened.signing_key_for(&stranger), None);
+    }
+
+    #[test]
+    fn secrets_written_before_key_history_still_open() {
+        // A v1 secrets file's JSON: no previous keys.
+        let (public, key) = key_pem();
+        let mut old = WalletSecrets::default();
+        old.signing_key_pem = Some(key.to_string());
+        let bytes = seal(&old, "pw", FAST, &mut OsRng).unwrap();
+        let opened = open(&bytes, "pw").unwrap();
+        assert_eq!(opened.signing_key_for(&public), Some(key.as_str()));
+        assert_eq!(opened.previous_key_count(), 0);
+    }
+
+    #[test]
+    fn a_damaged_current_key_is_not_silently_dropped() {
+        let mut secrets = WalletSecrets::default();
+        secrets.signing_key_pem = Some("not a key".into());
+        let (_, key) = key_pem();
+        assert!(matches!(
+            secrets.retire_signing_key(key),
+            Err(SecretsError::Damaged(_))
+        ));
+        assert_eq!(secrets.signing_key_pem.as_deref(), Some("not a key"));
     }
 
     #[test]

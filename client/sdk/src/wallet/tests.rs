@@ -24,6 +24,7 @@ fn profile(name: &str) -> WalletProfile {
         },
         checkpoint: SavedCheckpoint::default(),
         cases: Default::default(),
+        previous_identities: Vec::new(),
     }
 }
 
@@ -98,4 +99,62 @@ fn replaced_and_removed_ephemeral_scalars_are_handed_back_zeroizing() {
     assert_eq!(taken.as_str(), "second");
     assert_eq!(secrets.ephemeral("case"), None);
     assert!(secrets.take_ephemeral("case").is_none());
+}
+
+#[test]
+fn a_v1_wallet_is_read_and_a_newer_format_is_named_not_called_damage() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("wallet");
+    let wallet = create(&dir, "alice").unwrap();
+    let path = dir.join(PROFILE_FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace(PROFILE_FORMAT, PROFILE_FORMAT_V1)).unwrap();
+    assert_eq!(wallet.profile().unwrap().format, PROFILE_FORMAT);
+    std::fs::write(&path, text.replace(PROFILE_FORMAT, "medchain-wallet-v9")).unwrap();
+    let e = wallet.profile().unwrap_err();
+    assert!(matches!(e, WalletError::UnsupportedFormat { .. }), "{e}");
+    assert!(e.to_string().contains("\"medchain-wallet-v9\""), "{e}");
+}
+
+#[test]
+fn a_replaced_identity_joins_the_history_and_the_files_stay_private() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("wallet");
+    let wallet = create(&dir, "alice").unwrap();
+    let first = wallet.profile().unwrap().identity;
+    let second = IdentityLocation::Embedded {
+        msp_id: "EmbeddedMSP".into(),
+        certificate_pem: "second".into(),
+    };
+    wallet
+        .replace_identity("alice", second.clone(), None, "2026-01-01T00:00:00Z")
+        .unwrap();
+    let profile = wallet.profile().unwrap();
+    assert_eq!(profile.identity, second);
+    assert_eq!(profile.previous_identities.len(), 1);
+    assert_eq!(profile.previous_identities[0].identity, first);
+    assert_eq!(
+        profile.previous_identities[0].retired,
+        "2026-01-01T00:00:00Z"
+    );
+    #[cfg(unix)]
+    for file in [PROFILE_FILE, SECRETS_FILE] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    // A wrong password changes nothing when a key is to be replaced.
+    let e = wallet
+        .replace_identity(
+            "wrong",
+            first.clone(),
+            Some(zeroize::Zeroizing::new("key".into())),
+            "later",
+        )
+        .unwrap_err();
+    assert!(matches!(e, WalletError::WrongPassword { .. }), "{e}");
+    assert_eq!(wallet.profile().unwrap(), profile);
 }

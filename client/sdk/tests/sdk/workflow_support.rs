@@ -87,6 +87,7 @@ pub async fn user_issued_by(root: &Path, name: &str, role: UserRole, ca: Option<
         },
         checkpoint: SavedCheckpoint::default(),
         cases: Default::default(),
+        previous_identities: Vec::new(),
     };
     let mut secrets = WalletSecrets::default();
     secrets.signing_key_pem = Some(key_pem.clone());

@@ -265,6 +265,7 @@ fn main() {
             value: txtc.encode_to_vec(),
             tx_id: "tx1".into(),
         }],
+        bookmark: String::new(),
     };
     write(
         "sdk_records",

@@ -107,10 +107,37 @@ impl LocalCa {
     }
 
     /// Issues a certificate for a new P-256 key naming `name`, with
-    /// `medchain.role=role` in the Fabric CA attribute extension.
+    /// `medchain.role=role` in the Fabric CA attribute extension, valid for
+    /// a year from today.
     pub fn issue(&self, name: &str, role: &str) -> Result<IssuedIdentity, EmbeddedError> {
         let failed = |e: rcgen::Error| EmbeddedError::Ca(e.to_string());
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
+        self.sign(name, role, key, Validity::one_year())
+    }
+
+    /// Issues a new certificate (a new serial) for the existing key
+    /// `key_pem` (PKCS#8 PEM) — a renewal: the public key, and so the
+    /// participant index, stay the same.
+    pub fn reissue(
+        &self,
+        name: &str,
+        role: &str,
+        key_pem: &str,
+        validity: Validity,
+    ) -> Result<IssuedIdentity, EmbeddedError> {
+        let key = rcgen::KeyPair::from_pem(key_pem.trim())
+            .map_err(|_| EmbeddedError::Ca("the key to renew is not a PKCS#8 P-256 key".into()))?;
+        self.sign(name, role, key, validity)
+    }
+
+    fn sign(
+        &self,
+        name: &str,
+        role: &str,
+        key: rcgen::KeyPair,
+        validity: Validity,
+    ) -> Result<IssuedIdentity, EmbeddedError> {
+        let failed = |e: rcgen::Error| EmbeddedError::Ca(e.to_string());
         let mut params = rcgen::CertificateParams::default();
         params
             .distinguished_name
@@ -118,6 +145,14 @@ impl LocalCa {
         params
             .distinguished_name
             .push(rcgen::DnType::OrganizationalUnitName, "client");
+        let mut serial = [0u8; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut serial);
+        serial[0] &= 0x7f;
+        params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+        let (year, month, day) = validity.from;
+        params.not_before = rcgen::date_time_ymd(year, month, day);
+        let (year, month, day) = validity.until;
+        params.not_after = rcgen::date_time_ymd(year, month, day);
         let attrs = BTreeMap::from([(ROLE_ATTRIBUTE.to_owned(), role.to_owned())]);
         let oid: Vec<u64> = FABRIC_CA_ATTRIBUTES_OID.arcs().map(u64::from).collect();
         params
@@ -131,6 +166,32 @@ impl LocalCa {
             certificate_pem: certificate.pem(),
             key_pem: Zeroizing::new(key.serialize_pem()),
         })
+    }
+}
+
+/// When a certificate the local CA issues is valid: from the start of one
+/// day (UTC) to the start of another, each `(year, month, day)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    /// The first day.
+    pub from: (i32, u8, u8),
+    /// The day it expires.
+    pub until: (i32, u8, u8),
+}
+
+impl Validity {
+    /// From today to the same day next year (the 28th for a 29 February).
+    pub fn one_year() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let today = der::DateTime::from_unix_duration(now)
+            .map(|t| (i32::from(t.year()), t.month(), t.day()))
+            .unwrap_or((1970, 1, 1));
+        Self {
+            from: today,
+            until: (today.0 + 1, today.1, today.2.min(28)),
+        }
     }
 }
 

@@ -33,7 +33,7 @@ use medchain_protocol::v1::{ConsortiumPolicy, KdfFloor, Role, RoleIssuer};
 use prost_types::Timestamp;
 use tokio::sync::{Mutex, watch};
 
-pub use self::ca::{CA_FILE, IssuedIdentity, LocalCa};
+pub use self::ca::{CA_FILE, IssuedIdentity, LocalCa, Validity};
 use self::log::{Block, KeyWrite};
 use self::replica::Replica;
 use self::simulation::SimulationStub;

@@ -1,0 +1,59 @@
+//! A wallet's identity from its organisation's certificate authority: a
+//! Fabric CA on a Fabric network, the ledger's [`LocalCa`] on the embedded
+//! ledger. Enrolling into a new wallet ([`enroll`]), renewing — with the
+//! **same key pair**, so the participant index never changes ([`renew`]),
+//! registering people as a registrar with their `medchain.role`
+//! ([`register`]), revoking them ([`revoke`]), checking that the CA still
+//! stands behind a certificate ([`require_not_revoked`]), and reading a
+//! certificate ([`CertificateInfo`]). The CA protocol itself is the generic
+//! `fabric-ca-client` crate.
+//!
+//! [`LocalCa`]: crate::ledger::embedded::LocalCa
+
+mod ca;
+mod certificate;
+mod renew;
+mod standing;
+#[cfg(test)]
+mod tests;
+
+pub use self::ca::{CaTarget, NewEnrollment, Registrar, enroll, register, revoke};
+pub use self::certificate::{CertificateInfo, date_text, now_rfc3339};
+pub use self::renew::{Renewal, renew};
+pub use self::standing::require_not_revoked;
+
+use fabric_ca_client::CaError;
+
+use crate::connect::ConnectError;
+use crate::ledger::embedded::EmbeddedError;
+use crate::wallet::WalletError;
+
+/// Why an identity operation failed. Each variant is one sentence saying
+/// what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// A certificate could not be read.
+    #[error("the certificate is unusable ({0}); check the identity given to `medchain init`")]
+    Certificate(String),
+    /// The CA refused the request or could not be reached; the CA's own
+    /// error code is in [`CaError::Server`].
+    #[error("{0}")]
+    Ca(#[from] CaError),
+    /// The wallet's identity has no CA to renew it with.
+    #[error(
+        "this wallet's identity was not enrolled with a CA (`medchain init --ca`), so there is nothing to renew it with; ask your organisation's administrator for a new certificate"
+    )]
+    NoCa,
+    /// The CA is not described well enough to be reached.
+    #[error("{0}")]
+    Target(String),
+    /// The embedded ledger's local CA failed.
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    /// The wallet failed.
+    #[error(transparent)]
+    Wallet(#[from] WalletError),
+    /// The network profile failed.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+}
