@@ -12,6 +12,9 @@ use crate::wallet::{
     BackendProfile, IdentityLocation, NewWallet, UserRole, Wallet, embedded_identity,
 };
 
+/// A password a new wallet accepts (zxcvbn score 4).
+const PASSWORD: &str = "vivid otter maple quartz";
+
 const FAST: KdfParams = KdfParams {
     m_kib: 64,
     t: 1,
@@ -29,7 +32,7 @@ fn embedded_wallet(root: &Path, role: UserRole) -> Wallet {
         backend: BackendProfile::Embedded { dir: ledger },
         signing_key_pem: Some(key),
     }
-    .create(&root.join("wallet"), "pw", FAST)
+    .create(&root.join("wallet"), PASSWORD, FAST)
     .unwrap()
 }
 
@@ -39,7 +42,7 @@ async fn embedded_renewal_keeps_the_key_and_the_index_and_keeps_the_old_certific
     let wallet = embedded_wallet(root.path(), UserRole::Pharmacist);
     let before = wallet.profile().unwrap();
     let key_before = connect::client_public_key(&before).unwrap();
-    let renewal = renew(&wallet, "pw").await.unwrap();
+    let renewal = renew(&wallet, PASSWORD).await.unwrap();
     let after = wallet.profile().unwrap();
     assert_eq!(connect::client_public_key(&after).unwrap(), key_before);
     assert_ne!(renewal.old.serial, renewal.new.serial);
@@ -47,10 +50,10 @@ async fn embedded_renewal_keeps_the_key_and_the_index_and_keeps_the_old_certific
     assert_eq!(after.previous_identities.len(), 1);
     assert_eq!(after.previous_identities[0].identity, before.identity);
     // The renewed wallet still signs with its key.
-    let secrets = wallet.secrets("pw").unwrap();
+    let secrets = wallet.secrets(PASSWORD).unwrap();
     connect::identity_signer(&after, &secrets).unwrap();
     // A second renewal appends again, oldest first.
-    renew(&wallet, "pw").await.unwrap();
+    renew(&wallet, PASSWORD).await.unwrap();
     let again = wallet.profile().unwrap();
     assert_eq!(again.previous_identities.len(), 2);
     assert_eq!(again.previous_identities[0].identity, before.identity);
@@ -78,7 +81,7 @@ async fn an_identity_from_files_has_no_ca_to_renew_with() {
             }
         })
         .unwrap();
-    let e = renew(&wallet, "pw").await.unwrap_err();
+    let e = renew(&wallet, PASSWORD).await.unwrap_err();
     assert!(matches!(e, IdentityError::NoCa), "{e}");
     assert!(e.to_string().contains("nothing to renew"), "{e}");
 }
@@ -87,7 +90,7 @@ async fn an_identity_from_files_has_no_ca_to_renew_with() {
 async fn an_expired_certificate_is_refused_before_anything_is_submitted() {
     let root = tempfile::tempdir().unwrap();
     let wallet = embedded_wallet(root.path(), UserRole::Doctor);
-    let secrets = wallet.secrets("pw").unwrap();
+    let secrets = wallet.secrets(PASSWORD).unwrap();
     let ca = LocalCa::open_or_create(&root.path().join("ledger")).unwrap();
     let expired = ca
         .reissue(
@@ -118,7 +121,7 @@ async fn an_expired_certificate_is_refused_before_anything_is_submitted() {
         "your certificate expired on 2021-01-01 00:00:00 UTC, so the network would refuse it; run `medchain renew` before trying again"
     );
     // Renewal makes it valid again, with the same key.
-    let renewal = renew(&wallet, "pw").await.unwrap();
+    let renewal = renew(&wallet, PASSWORD).await.unwrap();
     assert!(renewal.old.expired_at(SystemTime::now()));
     assert!(!renewal.new.expired_at(SystemTime::now()));
     connect::connect(&wallet.profile().unwrap()).await.unwrap();
