@@ -113,7 +113,7 @@ pub fn tag(record: &'static str, tag: &[u8], participants: usize) -> Result<(), 
             ));
         }
     }
-    if tag[TAG_COEFFICIENT_BYTES..].iter().all(|&b| b == 0) {
+    if medchain_protocol::limits::is_degenerate_tag(tag) {
         return Err(ContractError::invalid(
             record,
             "the tag is degenerate: every coefficient but α_0 is zero, so it would give everyone the same public key",

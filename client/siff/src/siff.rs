@@ -57,6 +57,15 @@ impl Tag {
     /// Reads a tag: `66·k` bytes with `2 ≤ k ≤ 32`, each coefficient below
     /// `2^521 − 1`, not all of `α_1 … α_{k−1}` zero.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        // A constant polynomial `α_0` gives every secret, anyone's, the key
+        // `α_0`, which anyone reads off the tag: refused.
+        let refuse_degenerate = |tag: Self| {
+            if medchain_protocol::limits::is_degenerate_tag(bytes) {
+                Err(CryptoError::DegenerateTag)
+            } else {
+                Ok(tag)
+            }
+        };
         let k = bytes.len() / FieldElement::ENCODED_LEN;
         if !bytes.len().is_multiple_of(FieldElement::ENCODED_LEN)
             || !(MIN_PARTICIPANTS..=MAX_PARTICIPANTS).contains(&k)
@@ -75,19 +84,8 @@ impl Tag {
                     .ok_or(CryptoError::CoefficientOutOfRange { index })
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Self)?
-            .refuse_degenerate()
-    }
-
-    /// A tag whose coefficients `α_1 … α_{k−1}` are all zero is the constant
-    /// polynomial `α_0`: every secret, anyone's, recovers `α_0`, which anyone
-    /// reads off the tag. Refused.
-    fn refuse_degenerate(self) -> Result<Self, CryptoError> {
-        if self.0[1..].iter().all(|c| *c == FieldElement::ZERO) {
-            Err(CryptoError::DegenerateTag)
-        } else {
-            Ok(self)
-        }
+            .map(Self)
+            .and_then(refuse_degenerate)
     }
 
     /// The encoding: every coefficient as 66 bytes big-endian, `α_0` first.

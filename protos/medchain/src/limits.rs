@@ -19,6 +19,15 @@ pub const PADDING_LENGTH_BYTES: usize = 4;
 /// The largest record plaintext.
 pub const MAX_PLAINTEXT_BYTES: usize = MAX_PADDED_BYTES - PADDING_LENGTH_BYTES;
 
+/// Whether an encoded SIFF tag (66-byte coefficients, `α_0` first) is
+/// degenerate: every coefficient but `α_0` is zero, the constant
+/// polynomial that gives every secret the public key `α_0`. The contract
+/// and the clients refuse such a tag (protocol v2).
+pub fn is_degenerate_tag(tag: &[u8]) -> bool {
+    tag.get(TAG_COEFFICIENT_BYTES..)
+        .is_none_or(|rest| rest.iter().all(|&b| b == 0))
+}
+
 /// The padding bucket of a `plaintext_len`-byte record: the smallest
 /// `256 · 2^i` that holds the 4-byte length and the plaintext; `None` above
 /// [`MAX_PLAINTEXT_BYTES`].
