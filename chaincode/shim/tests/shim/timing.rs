@@ -49,6 +49,10 @@ async fn run_one(filter: &str) -> (String, String) {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests on other threads set their own scoped subscribers; a callsite
+    // first hit under one of theirs may have cached their interest (off), so
+    // recompute it now that ours is in force.
+    tracing::callsite::rebuild_interest_cache();
     let (server, peer) = start_with_peer(100).await;
     let (alice, _) = creator("alice");
     let args: [&[u8]; 4] = [b"sleep_then_put", b"k", b"v", b"30"];
