@@ -6,6 +6,9 @@
 //!   case's shared key `K` and a public tag; every participant recovers `K`.
 //! * [`RecordKey::derive`], [`seal_record`], [`open_record`]: the records of
 //!   a case under AES-256-GCM.
+//! * [`AttachmentSealer`], [`AttachmentOpener`]: files of any size in
+//!   256 KiB chunks (STREAM over AES-256-GCM) under a key derived from the
+//!   record key and the attachment's id.
 //! * [`seal_response`], [`open_response`]: a participant sends `s_x` to the
 //!   doctor (`txtr`).
 //!
@@ -39,6 +42,7 @@
 //! ```
 
 mod aead;
+mod attachment;
 mod case_id;
 mod error;
 pub mod field;
@@ -52,6 +56,10 @@ mod secret;
 mod siff;
 
 pub use aead::{GCM_TAG_LEN, NONCE_LEN};
+pub use attachment::{
+    ATTACHMENT_CHUNK, ATTACHMENT_CIPHERTEXT_CHUNK, ATTACHMENT_ID_LEN, ATTACHMENT_KEY_INFO,
+    AttachmentOpener, AttachmentSealer, attachment_ciphertext_len,
+};
 pub use case_id::CaseId;
 pub use error::CryptoError;
 pub use kdf::{KdfParams, KdfPolicy, SECRET_SALT_PREFIX};
