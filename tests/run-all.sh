@@ -54,6 +54,11 @@ export MEDCHAIN_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/medchain"
 # shellcheck source=../network/lib/fabric-ca.sh
 source network/lib/fabric-ca.sh
 export MEDCHAIN_FABRIC_CA_BIN="$FABRIC_CA_BIN"
+# Where ipfs-blocks' integration tests find Kubo (they start private nodes
+# with network/kubo-init.sh).
+# shellcheck source=../network/lib/kubo.sh
+source network/lib/kubo.sh
+export MEDCHAIN_KUBO_BIN="$KUBO_BIN"
 export MEDCHAIN_CHAINCODE_GO_BIN="${CARGO_TARGET_DIR:-$repo/target}/go/medchain-chaincode-go"
 mixed_dir="$repo/target/e2e-network-mixed"
 mixed_base=$((MEDCHAIN_NETWORK_PORT_BASE + 20))
@@ -105,18 +110,20 @@ bash chaincode/go/gen-proto.sh --check
 (cd chaincode/go && go build -mod=readonly -trimpath -o "$MEDCHAIN_CHAINCODE_GO_BIN" ./cmd/medchain-chaincode-go)
 phase_done
 
-phase "network scripts (Fabric and Fabric CA install failures, external builder, docker-compose.yaml)"
+phase "network scripts (Fabric, Fabric CA and Kubo install failures, external builder, docker-compose.yaml)"
 bash network/tests/install-fabric.sh
 bash network/tests/install-fabric-ca.sh
+bash network/tests/install-kubo.sh
 bash network/tests/ccaas-builder.sh
 bash network/tests/compose.sh
 phase_done
 
 # Before the Rust tests: fabric-ca-client's integration tests run the real
-# fabric-ca-server and fabric-ca-client.
-phase "Fabric and Fabric CA install (network/install-fabric.sh, install-fabric-ca.sh)"
+# fabric-ca-server and fabric-ca-client, ipfs-blocks' a real Kubo node.
+phase "Fabric, Fabric CA and Kubo install (network/install-fabric.sh, install-fabric-ca.sh, install-kubo.sh)"
 bash network/install-fabric.sh
 bash network/install-fabric-ca.sh
+bash network/install-kubo.sh
 phase_done
 
 phase "unit and integration tests (cargo test)"

@@ -134,14 +134,23 @@ gi_build() {
     echo "=== go install -trimpath $module/cmd/$tool@$version" >>"$gi_log"
     status=0
     gi_go install -trimpath -ldflags "$ldflags" "$module/cmd/$tool@$version" >"$gi_stage/go.log" 2>&1 || status=$?
-    cat "$gi_stage/go.log" >>"$gi_log"
-    if ((status != 0)); then
-      echo "failed"
-      gi_fail "go install of $tool failed ($(grep -v -m1 '^go: downloading' "$gi_stage/go.log")); see $gi_log, make the module proxy serve the module's dependencies (or fix what the log names) and run this again."
-    fi
-    [[ -x "$gi_stage/bin/$tool" ]] || gi_fail "go install of $tool finished but wrote no $tool; see $gi_log."
-    echo "built in $(($(date +%s) - tool_start))s"
+    gi_built install "$tool" "$status" "$tool_start"
   done
+}
+
+# gi_built VERB TOOL STATUS START — ends the progress line of a `go VERB` of
+# TOOL that exited with STATUS (its output in the staging go.log, appended to
+# gi_log): a failure is one sentence naming the first line that is not a
+# download, success prints the seconds since START.
+gi_built() {
+  local verb=$1 tool=$2 status=$3 start=$4
+  cat "$gi_stage/go.log" >>"$gi_log"
+  if ((status != 0)); then
+    echo "failed"
+    gi_fail "go $verb of $tool failed ($(grep -v -m1 '^go: downloading' "$gi_stage/go.log")); see $gi_log, make the module proxy serve the module's dependencies (or fix what the log names) and run this again."
+  fi
+  [[ -x "$gi_stage/bin/$tool" ]] || gi_fail "go $verb of $tool finished but wrote no $tool; see $gi_log."
+  echo "built in $(($(date +%s) - start))s"
 }
 
 # gi_commit SUBDIRS... — moves each staged subdirectory into the release
@@ -154,4 +163,30 @@ gi_commit() {
     fi
     mv "$gi_stage/$sub" "$gi_home/$sub"
   done
+}
+
+# gi_build_main MODULE_DIR TOOL [EDIT...] — builds MODULE_DIR/cmd/TOOL as
+# the main module (`go build -trimpath` in a writable copy) into the staging
+# bin/. Without edits every dependency is checked against the module's own
+# go.sum (-mod=readonly); with them, `go mod edit EDIT...` runs first and
+# the build may add go.sum lines for the versions the edits bring, each
+# checked against the Go checksum database (-mod=mod). For modules whose
+# go.mod has replace directives, which `go install MODULE/cmd/TOOL@VERSION`
+# refuses.
+gi_build_main() {
+  local dir=$1 tool=$2 status tool_start src="$gi_stage/src" mode=readonly
+  shift 2
+  (($# > 0)) && mode=mod
+  tool_start=$(date +%s)
+  printf '  [1/1] %-16s ' "$tool"
+  cp -r "$dir" "$src" && chmod -R u+w "$src"
+  if (($# > 0)); then
+    echo "=== go mod edit $*" >>"$gi_log"
+    (cd "$src" && env "${gi_go_env[@]}" go mod edit "$@") >>"$gi_log" 2>&1 ||
+      gi_fail "go mod edit $* failed in the copy of $dir; see $gi_log."
+  fi
+  echo "=== go build -trimpath -mod=$mode ./cmd/$tool (in a copy of $dir)" >>"$gi_log"
+  status=0
+  (cd "$src" && env "${gi_go_env[@]}" go build -trimpath -mod=$mode -o "$gi_stage/bin/$tool" "./cmd/$tool") >"$gi_stage/go.log" 2>&1 || status=$?
+  gi_built build "$tool" "$status" "$tool_start"
 }

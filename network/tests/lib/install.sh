@@ -79,8 +79,8 @@ failure_cases() {
     install wrong-hash "$tmp/home-wrong-hash" MEDCHAIN_GO_MIRROR="$fake"
     expect_refusal "$what: a module whose hash is not the pinned one is refused" "$tmp/home-wrong-hash" \
       "has hash h1:.*, not the pinned $sum"
-    if grep -q '=== go install' "$tmp/home-wrong-hash/install.log" 2>/dev/null; then
-      fail "$what: nothing is built after a hash mismatch" "install.log shows a go install"
+    if grep -Eq '=== go (install|build)' "$tmp/home-wrong-hash/install.log" 2>/dev/null; then
+      fail "$what: nothing is built after a hash mismatch" "install.log shows a go build"
     else
       pass "$what: nothing is built after a hash mismatch"
     fi
