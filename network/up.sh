@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the medchain test network natively (no Docker) on 127.0.0.1:
-# one Fabric CA per peer org (issuing the participants' identities), one
+# one Fabric CA per peer org (issuing the participants' identities), a
+# private IPFS node (Kubo: encrypted attachments), one
 # etcdraft orderer, peer0.org1 and peer0.org2, channel `medchain`, the
 # medchain chaincode deployed as a service and its server running.
 #
@@ -29,6 +30,7 @@ trap 'echo "network/up.sh failed. Processes it started stay up for inspection: n
 require_commands jq curl openssl envsubst tar gzip setsid flock awk
 "$NETWORK_DIR/install-fabric.sh"
 "$NETWORK_DIR/install-fabric-ca.sh" >/dev/null
+"$NETWORK_DIR/install-kubo.sh" >/dev/null
 SAMPLECONFIG=$(fabric_sampleconfig)
 lock_network
 load_ports
@@ -81,6 +83,10 @@ if [[ -f "$DEPLOYED_MARKER" && ! -d "$CA_DIR" ]]; then
   echo "$WORK was deployed before network/up.sh ran the orgs' Fabric CAs (its users come from cryptogen); network/down.sh --purge, then network/up.sh, rebuilds it with CA-issued identities." >&2
   exit 1
 fi
+if [[ -f "$DEPLOYED_MARKER" && ! -d "$IPFS_REPO" ]]; then
+  echo "$WORK was deployed before network/up.sh ran an IPFS node; network/down.sh --purge, then network/up.sh, rebuilds it with one." >&2
+  exit 1
+fi
 if [[ -f "$DEPLOYED_MARKER" ]]; then
   if print_processes >/dev/null; then
     echo "The network is already up."
@@ -89,8 +95,10 @@ if [[ -f "$DEPLOYED_MARKER" ]]; then
   fi
   step "Starting the stopped processes of the existing network (ledgers kept)"
   start_cas
+  start_ipfs
   start_nodes
   wait_cas
+  wait_ipfs
   wait_nodes
   wait_ready orderer "$READY_TIMEOUT" orderer_has_leader
   for org in "${PEER_ORGS[@]}"; do
@@ -116,14 +124,16 @@ mkdir -p "$WORK" "$LOG_DIR" "$RUN_DIR" "$DATA_DIR" "$CHAINCODE_DIR"
 touch "$WORK/$WORK_MARK"
 save_ports
 
-step "Starting the orgs' Fabric CAs ($(ca_name org1) 127.0.0.1:$ORG1_CA_PORT, $(ca_name org2) 127.0.0.1:$ORG2_CA_PORT); generating node crypto material (cryptogen, chaincode TLS)"
+step "Starting the orgs' Fabric CAs ($(ca_name org1) 127.0.0.1:$ORG1_CA_PORT, $(ca_name org2) 127.0.0.1:$ORG2_CA_PORT) and the private IPFS node (API 127.0.0.1:$IPFS_API_PORT); generating node crypto material (cryptogen, chaincode TLS)"
 start_cas
+start_ipfs
 generate_crypto
 wait_cas
+wait_ipfs
 for org in "${PEER_ORGS[@]}"; do
   trust_ca_in_org_msp "$org"
 done
-step "Starting orderer and peers on 127.0.0.1 (ports $PORT_BASE-$((PORT_BASE + 15)))"
+step "Starting orderer and peers on 127.0.0.1 (ports $PORT_BASE-$((PORT_BASE + 17)))"
 start_nodes
 step "Creating the $CHANNEL genesis block (configtxgen; each org's MSP trusts its CA's root)"
 create_genesis_block

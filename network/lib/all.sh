@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Loads every network library.
 lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for lib in config process nodes ca cli crypto channel chaincode discovery profile status; do
+for lib in config process nodes ca ipfs cli crypto channel chaincode discovery profile status; do
   # shellcheck source=/dev/null
   source "$lib_dir/$lib.sh"
 done

@@ -7,6 +7,8 @@ REPO_DIR=$(cd "$NETWORK_DIR/.." && pwd)
 source "$NETWORK_DIR/lib/fabric.sh"
 # shellcheck source=fabric-ca.sh
 source "$NETWORK_DIR/lib/fabric-ca.sh"
+# shellcheck source=kubo.sh
+source "$NETWORK_DIR/lib/kubo.sh"
 
 # All state (crypto, ledgers, pid files, logs, profile.json) lives here.
 WORK=${MEDCHAIN_NETWORK_DIR:-"$NETWORK_DIR/.work"}
@@ -53,7 +55,7 @@ load_ports() {
     base=${MEDCHAIN_NETWORK_PORT_BASE:-7050}
   fi
   if ! [[ "$base" =~ ^[0-9]+$ ]] || ((base < 1024 || base > 65500)); then
-    echo "MEDCHAIN_NETWORK_PORT_BASE must be a number from 1024 to 65500 (the network uses it and the next 15 ports), not '$base'." >&2
+    echo "MEDCHAIN_NETWORK_PORT_BASE must be a number from 1024 to 65500 (the network uses it and the next 17 ports), not '$base'." >&2
     return 1
   fi
   PORT_BASE=$base
@@ -74,6 +76,10 @@ load_ports() {
   ORG2_CA_PORT=$((base + 13))
   ORG2_CA_OPERATIONS_PORT=$((base + 14))
   ORG2_OPERATIONS_PORT=$((base + 15))
+  # The IPFS node (lib/ipfs.sh): RPC API, gateway, swarm.
+  IPFS_API_PORT=$((base + 10))
+  IPFS_GATEWAY_PORT=$((base + 16))
+  IPFS_SWARM_PORT=$((base + 17))
   if [[ -f "$PORTS_FILE" && -n "${MEDCHAIN_NETWORK_PORT_BASE:-}" && "$MEDCHAIN_NETWORK_PORT_BASE" != "$base" ]]; then
     echo "note: $WORK was created with port base $base; MEDCHAIN_NETWORK_PORT_BASE=$MEDCHAIN_NETWORK_PORT_BASE is ignored until down.sh --purge." >&2
   fi

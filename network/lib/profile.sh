@@ -66,9 +66,9 @@ write_profile() {
     roles=$(jq --arg name "$name" --argjson id "$(identity_json "$name" "$org" "$role")" '.[$name] = $id' <<<"$roles")
   done
   jq -n --arg channel "$CHANNEL" --arg chaincode "$CHAINCODE_NAME" --arg tls_ca "$ORDERER_TLS_CA" \
-    --arg orderer "127.0.0.1:$ORDERER_PORT" --arg work "$WORK" --argjson orgs "$orgs" --argjson roles "$roles" \
+    --arg orderer "127.0.0.1:$ORDERER_PORT" --arg work "$WORK" --argjson orgs "$orgs" --argjson roles "$roles" --argjson ipfs "$(ipfs_json)" \
     '{version: 1, channel: $channel, chaincode: $chaincode, work_dir: $work,
       orderer: {endpoint: $orderer, tls_ca: $tls_ca, server_name: "orderer.example.com"},
-      orgs: $orgs, roles: $roles}' >"$PROFILE.tmp"
+      orgs: $orgs, roles: $roles, ipfs: $ipfs}' >"$PROFILE.tmp"
   mv "$PROFILE.tmp" "$PROFILE"
 }

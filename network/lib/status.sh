@@ -12,6 +12,7 @@ print_processes() {
     "$CHAINCODE_GO_PROCESS $CHAINCODE_GO_SERVER_PORT - go"
     "$(ca_process org1) $ORG1_CA_PORT ca org1"
     "$(ca_process org2) $ORG2_CA_PORT ca org2"
+    "$IPFS_PROCESS $IPFS_API_PORT ipfs -"
   )
   local entry ops ca
   for entry in "${entries[@]}"; do
@@ -23,6 +24,8 @@ print_processes() {
     if pid=$(running_pid "$name"); then
       if [[ "$ops" == - ]]; then
         health=$(chaincode_tls_ready "$ca" && echo "tls handshake ok" || echo "not accepting TLS")
+      elif [[ "$ops" == ipfs ]]; then
+        health=$(ipfs_healthy && echo "api ok (Kubo $KUBO_VERSION, private swarm 127.0.0.1:$IPFS_SWARM_PORT)" || echo "NOT answering its API")
       elif [[ "$ops" == ca ]]; then
         health=$(ca_healthy "$ca" && echo "cainfo ok ($(ca_name "$ca"))" || echo "NOT answering cainfo ($(ca_name "$ca"))")
       else

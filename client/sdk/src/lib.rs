@@ -12,6 +12,8 @@
 //!   encrypted secrets on disk.
 //! * [`workflow`] — one function per step of a case, and the event-driven
 //!   [`workflow::Watcher`].
+//! * [`attachments`] — files of any size encrypted in chunks and kept
+//!   off-chain in IPFS (or a local block directory), verified block by block.
 //! * [`cast`] — ready-made participants for demos, benchmarks and tests.
 //!
 //! The cryptography is the `medchain-siff` crate; the on-chain schema and
@@ -19,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod attachments;
 pub mod cast;
 pub mod connect;
 pub mod identity;

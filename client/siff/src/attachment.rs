@@ -44,20 +44,41 @@ pub const fn attachment_ciphertext_len(plaintext_len: u64) -> u64 {
     plaintext_len + chunks * GCM_TAG_LEN as u64
 }
 
-/// The attachment key and additional data of attachment `id` of `case`.
-fn cipher(
-    key: &RecordKey,
-    case: &CaseId,
-    id: &[u8; ATTACHMENT_ID_LEN],
-) -> Result<(Aes256Gcm, Vec<u8>), CryptoError> {
-    let ak = hkdf_sha256(
-        key.expose_secret(),
-        id,
-        &[ATTACHMENT_KEY_INFO, case.as_bytes()],
-    )?;
-    let mut aad = case.as_bytes().to_vec();
-    aad.extend_from_slice(id);
-    Ok((Aes256Gcm::new(ak.as_ref().into()), aad))
+/// The key and additional data of one attachment of a case, derived from
+/// the case's record key and the attachment's id. Zeroized on drop, never
+/// shown by `Debug`.
+pub struct AttachmentKey {
+    key: Zeroizing<[u8; 32]>,
+    aad: Vec<u8>,
+}
+
+impl AttachmentKey {
+    /// `ak = HKDF-SHA256(rk, salt = id, info = "medchain-attachment-v1" ||
+    /// κ0)` and the additional data `κ0 || id`.
+    pub fn derive(
+        key: &RecordKey,
+        case: &CaseId,
+        id: &[u8; ATTACHMENT_ID_LEN],
+    ) -> Result<Self, CryptoError> {
+        let key = hkdf_sha256(
+            key.expose_secret(),
+            id,
+            &[ATTACHMENT_KEY_INFO, case.as_bytes()],
+        )?;
+        let mut aad = case.as_bytes().to_vec();
+        aad.extend_from_slice(id);
+        Ok(Self { key, aad })
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(self.key.as_ref().into())
+    }
+}
+
+impl std::fmt::Debug for AttachmentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AttachmentKey(<redacted>)")
+    }
 }
 
 /// Encrypts an attachment chunk by chunk, in order.
@@ -67,17 +88,12 @@ pub struct AttachmentSealer {
 }
 
 impl AttachmentSealer {
-    /// A sealer of attachment `id` of `case` under the case's record key.
-    pub fn new(
-        key: &RecordKey,
-        case: &CaseId,
-        id: &[u8; ATTACHMENT_ID_LEN],
-    ) -> Result<Self, CryptoError> {
-        let (aead, aad) = cipher(key, case, id)?;
-        Ok(Self {
-            stream: EncryptorBE32::from_aead(aead, &NONCE_PREFIX.into()),
-            aad,
-        })
+    /// A sealer of the attachment `key` belongs to.
+    pub fn new(key: &AttachmentKey) -> Self {
+        Self {
+            stream: EncryptorBE32::from_aead(key.cipher(), &NONCE_PREFIX.into()),
+            aad: key.aad.clone(),
+        }
     }
 
     /// Encrypts the next chunk, which is not the last: exactly
@@ -125,17 +141,12 @@ pub struct AttachmentOpener {
 }
 
 impl AttachmentOpener {
-    /// An opener of attachment `id` of `case` under the case's record key.
-    pub fn new(
-        key: &RecordKey,
-        case: &CaseId,
-        id: &[u8; ATTACHMENT_ID_LEN],
-    ) -> Result<Self, CryptoError> {
-        let (aead, aad) = cipher(key, case, id)?;
-        Ok(Self {
-            stream: DecryptorBE32::from_aead(aead, &NONCE_PREFIX.into()),
-            aad,
-        })
+    /// An opener of the attachment `key` belongs to.
+    pub fn new(key: &AttachmentKey) -> Self {
+        Self {
+            stream: DecryptorBE32::from_aead(key.cipher(), &NONCE_PREFIX.into()),
+            aad: key.aad.clone(),
+        }
     }
 
     /// Decrypts the next chunk, which is not the last.
@@ -189,7 +200,7 @@ mod tests {
     fn seal(len: usize, id: &[u8; 16]) -> (Vec<u8>, Vec<Vec<u8>>) {
         let (key, case) = key();
         let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        let mut sealer = AttachmentSealer::new(&key, &case, id).unwrap();
+        let mut sealer = AttachmentSealer::new(&AttachmentKey::derive(&key, &case, id).unwrap());
         let mut chunks = Vec::new();
         let mut rest = plain.as_slice();
         while rest.len() > ATTACHMENT_CHUNK {
@@ -203,7 +214,7 @@ mod tests {
 
     fn open(chunks: &[Vec<u8>], id: &[u8; 16]) -> Result<Vec<u8>, CryptoError> {
         let (key, case) = key();
-        let mut opener = AttachmentOpener::new(&key, &case, id)?;
+        let mut opener = AttachmentOpener::new(&AttachmentKey::derive(&key, &case, id)?);
         let mut out = Vec::new();
         let (last, middle) = chunks.split_last().ok_or(CryptoError::CannotDecrypt)?;
         for chunk in middle {
@@ -258,17 +269,19 @@ mod tests {
         assert!(open(&chunks, &[8; 16]).is_err());
         let (key, _) = key();
         let other = CaseId::from_bytes([5; 32]);
-        let opener = AttachmentOpener::new(&key, &other, &ID).unwrap();
+        let opener = AttachmentOpener::new(&AttachmentKey::derive(&key, &other, &ID).unwrap());
         assert!(opener.open_last(&chunks[0]).is_err());
     }
 
     #[test]
     fn wrong_chunk_lengths_are_refused() {
         let (key, case) = key();
-        let mut sealer = AttachmentSealer::new(&key, &case, &ID).unwrap();
+        let ak = AttachmentKey::derive(&key, &case, &ID).unwrap();
+        assert_eq!(format!("{ak:?}"), "AttachmentKey(<redacted>)");
+        let mut sealer = AttachmentSealer::new(&ak);
         assert!(sealer.seal_chunk(&[0; 10]).is_err());
         assert!(sealer.seal_last(&vec![0; ATTACHMENT_CHUNK + 1]).is_err());
-        let opener = AttachmentOpener::new(&key, &case, &ID).unwrap();
+        let opener = AttachmentOpener::new(&ak);
         assert!(opener.open_last(&[0; 15]).is_err());
     }
 }

@@ -58,7 +58,7 @@ mod siff;
 pub use aead::{GCM_TAG_LEN, NONCE_LEN};
 pub use attachment::{
     ATTACHMENT_CHUNK, ATTACHMENT_CIPHERTEXT_CHUNK, ATTACHMENT_ID_LEN, ATTACHMENT_KEY_INFO,
-    AttachmentOpener, AttachmentSealer, attachment_ciphertext_len,
+    AttachmentKey, AttachmentOpener, AttachmentSealer, attachment_ciphertext_len,
 };
 pub use case_id::CaseId;
 pub use error::CryptoError;

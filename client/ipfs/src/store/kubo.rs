@@ -1,6 +1,7 @@
 //! Kubo's RPC API (`POST /api/v0/…` over HTTP/1.1): the four calls a file
 //! store needs — `version`, `block/put`, `block/get`, `pin/add`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,7 +26,7 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct KuboClient {
     url: String,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Arc<Client<HttpConnector, Full<Bytes>>>,
     timeout: Duration,
 }
 
@@ -50,7 +51,7 @@ impl KuboClient {
         if uri.scheme_str() != Some("http") || uri.host().is_none() || uri.path().len() > 1 {
             return Err(IpfsError::InvalidUrl(url.to_owned()));
         }
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let client = Arc::new(Client::builder(TokioExecutor::new()).build_http());
         Ok(Self {
             url: base,
             client,
