@@ -24,7 +24,7 @@ import re, sys, yaml
 with open("docker-compose.yaml") as f:
     compose = yaml.safe_load(f)
 services = compose["services"]
-expected = {"orderer.example.com", "peer0.org1.example.com", "peer0.org2.example.com", "ca.org1.example.com", "ca.org2.example.com", "chaincode", "couchdb.org1", "couchdb.org2"}
+expected = {"orderer.example.com", "peer0.org1.example.com", "peer0.org2.example.com", "ca.org1.example.com", "ca.org2.example.com", "chaincode", "couchdb.org1", "couchdb.org2", "ipfs.org1", "ipfs.org2"}
 problems = []
 if set(services) != expected:
     problems.append(f"services are {sorted(services)}, expected {sorted(expected)}")
@@ -82,6 +82,27 @@ for org in ("org1", "org2"):
 for flag in ("--address 127.0.0.1", "--tls.enabled", "--ca.name", "--operations.listenaddress", "--csr.hosts 127.0.0.1,localhost"):
     if flag not in ca_lib:
         problems.append(f"{flag} is set in docker-compose.yaml but not in network/lib/ca.sh")
+# The IPFS nodes: the pinned Kubo release (network/lib/kubo.sh), a private
+# network forced, org1's repository the one network/up.sh makes
+# (network/lib/ipfs.sh), each peered with the other's swarm port.
+kubo_version = re.search(r"^KUBO_VERSION=(\S+)$", open("network/lib/kubo.sh").read(), re.M).group(1)
+ipfs_lib = open("network/lib/ipfs.sh").read()
+swarm = {"ipfs.org1": base + offset("IPFS_SWARM_PORT"), "ipfs.org2": 7069}
+for name, other, repo in (("ipfs.org1", "ipfs.org2", "ipfs"), ("ipfs.org2", "ipfs.org1", "ipfs-org2")):
+    service = services.get(name)
+    if service is None:
+        continue
+    e = env(name)
+    if service["image"] != f"ipfs/kubo:v{kubo_version}":
+        problems.append(f"{name} is not Kubo {kubo_version} (network/lib/kubo.sh)")
+    if e.get("LIBP2P_FORCE_PNET") != "1":
+        problems.append(f"{name} does not force a private network (LIBP2P_FORCE_PNET=1)")
+    if e.get("IPFS_PATH") != f"${{MEDCHAIN_NETWORK_DIR}}/{repo}":
+        problems.append(f"{name}'s repository is not <work>/{repo}")
+    if e.get("MEDCHAIN_IPFS_PEER_ADDR") != f"/ip4/127.0.0.1/tcp/{swarm[other]}":
+        problems.append(f"{name} is not peered with {other}'s swarm port {swarm[other]}")
+if 'IPFS_REPO="$WORK/ipfs"' not in ipfs_lib:
+    problems.append("network/lib/ipfs.sh no longer keeps org1's repository in <work>/ipfs")
 if services["chaincode"]["build"]["dockerfile"] != "chaincode/Dockerfile":
     problems.append("the chaincode is not built from chaincode/Dockerfile")
 nodes = open("network/lib/nodes.sh").read()
