@@ -335,6 +335,7 @@ impl From<medchain_sdk::identity::IdentityError> for CliError {
             E::Wallet(e) => e.into(),
             E::Connect(e) => e.into(),
             E::Embedded(e) => LedgerError::from(e).into(),
+            e @ E::ExpiredEnrollment { .. } => Self::new(ExitStatus::Denied, e.to_string()),
             e @ (E::Certificate(_) | E::NoCa | E::Target(_)) => Self::usage(e.to_string()),
         }
     }

@@ -44,6 +44,16 @@ pub enum IdentityError {
         "this wallet's identity was not enrolled with a CA (`medchain init --ca`), so there is nothing to renew it with; ask your organisation's administrator for a new certificate"
     )]
     NoCa,
+    /// A CA-enrolled certificate that has already expired: Fabric CA
+    /// re-enrolls only with a valid certificate (the request is signed by
+    /// it), so renewal is refused before the CA is asked.
+    #[error(
+        "your certificate expired on {not_after}, and a Fabric CA renews only a certificate that is still valid; ask your organisation's administrator to register you again (`medchain admin register`) and enroll with the new secret (`medchain init --ca`), keeping this wallet to read the cases of your old identity"
+    )]
+    ExpiredEnrollment {
+        /// When it expired (`YYYY-MM-DD HH:MM:SS UTC`).
+        not_after: String,
+    },
     /// The CA is not described well enough to be reached.
     #[error("{0}")]
     Target(String),

@@ -42,6 +42,12 @@ pub async fn renew(wallet: &Wallet, password: &str) -> Result<Renewal, IdentityE
             },
             _,
         ) => {
+            let info = CertificateInfo::from_pem(certificate_pem)?;
+            if info.expired_at(std::time::SystemTime::now()) {
+                return Err(IdentityError::ExpiredEnrollment {
+                    not_after: info.not_after_text(),
+                });
+            }
             let current = Enrollment::from_pem(certificate_pem, key)
                 .map_err(|e| IdentityError::Certificate(e.to_string()))?;
             // The CA client checks that the new certificate carries the key.
@@ -81,7 +87,8 @@ pub async fn renew(wallet: &Wallet, password: &str) -> Result<Renewal, IdentityE
 /// any other failure as it is. Re-enrollment authenticates with the
 /// certificate itself (a token it signs), so an authentication failure
 /// (Fabric CA's code 20) of a certificate the CA issued and that has not
-/// expired means the CA revoked it (Fabric CA does not say more).
+/// expired (checked before the CA is asked: [`IdentityError::ExpiredEnrollment`])
+/// means the CA revoked it (Fabric CA does not say more).
 fn revoked_or_ca(e: CaError) -> IdentityError {
     match e.server_code() {
         Some(20) => IdentityError::Connect(ConnectError::Revoked),

@@ -127,6 +127,54 @@ async fn an_expired_certificate_is_refused_before_anything_is_submitted() {
     connect::connect(&wallet.profile().unwrap()).await.unwrap();
 }
 
+#[tokio::test]
+async fn an_expired_ca_certificate_is_not_sent_to_the_ca_and_is_not_called_revoked() {
+    let root = tempfile::tempdir().unwrap();
+    let wallet = embedded_wallet(root.path(), UserRole::Pharmacist);
+    let secrets = wallet.secrets(PASSWORD).unwrap();
+    let ca = LocalCa::open_or_create(&root.path().join("ledger")).unwrap();
+    let expired = ca
+        .reissue(
+            "Phil",
+            "pharmacist",
+            secrets.signing_key_pem.as_deref().unwrap(),
+            Validity {
+                from: (2020, 1, 1),
+                until: (2021, 1, 1),
+            },
+        )
+        .unwrap();
+    // Enrolled with a CA nothing listens for: asking it would fail otherwise.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    wallet
+        .update(|p| {
+            p.identity = IdentityLocation::Enrolled {
+                msp_id: "Org2MSP".into(),
+                certificate_pem: expired.certificate_pem.clone(),
+                ca: crate::wallet::CaLink {
+                    url: format!("https://127.0.0.1:{port}"),
+                    ca_name: None,
+                    tls_ca_pem: expired.certificate_pem.clone(),
+                    enrollment_id: "Phil".into(),
+                },
+            }
+        })
+        .unwrap();
+    let e = renew(&wallet, PASSWORD).await.unwrap_err();
+    assert!(matches!(e, IdentityError::ExpiredEnrollment { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with(
+            "your certificate expired on 2021-01-01 00:00:00 UTC, and a Fabric CA renews only"
+        ),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("revoked"), "{e}");
+}
+
 #[test]
 fn certificate_info_reads_issuer_role_serial_and_expiry() {
     let root = tempfile::tempdir().unwrap();
