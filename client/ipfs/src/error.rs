@@ -75,7 +75,17 @@ pub enum IpfsError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The DAG holds more bytes (or is deeper) than the reader allows.
+    /// The DAG is deeper than any file a client writes.
+    #[error(
+        "the file {root} is nested deeper than {limit} levels, which no file written in Kubo's layout is"
+    )]
+    TooDeep {
+        /// The file's root.
+        root: String,
+        /// The deepest level read.
+        limit: usize,
+    },
+    /// The DAG holds more bytes than the reader allows.
     #[error("the file {root} holds more than the {limit} bytes expected of it")]
     TooLarge {
         /// The file's root.

@@ -49,7 +49,10 @@ impl<'s> FileReader<'s> {
                 RAW => block,
                 DAG_PB => {
                     if depth >= MAX_DEPTH {
-                        return Err(self.too_large());
+                        return Err(IpfsError::TooDeep {
+                            root: self.root.to_string(),
+                            limit: MAX_DEPTH,
+                        });
                     }
                     let node = decode_node(&cid, &block)?;
                     if depth > 0 && node.children.is_empty() && node.inline.is_empty() {
@@ -96,5 +99,77 @@ impl<'s> FileReader<'s> {
             root: self.root.to_string(),
             limit: self.limit,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::block::block_cid;
+    use crate::unixfs::{Link, encode_node};
+    use crate::{DirStore, IpfsError};
+
+    async fn put(store: &BlockStore, codec: u64, bytes: Vec<u8>) -> Link {
+        let cid = block_cid(codec, &bytes).unwrap();
+        let len = bytes.len() as u64;
+        store.put(&cid, bytes).await.unwrap();
+        Link {
+            cid,
+            tsize: len,
+            filesize: len,
+        }
+    }
+
+    async fn node(store: &BlockStore, children: &[Link]) -> Link {
+        let (bytes, link) = encode_node(children).unwrap();
+        store.put(&link.cid, bytes).await.unwrap();
+        link
+    }
+
+    async fn read_all(store: &BlockStore, root: Cid) -> Result<u64, IpfsError> {
+        let mut reader = FileReader::new(store, root, u64::MAX);
+        while reader.next_leaf().await?.is_some() {}
+        Ok(reader.bytes_read())
+    }
+
+    #[tokio::test]
+    async fn an_empty_leaf_below_the_root_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlockStore::Dir(DirStore::open(dir.path()).unwrap());
+        let full = put(&store, RAW, b"abc".to_vec()).await;
+        let empty = put(&store, RAW, Vec::new()).await;
+        let root = node(&store, &[full.clone(), empty]).await;
+        let err = read_all(&store, root.cid).await.unwrap_err();
+        assert!(matches!(err, IpfsError::Malformed { .. }), "{err}");
+        // An empty node below the root too.
+        let hollow = node(&store, &[]).await;
+        let root = node(&store, &[full, hollow]).await;
+        let err = read_all(&store, root.cid).await.unwrap_err();
+        assert!(matches!(err, IpfsError::Malformed { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_dag_deeper_than_the_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlockStore::Dir(DirStore::open(dir.path()).unwrap());
+        let mut link = put(&store, RAW, b"x".to_vec()).await;
+        // A chain of single-child nodes: MAX_DEPTH of them still reads.
+        for _ in 0..MAX_DEPTH {
+            link = node(&store, std::slice::from_ref(&link)).await;
+        }
+        assert_eq!(read_all(&store, link.cid).await.unwrap(), 1);
+        let deeper = node(&store, std::slice::from_ref(&link)).await;
+        let err = read_all(&store, deeper.cid).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IpfsError::TooDeep {
+                    limit: MAX_DEPTH,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }
