@@ -133,17 +133,21 @@ pub enum Command {
     /// medicines and charges (pharmacist, txm), compensation (insurer, txa).
     #[command(after_help = "Examples:\n  \
         medchain record --case 9f8e…(64 hex) --message \"Influenza; rest and fluids\"\n  \
-        medchain record --case 9f8e…(64 hex) --type txm --file invoice.pdf")]
+        medchain record --case 9f8e…(64 hex) --type txm --file invoice.pdf\n  \
+        medchain record --case 9f8e…(64 hex) --message \"CT chest\" --attach ct-study.dcm report.pdf")]
     Record(RecordArgs),
     /// Decrypt one record (by its κ) or every record of a case.
     #[command(after_help = "Examples:\n  \
         medchain read --record 1a2b…(64 hex)\n  \
-        medchain read --case 9f8e…(64 hex)")]
+        medchain read --case 9f8e…(64 hex)\n  \
+        medchain read --record 1a2b…(64 hex) --save-attachments ./downloads")]
     Read(ReadArgs),
     /// Lawyer / medical expert (or family after the patient's death): fetch
     /// the whole case and decrypt every record.
-    #[command(after_help = "Example:\n  medchain audit --case 9f8e…(64 hex digits) --json")]
-    Audit(CaseArgs),
+    #[command(after_help = "Examples:\n  \
+        medchain audit --case 9f8e…(64 hex digits) --json\n  \
+        medchain audit --case 9f8e…(64 hex digits) --save-attachments ./case-files")]
+    Audit(AuditArgs),
     /// List this wallet's cases with their status and unread records.
     #[command(after_help = "Example:\n  medchain cases")]
     Cases,
@@ -426,6 +430,12 @@ pub struct RecordArgs {
     /// A file whose bytes are the record.
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
+    /// Attach files of any size (imaging, scans, PDFs): each is encrypted
+    /// in chunks and stored off-chain on the IPFS node (the local block
+    /// directory on an embedded ledger); the record holds its CID, size and
+    /// hash. Repeat or list several, at most 64.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub attach: Vec<PathBuf>,
 }
 
 /// `medchain read`.
@@ -442,6 +452,24 @@ pub struct ReadArgs {
     /// them (with --record).
     #[arg(long, value_name = "FILE", requires = "record")]
     pub out: Option<PathBuf>,
+    /// Fetch the attachments of the records read, verify every block and
+    /// save them decrypted into this existing directory (a file that is
+    /// already there is never overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub save_attachments: Option<PathBuf>,
+}
+
+/// `medchain audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The case id κ0 (64 hex digits, as `open-case` and `cases` print it).
+    #[arg(long = "case", value_name = "K0")]
+    pub case: String,
+    /// Fetch every record's attachments, verify every block and save them
+    /// decrypted into this existing directory (a file that is already
+    /// there is never overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub save_attachments: Option<PathBuf>,
 }
 
 /// `medchain demo`.

@@ -7,6 +7,8 @@ use medchain_protocol::ErrorCode;
 
 use crate::qr::QrError;
 use fabric_gateway::{ConnectError, GatewayError, RpcError};
+use ipfs_blocks::IpfsError;
+use medchain_sdk::attachments::AttachmentError;
 use medchain_sdk::ledger::embedded::EmbeddedError;
 use medchain_sdk::ledger::{LedgerError, gateway_contract_failure};
 use medchain_sdk::wallet::WalletError;
@@ -133,7 +135,27 @@ impl From<WorkflowError> for CliError {
             WorkflowError::Invalid(m) => Self::usage(m),
             WorkflowError::UnusableResponse(m) => Self::failure(m),
             WorkflowError::Untrusted(m) => Self::new(ExitStatus::Denied, m),
+            WorkflowError::Attachment(e) => e.into(),
+            WorkflowError::Body(e) => Self::usage(e.to_string()),
         }
+    }
+}
+
+impl From<AttachmentError> for CliError {
+    fn from(e: AttachmentError) -> Self {
+        let status = match &e {
+            AttachmentError::Ipfs(i) | AttachmentError::Fetch { source: i, .. }
+                if matches!(i, IpfsError::Unreachable { .. } | IpfsError::Timeout { .. }) =>
+            {
+                ExitStatus::Unreachable
+            }
+            AttachmentError::Fetch { .. }
+            | AttachmentError::Decrypt { .. }
+            | AttachmentError::Mismatch { .. } => ExitStatus::ReadFailed,
+            AttachmentError::BadName(_) | AttachmentError::Exists(_) => ExitStatus::Usage,
+            _ => ExitStatus::Failure,
+        };
+        Self::new(status, e.to_string())
     }
 }
 

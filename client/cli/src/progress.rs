@@ -55,3 +55,56 @@ pub async fn during<F: Future>(out: &Output, message: &str, future: F) -> F::Out
     let _spinner = Spinner::start(out, message);
     future.await
 }
+
+/// Byte progress bars for attachments, one per file in turn — only when
+/// stderr is a terminal and `--json` is off.
+pub struct TransferBars {
+    /// `(label, total bytes)` of each file, by position.
+    files: Vec<(String, u64)>,
+    current: Option<(usize, ProgressBar)>,
+    shown: bool,
+}
+
+impl TransferBars {
+    /// Bars for `files` (`(label, total bytes)` each), e.g. "encrypting and
+    /// storing scan.dcm".
+    pub fn new(out: &Output, files: Vec<(String, u64)>) -> Self {
+        Self {
+            files,
+            current: None,
+            shown: !out.is_json() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Shows that file `index` has `done` bytes done.
+    pub fn update(&mut self, index: usize, done: u64) {
+        if !self.shown {
+            return;
+        }
+        if self.current.as_ref().is_none_or(|(i, _)| *i != index) {
+            if let Some((_, bar)) = self.current.take() {
+                bar.finish();
+            }
+            let (label, total) = self.files.get(index).cloned().unwrap_or_default();
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(label);
+            self.current = Some((index, bar));
+        }
+        if let Some((_, bar)) = &self.current {
+            bar.set_position(done);
+        }
+    }
+}
+
+impl Drop for TransferBars {
+    fn drop(&mut self) {
+        if let Some((_, bar)) = self.current.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -47,7 +47,7 @@ pub struct AttachmentRef {
 #[non_exhaustive]
 pub enum AttachmentError {
     /// A local file cannot be read or written.
-    #[error("cannot use {path}: {source}")]
+    #[error("cannot use {path}: {source}; check the path and its permissions")]
     Io {
         /// The file or directory.
         path: String,
@@ -57,6 +57,15 @@ pub enum AttachmentError {
     /// The block store failed (unreachable node, a block failing verification, …).
     #[error(transparent)]
     Ipfs(#[from] IpfsError),
+    /// The block store failed while an attachment was fetched (unreachable
+    /// node, a block failing verification, …); nothing was written.
+    #[error("cannot fetch attachment {name}: {source} (no file was written)")]
+    Fetch {
+        /// The attachment's name.
+        name: String,
+        /// What the block store did.
+        source: IpfsError,
+    },
     /// A chunk did not open: wrong key, or ciphertext reordered, cut or changed.
     #[error(
         "attachment {name} does not decrypt: its ciphertext was changed, cut or reordered, or the case key is not the one it was sealed with; nothing was written"
@@ -103,6 +112,18 @@ pub fn validate_name(name: &str) -> Result<(), AttachmentError> {
     Ok(())
 }
 
+/// The attachment name a file gets: its file name, checked
+/// ([`validate_name`]).
+pub fn attachment_name(path: &Path) -> Result<String, AttachmentError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    validate_name(&name)?;
+    Ok(name)
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AttachmentError + '_ {
     move |source| AttachmentError::Io {
         path: path.display().to_string(),
@@ -120,12 +141,7 @@ pub async fn store_attachment(
     path: &Path,
     mut progress: impl FnMut(u64),
 ) -> Result<AttachmentRef, AttachmentError> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_owned();
-    validate_name(&name)?;
+    let name = attachment_name(path)?;
     let mut file = tokio::fs::File::open(path).await.map_err(io(path))?;
     let size = file.metadata().await.map_err(io(path))?.len();
     let mut id = [0u8; ATTACHMENT_ID_LEN];
@@ -198,13 +214,17 @@ pub async fn fetch_attachment(
     if att.ciphertext_size != attachment_ciphertext_len(att.size) {
         return Err(mismatch());
     }
-    let root = parse_cid(&att.cid)?;
+    let fetch = |source| AttachmentError::Fetch {
+        name: att.name.clone(),
+        source,
+    };
+    let root = parse_cid(&att.cid).map_err(fetch)?;
     let mut out = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
     let mut opener = AttachmentOpener::new(&AttachmentKey::derive(key, case, &att.id)?);
     let mut reader = FileReader::new(store, root, att.ciphertext_size);
     let mut hash = Sha256::new();
     let mut pending: Vec<u8> = Vec::with_capacity(2 * ATTACHMENT_CIPHERTEXT_CHUNK);
-    while let Some(leaf) = reader.next_leaf().await? {
+    while let Some(leaf) = reader.next_leaf().await.map_err(fetch)? {
         hash.update(&leaf);
         pending.extend_from_slice(&leaf);
         // A chunk is known not to be the last once more bytes follow it.

@@ -14,6 +14,8 @@
 //!   [`workflow::Watcher`].
 //! * [`attachments`] — files of any size encrypted in chunks and kept
 //!   off-chain in IPFS (or a local block directory), verified block by block.
+//! * [`body`] — a record's plaintext: its content and its attachments'
+//!   references.
 //! * [`cast`] — ready-made participants for demos, benchmarks and tests.
 //!
 //! The cryptography is the `medchain-siff` crate; the on-chain schema and
@@ -22,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod attachments;
+pub mod body;
 pub mod cast;
 pub mod connect;
 pub mod identity;

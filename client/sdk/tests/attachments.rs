@@ -100,7 +100,13 @@ async fn a_tampered_block_is_caught_and_nothing_is_written() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, AttachmentError::Ipfs(IpfsError::Mismatch { .. })),
+        matches!(
+            err,
+            AttachmentError::Fetch {
+                source: IpfsError::Mismatch { .. },
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(out_is_empty(&s));
@@ -129,7 +135,13 @@ async fn another_key_or_a_reference_that_lies_writes_nothing() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, AttachmentError::Ipfs(IpfsError::TooLarge { .. })),
+        matches!(
+            err,
+            AttachmentError::Fetch {
+                source: IpfsError::TooLarge { .. },
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(out_is_empty(&s));

@@ -33,7 +33,8 @@ pub const ATTACHMENT_CIPHERTEXT_CHUNK: usize = ATTACHMENT_CHUNK + GCM_TAG_LEN;
 const NONCE_PREFIX: [u8; 7] = [0; 7];
 
 /// The ciphertext length of a `plaintext_len`-byte attachment: one GCM tag
-/// per chunk, at least one chunk.
+/// per chunk, at least one chunk (saturating at `u64::MAX` for sizes no
+/// file has).
 pub const fn attachment_ciphertext_len(plaintext_len: u64) -> u64 {
     let chunk = ATTACHMENT_CHUNK as u64;
     let chunks = if plaintext_len == 0 {
@@ -41,7 +42,7 @@ pub const fn attachment_ciphertext_len(plaintext_len: u64) -> u64 {
     } else {
         plaintext_len.div_ceil(chunk)
     };
-    plaintext_len + chunks * GCM_TAG_LEN as u64
+    plaintext_len.saturating_add(chunks * GCM_TAG_LEN as u64)
 }
 
 /// The key and additional data of one attachment of a case, derived from

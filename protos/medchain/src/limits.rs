@@ -105,6 +105,12 @@ pub const KDF_MAX_T: u32 = 16;
 /// Argon2id bounds: lanes.
 pub const KDF_MAX_P: u32 = 16;
 
+/// The most attachments one record's body names.
+pub const MAX_ATTACHMENTS: usize = 64;
+/// The bytes that start a record plaintext holding a `RecordBody` (content
+/// and attachments); a plaintext without them is the content as it is.
+pub const RECORD_BODY_MARKER: &[u8; 8] = b"\0mcbody1";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,7 +117,13 @@ async fn a_block_altered_on_the_node_is_caught_and_nothing_is_written() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, AttachmentError::Ipfs(IpfsError::Mismatch { .. })),
+        matches!(
+            err,
+            AttachmentError::Fetch {
+                source: IpfsError::Mismatch { .. },
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("failed verification"), "{err}");

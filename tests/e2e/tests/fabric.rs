@@ -693,6 +693,15 @@ async fn the_demo_runs_against_the_network() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("checks passed"), "{stdout}");
+    // The diagnosis's attachment went through the network's Kubo node.
+    assert!(
+        stdout.contains("fetched chest-xray.dcm from http://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✓ the lawyer's copy of chest-xray.dcm matches the doctor's byte for byte"),
+        "{stdout}"
+    );
 }
 
 /// Runs `program args…`; its success and standard output.

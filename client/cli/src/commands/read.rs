@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::audit::{describe_record, show_case};
+use super::audit::{describe_record, require_dir, save, show_case};
 use crate::args::{GlobalArgs, ReadArgs};
 use crate::error::CliError;
 use crate::output::Output;
@@ -17,9 +17,15 @@ pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(
     let session = Session::open(global)?;
     let record = match (&args.record, &args.case) {
         (Some(record), _) => parse_key(record, "record key")?,
-        (None, Some(case)) => return show_case(&session, &parse_case(case)?, true, out).await,
+        (None, Some(case)) => {
+            let case = parse_case(case)?;
+            return show_case(&session, &case, true, args.save_attachments.as_deref(), out).await;
+        }
         (None, None) => return Err(CliError::usage("give --record KAPPA or --case K0")),
     };
+    if let Some(dir) = &args.save_attachments {
+        require_dir(dir)?;
+    }
     let password = session.unlock()?;
     let ledger = session.connect(&password).await?;
     let decrypted = progress::during(
@@ -34,6 +40,21 @@ pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(
             entry.unread.retain(|k| k != &key_hex);
         }
     })?;
+    let saved = match &args.save_attachments {
+        Some(dir) => {
+            let case = medchain_siff::CaseId::from_bytes(decrypted.case);
+            let items: Vec<_> = decrypted
+                .attachments
+                .iter()
+                .map(|a| (dir.clone(), a.clone()))
+                .collect();
+            save(&session, &ledger, &password, &case, &items, out).await?
+        }
+        None => Vec::new(),
+    };
+    for path in &saved {
+        out.note(&format!("saved attachment {}", path.display()));
+    }
     let plaintext = decrypted
         .plaintext
         .as_deref()
@@ -52,7 +73,10 @@ pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(
         );
         return Ok(());
     }
-    let (human, json) = describe_record(&decrypted);
+    let (human, mut json) = describe_record(&decrypted);
+    if let Some(map) = json.as_object_mut().filter(|_| !saved.is_empty()) {
+        map.insert("saved".into(), json!(saved));
+    }
     out.result(&human, &json);
     Ok(())
 }

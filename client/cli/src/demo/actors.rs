@@ -4,6 +4,7 @@
 //! every committed block. All of them report to the timeline.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::error::CliError;
 use fabric_gateway::Checkpoint;
 use medchain_sdk::cast::{Part, Participant};
+use medchain_sdk::connect;
 use medchain_sdk::ledger::Ledger;
 use medchain_sdk::workflow::{self, Notification, Watcher};
 use medchain_siff::{KdfPolicy, RecordType, Tag};
@@ -30,6 +32,25 @@ pub fn script(record_type: RecordType) -> &'static str {
         RecordType::Medication => "Dispensed: amoxicillin 500 mg, 21 capsules. Charge: 18.40 EUR.",
         RecordType::Compensation => "Claim approved: 80% of 18.40 EUR reimbursed (14.72 EUR).",
     }
+}
+
+/// The name of the file the doctor attaches to the diagnosis.
+pub const ATTACHMENT_NAME: &str = "chest-xray.dcm";
+/// Its size: 3 MiB, twelve encrypted chunks.
+pub const ATTACHMENT_BYTES: usize = 3 * 1024 * 1024;
+
+/// The bytes of the demo's "X-ray" (a deterministic pattern, so the demo
+/// can check the copy the lawyer saves byte for byte).
+pub fn attachment_bytes() -> Vec<u8> {
+    let mut state: u32 = 0x2545_f491;
+    (0..ATTACHMENT_BYTES)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect()
 }
 
 /// Something that happened, for the timeline.
@@ -96,6 +117,7 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 pub fn spawn_participant(
     cast: &Arc<Vec<Participant>>,
     who: usize,
+    attachment: &Arc<PathBuf>,
     policy: KdfPolicy,
     report: &Reporter,
     stop: &watch::Receiver<bool>,
@@ -127,9 +149,10 @@ pub fn spawn_participant(
     });
     let cast = cast.clone();
     let report = report.clone();
+    let attachment = attachment.clone();
     let reacting = tokio::spawn(async move {
         while let Some(n) = notifications.recv().await {
-            if let Err(error) = react(&cast, who, &n, policy, &report).await {
+            if let Err(error) = react(&cast, who, &n, &attachment, policy, &report).await {
                 let _ = report.send(Entry::Failed {
                     who: Some(who),
                     error,
@@ -146,6 +169,7 @@ async fn react(
     cast: &[Participant],
     who: usize,
     n: &Notification,
+    attachment: &Path,
     policy: KdfPolicy,
     report: &Reporter,
 ) -> Result<(), CliError> {
@@ -202,17 +226,36 @@ async fn react(
         }
         _ => None,
     };
-    if let Some((case, record_type)) = next {
-        workflow::add_record(
-            me.ledger(),
-            Some(&me.wallet),
-            &me.password,
-            &case,
-            record_type,
-            script(record_type).as_bytes(),
-            policy,
-        )
-        .await?;
+    match next {
+        Some((case, RecordType::Diagnosis)) => {
+            let store = connect::attachment_store(&me.wallet.profile()?)?;
+            workflow::add_record_with_attachments(
+                me.ledger(),
+                Some(&me.wallet),
+                &me.password,
+                &case,
+                RecordType::Diagnosis,
+                script(RecordType::Diagnosis).as_bytes(),
+                &[attachment.to_path_buf()],
+                &store,
+                |_| {},
+                policy,
+            )
+            .await?;
+        }
+        Some((case, record_type)) => {
+            workflow::add_record(
+                me.ledger(),
+                Some(&me.wallet),
+                &me.password,
+                &case,
+                record_type,
+                script(record_type).as_bytes(),
+                policy,
+            )
+            .await?;
+        }
+        None => {}
     }
     Ok(())
 }

@@ -3,12 +3,16 @@
 
 use serde_json::json;
 
-use super::actors::script;
+use std::path::Path;
+
+use super::actors::{ATTACHMENT_NAME, attachment_bytes, script};
 use super::timeline::{MARGIN, Timeline};
 use crate::commands::audit::kind;
 use crate::error::CliError;
 use crate::output::{Output, content_text, short_hex};
+use medchain_sdk::attachments::AttachmentRef;
 use medchain_sdk::cast::{Part, Participant, find};
+use medchain_sdk::connect;
 use medchain_sdk::workflow::{self, WorkflowError};
 use medchain_siff::{CaseId, CryptoError, KdfPolicy, RecordType};
 
@@ -34,9 +38,10 @@ impl Check {
 pub async fn lawyer_audit(
     cast: &[Participant],
     case: &CaseId,
+    dir: &Path,
     policy: KdfPolicy,
     out: &Output,
-) -> Result<Check, CliError> {
+) -> Result<Vec<Check>, CliError> {
     let lawyer = find(cast, Part::Lawyer)?;
     let records = workflow::audit(lawyer.ledger(), &lawyer.password, case, policy).await?;
     out.line(
@@ -49,9 +54,13 @@ pub async fn lawyer_audit(
         &json!({"event": "audit", "by": lawyer.title(), "case": hex::encode(case.as_bytes()), "records": records.len()}),
     );
     let mut faithful = records.len() == RecordType::ALL.len();
+    let mut attachments = Vec::new();
     for record in &records {
         let plaintext = record.plaintext.as_deref().map(Vec::as_slice);
         faithful &= plaintext == Some(script(record.record_type).as_bytes());
+        faithful &=
+            record.attachments.len() == usize::from(record.record_type == RecordType::Diagnosis);
+        attachments.extend(record.attachments.iter().cloned());
         out.line(
             &format!(
                 "{MARGIN}{} {:<12} {}  tx {}…\n{MARGIN}    \"{}\"",
@@ -66,13 +75,78 @@ pub async fn lawyer_audit(
                 "tx_id": record.tx_id, "text": content_text(plaintext),
             }),
         );
+        for att in &record.attachments {
+            out.line(
+                &format!(
+                    "{MARGIN}    attachment {} ({} bytes, encrypted in {} bytes) at {}",
+                    att.name, att.size, att.ciphertext_size, att.cid
+                ),
+                &json!({
+                    "event": "attachment", "record": hex::encode(record.key), "name": att.name,
+                    "size": att.size, "cid": att.cid,
+                }),
+            );
+        }
     }
-    Ok(Check::new(
+    let mut checks = vec![Check::new(
         faithful,
         format!(
-            "the lawyer's audit shows the {} records exactly as they were written",
+            "the lawyer's audit shows the {} records exactly as they were written, the diagnosis with its attachment",
             RecordType::ALL.len()
         ),
+    )];
+    checks.push(save_attachment(lawyer, case, &attachments, dir, policy, out).await?);
+    Ok(checks)
+}
+
+/// The lawyer fetches the diagnosis's attachment (every block verified
+/// against its CID), decrypts it and compares it with the original.
+async fn save_attachment(
+    lawyer: &Participant,
+    case: &CaseId,
+    attachments: &[AttachmentRef],
+    dir: &Path,
+    policy: KdfPolicy,
+    out: &Output,
+) -> Result<Check, CliError> {
+    let downloads = dir.join("lawyer-downloads");
+    std::fs::create_dir_all(&downloads)
+        .map_err(|e| CliError::io("the lawyer's download directory", &downloads, &e))?;
+    let store = connect::attachment_store(&lawyer.wallet.profile()?)?;
+    let items: Vec<_> = attachments
+        .iter()
+        .map(|a| (downloads.clone(), a.clone()))
+        .collect();
+    let saved = workflow::save_attachments(
+        lawyer.ledger(),
+        &lawyer.password,
+        case,
+        &items,
+        &store,
+        |_| {},
+        policy,
+    )
+    .await?;
+    let same = match saved.as_slice() {
+        [path] => std::fs::read(path)
+            .map(|bytes| bytes == attachment_bytes())
+            .unwrap_or(false),
+        _ => false,
+    };
+    if let [path] = saved.as_slice() {
+        out.line(
+            &format!(
+                "{MARGIN}{} fetched {ATTACHMENT_NAME} from {}, verified every block and saved it to {}",
+                lawyer.title(),
+                store.location(),
+                path.display()
+            ),
+            &json!({"event": "attachment-saved", "by": lawyer.title(), "path": path, "store": store.location()}),
+        );
+    }
+    Ok(Check::new(
+        same,
+        format!("the lawyer's copy of {ATTACHMENT_NAME} matches the doctor's byte for byte"),
     ))
 }
 

@@ -233,6 +233,9 @@ pub async fn run(args: &DemoArgs, out: &Output) -> Result<(), CliError> {
             }
         })?;
     }
+    let attachment = Arc::new(dir.join(actors::ATTACHMENT_NAME));
+    std::fs::write(attachment.as_path(), actors::attachment_bytes())
+        .map_err(|e| CliError::io("the demo's attachment", &attachment, &e))?;
     let (report, mut entries) = mpsc::unbounded_channel();
     let (stop, stopping) = watch::channel(false);
     let mut tasks = vec![spawn_observer(
@@ -242,7 +245,14 @@ pub async fn run(args: &DemoArgs, out: &Output) -> Result<(), CliError> {
         stopping.clone(),
     )];
     for who in 0..cast.len() {
-        tasks.extend(spawn_participant(&cast, who, POLICY, &report, &stopping));
+        tasks.extend(spawn_participant(
+            &cast,
+            who,
+            &attachment,
+            POLICY,
+            &report,
+            &stopping,
+        ));
     }
     drop(report);
 
@@ -256,7 +266,7 @@ pub async fn run(args: &DemoArgs, out: &Output) -> Result<(), CliError> {
     }
     let case = outcome?;
 
-    let mut results: Vec<Check> = vec![checks::lawyer_audit(&cast, &case, POLICY, out).await?];
+    let mut results: Vec<Check> = checks::lawyer_audit(&cast, &case, &dir, POLICY, out).await?;
     results.extend(checks::key_checks(&cast, &case, POLICY, &timeline).await?);
     out.line("\nchecks", &json!({"event": "checks"}));
     for check in &results {

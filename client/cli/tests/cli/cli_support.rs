@@ -174,6 +174,23 @@ pub fn small_case(env: &Env) -> String {
     field(&opened, "case")
 }
 
+/// The size of the embedded ledger's log, to show a failed command stored
+/// nothing.
+pub fn ledger_size(env: &Env) -> u64 {
+    std::fs::metadata(env.path("ledger").join("ledger.log"))
+        .unwrap()
+        .len()
+}
+
+/// [`small_case`] with Alice's answer and the key established: Carol can
+/// store records. Returns κ0.
+pub fn established_case(env: &Env) -> String {
+    let case = small_case(env);
+    env.run("alice", &["respond", "--case", &case]).ok();
+    env.run("carol", &["establish", "--case", &case]).ok();
+    case
+}
+
 /// The JSON lines a streaming command (`watch --json`) printed.
 pub fn events(stdout: &str) -> Vec<Value> {
     stdout

@@ -31,13 +31,19 @@ fn the_demo_runs_to_completion_and_its_checks_pass() {
         "✓ Frank (lawyer) recovered the same case key K",
         "✓ Mallory (stranger) did not recover K",
         "✓ Mallory (stranger)'s audit was refused: cannot decrypt",
-        "all 11 checks passed",
+        "attachment chest-xray.dcm (3145728 bytes, encrypted in 3145936 bytes) at bafy",
+        "✓ the lawyer's copy of chest-xray.dcm matches the doctor's byte for byte",
+        "all 12 checks passed",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }
     assert!(!out.contains('✗'), "{out}");
     // The kept wallets work with the CLI afterwards.
     assert!(dir.join("selection.png").is_file());
+    assert_eq!(
+        std::fs::read(dir.join("lawyer-downloads/chest-xray.dcm")).unwrap(),
+        std::fs::read(dir.join("chest-xray.dcm")).unwrap()
+    );
     let cases = env
         .run_with("demo/doctor", None, false, &["--json", "cases"])
         .ok()

@@ -4,13 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use crate::cli_support::{Env, field, small_case};
-
-fn ledger_size(env: &Env) -> u64 {
-    std::fs::metadata(env.path("ledger").join("ledger.log"))
-        .unwrap()
-        .len()
-}
+use crate::cli_support::{Env, field, ledger_size, small_case};
 
 #[test]
 fn an_unknown_case_is_exit_code_4() {

@@ -10,11 +10,12 @@ use std::path::PathBuf;
 
 use fabric_gateway::{Credentials, Gateway, Identity, PeerEndpoint, PrivateKeySigner, TlsSettings};
 use fabric_shim::ClientIdentity;
+use ipfs_blocks::{BlockStore, DirStore, KuboClient};
 use p256::PublicKey;
 
 pub use self::error::ConnectError;
 pub use self::profile::{
-    CaProfile, NetworkProfile, OrgProfile, PeerProfile, RegistrarProfile, RoleIdentity,
+    CaProfile, IpfsProfile, NetworkProfile, OrgProfile, PeerProfile, RegistrarProfile, RoleIdentity,
 };
 use crate::ledger::Ledger;
 use crate::ledger::embedded::EmbeddedLedger;
@@ -220,6 +221,33 @@ async fn connect_as(
                 &network_profile.chaincode,
             )?
             .with_issuer_roots(roots))
+        }
+    }
+}
+
+/// The block store holding the attachments of the wallet's ledger: the
+/// network profile's IPFS node (`ipfs.api`) on Fabric, the directory
+/// `blocks/` beside an embedded ledger (same CIDs, no IPFS needed).
+pub fn attachment_store(profile: &WalletProfile) -> Result<BlockStore, ConnectError> {
+    match &profile.backend {
+        BackendProfile::Embedded { dir } => Ok(BlockStore::Dir(
+            DirStore::open(dir.join("blocks")).map_err(|e| ConnectError::BadProfile {
+                path: dir.clone(),
+                reason: e.to_string(),
+            })?,
+        )),
+        BackendProfile::Gateway { profile: path, .. } => {
+            let network = NetworkProfile::read(path)?;
+            let bad = |reason: String| ConnectError::BadProfile {
+                path: path.clone(),
+                reason,
+            };
+            let ipfs = network.ipfs.ok_or_else(|| {
+                bad("it names no IPFS node (`ipfs.api`) to keep attachments; add the node's RPC API URL, as network/up.sh writes it".into())
+            })?;
+            Ok(BlockStore::Kubo(
+                KuboClient::new(&ipfs.api).map_err(|e| bad(e.to_string()))?,
+            ))
         }
     }
 }

@@ -20,6 +20,16 @@ pub struct NetworkProfile {
     /// Ready-made user identities, by role name (`doctor`, `patient`, …).
     #[serde(default)]
     pub roles: BTreeMap<String, RoleIdentity>,
+    /// The IPFS node that keeps the network's encrypted attachments.
+    #[serde(default)]
+    pub ipfs: Option<IpfsProfile>,
+}
+
+/// How to reach the network's IPFS node (Kubo).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IpfsProfile {
+    /// Its RPC API, e.g. `http://127.0.0.1:17060`.
+    pub api: String,
 }
 
 /// One organisation of the network.

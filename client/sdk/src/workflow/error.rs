@@ -1,6 +1,8 @@
 //! The workflow's errors: one sentence each, saying what is wrong and what
 //! to do.
 
+use crate::attachments::AttachmentError;
+use crate::body::BodyError;
 use crate::ledger::LedgerError;
 use crate::wallet::WalletError;
 use medchain_siff::CryptoError;
@@ -39,6 +41,13 @@ pub enum WorkflowError {
     /// be completed (the sentence names the participant).
     #[error("{0}")]
     UnusableResponse(String),
+    /// An attachment could not be stored or fetched (nothing of it was
+    /// written to disk, and no record was stored).
+    #[error(transparent)]
+    Attachment(#[from] AttachmentError),
+    /// A record's body (content and attachment references) is not valid.
+    #[error(transparent)]
+    Body(#[from] BodyError),
 }
 
 impl WorkflowError {

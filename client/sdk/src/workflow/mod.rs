@@ -32,8 +32,9 @@ pub use selection::{
     ParsedSelection, SELECTION_FORMAT, Selection, format_ind, parse_ind, parse_public_key,
 };
 pub use steps::{
-    AuditSummary, add_record, audit, audit_pages, case_opening, ensure_registered, establish,
-    open_case, public_key_hex, read_record, recover_case_key, register, respond,
+    AttachmentProgress, AuditSummary, add_record, add_record_with_attachments, audit, audit_pages,
+    case_opening, ensure_registered, establish, open_case, public_key_hex, read_record,
+    recover_case_key, register, respond, save_attachments,
 };
 pub use trust::{SignedTag, TagCheck, verified_tag, verify_doctor};
 pub use watch::{Notification, Watcher};
@@ -44,6 +45,8 @@ use medchain_siff::RecordType;
 pub struct DecryptedRecord {
     /// The record's key κ.
     pub key: [u8; 32],
+    /// Its case κ0.
+    pub case: [u8; 32],
     /// Diagnosis, medication or compensation.
     pub record_type: RecordType,
     /// The transaction that stored it.
@@ -52,6 +55,13 @@ pub struct DecryptedRecord {
     /// open with the case key although others do (written with another key
     /// or damaged).
     pub plaintext: Option<Zeroizing<Vec<u8>>>,
+    /// The attachments the record names (fetch them with
+    /// [`save_attachments`]).
+    pub attachments: Vec<crate::attachments::AttachmentRef>,
+    /// Why the record's body is not valid, when it opened but its
+    /// attachment references are not ones a writer could have made (its
+    /// raw plaintext is then in `plaintext` and `attachments` is empty).
+    pub body_error: Option<crate::body::BodyError>,
 }
 
 impl std::fmt::Debug for DecryptedRecord {
@@ -60,6 +70,7 @@ impl std::fmt::Debug for DecryptedRecord {
             .field("key", &hex::encode(self.key))
             .field("record_type", &self.record_type)
             .field("tx_id", &self.tx_id)
+            .field("attachments", &self.attachments.len())
             .field(
                 "plaintext",
                 &self

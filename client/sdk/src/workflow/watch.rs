@@ -43,14 +43,15 @@ fn is_about_the_event(error: &WorkflowError) -> bool {
                     | crate::ledger::LedgerError::Unverified(_)
             ),
         },
-        WorkflowError::Wallet(_) => false,
+        WorkflowError::Wallet(_) | WorkflowError::Attachment(_) => false,
         WorkflowError::Crypto(_)
         | WorkflowError::UnknownCase(_)
         | WorkflowError::NotParticipant(_)
         | WorkflowError::OutOfOrder(_)
         | WorkflowError::Invalid(_)
         | WorkflowError::Untrusted(_)
-        | WorkflowError::UnusableResponse(_) => true,
+        | WorkflowError::UnusableResponse(_)
+        | WorkflowError::Body(_) => true,
     }
 }
 

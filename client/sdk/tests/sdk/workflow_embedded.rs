@@ -410,3 +410,83 @@ async fn an_audit_streams_a_long_case_page_by_page() {
         "{err:?}"
     );
 }
+
+/// The doctor's diagnosis carries a scan; the insurer (every participant)
+/// fetches it with its password alone; the stranger gets nothing out of
+/// the same references and the same blocks.
+#[tokio::test]
+async fn attachments_open_for_every_participant_and_for_no_one_else() {
+    use ipfs_blocks::{BlockStore, DirStore};
+    use medchain_sdk::attachments::AttachmentError;
+
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = established(&c).await;
+    let scan: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+    let path = dir.path().join("scan.dcm");
+    std::fs::write(&path, &scan).unwrap();
+    let store = BlockStore::Dir(DirStore::open(dir.path().join("blocks")).unwrap());
+    let mut seen = 0;
+    let key = workflow::add_record_with_attachments(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"CT chest",
+        &[path],
+        &store,
+        |p| seen = p.done,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen, scan.len() as u64);
+
+    let record = workflow::read_record(&c.insurer.ledger, &c.insurer.password, &key, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(record.plaintext.as_deref().unwrap().as_slice(), b"CT chest");
+    assert_eq!(record.attachments.len(), 1);
+    assert!(record.body_error.is_none());
+    let out = dir.path().join("insurer-files");
+    std::fs::create_dir(&out).unwrap();
+    let items = vec![(out.clone(), record.attachments[0].clone())];
+    let saved = workflow::save_attachments(
+        &c.insurer.ledger,
+        &c.insurer.password,
+        &case,
+        &items,
+        &store,
+        |_| {},
+        POLICY,
+    )
+    .await
+    .unwrap();
+    assert_eq!(std::fs::read(&saved[0]).unwrap(), scan);
+
+    // The stranger, handed the references and the blocks, recovers another
+    // key: the first chunk does not open and no file is written.
+    let theirs = dir.path().join("stranger-files");
+    std::fs::create_dir(&theirs).unwrap();
+    let items = vec![(theirs.clone(), record.attachments[0].clone())];
+    let err = workflow::save_attachments(
+        &c.stranger.ledger,
+        &c.stranger.password,
+        &case,
+        &items,
+        &store,
+        |_| {},
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WorkflowError::Attachment(AttachmentError::Decrypt { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 0);
+}

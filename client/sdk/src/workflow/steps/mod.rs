@@ -1,12 +1,14 @@
 //! The workflow steps, one function each: register, open a case, answer
 //! it, establish its key, store records, read them and audit a case.
 
+mod attach;
 mod establish;
 mod open;
 mod records;
 mod register;
 mod respond;
 
+pub use attach::{AttachmentProgress, add_record_with_attachments, save_attachments};
 pub use establish::establish;
 pub use open::{case_opening, open_case};
 pub use records::{AuditSummary, add_record, audit, audit_pages, read_record, recover_case_key};

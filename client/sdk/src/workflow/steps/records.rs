@@ -5,6 +5,7 @@ use medchain_protocol::v1::{CaseRecord, InputParameter};
 use rand_core::OsRng;
 
 use super::participant_secret;
+use crate::body::RecordBody;
 use crate::connect;
 use crate::ledger::Ledger;
 use crate::wallet::{CaseStatus, Wallet};
@@ -64,13 +65,7 @@ pub async fn recover_case_key(
     case: &CaseId,
     policy: KdfPolicy,
 ) -> Result<SharedKey, WorkflowError> {
-    let view = CaseView::load(ledger, case).await?;
-    let signed = verified_tag(ledger, &view).await?.ok_or_else(|| {
-        WorkflowError::OutOfOrder(format!(
-            "case {} has no record yet, so its key is not published",
-            hex::encode(case.as_bytes())
-        ))
-    })?;
+    let (view, signed) = published_tag(ledger, case).await?;
     shared_key(
         &view.case,
         &view.id,
@@ -79,6 +74,22 @@ pub async fn recover_case_key(
         password,
         policy,
     )
+}
+
+/// The case and its tag once published and checked to be the doctor's
+/// ([`verified_tag`]).
+async fn published_tag(
+    ledger: &Ledger,
+    case: &CaseId,
+) -> Result<(CaseView, SignedTag), WorkflowError> {
+    let view = CaseView::load(ledger, case).await?;
+    let signed = verified_tag(ledger, &view).await?.ok_or_else(|| {
+        WorkflowError::OutOfOrder(format!(
+            "case {} has no record yet, so its key is not published",
+            hex::encode(case.as_bytes())
+        ))
+    })?;
+    Ok((view, signed))
 }
 
 /// The doctor's tag from its wallet (kept since `establish`), signed now
@@ -108,21 +119,26 @@ fn pending_signed_tag(
     })
 }
 
-/// Stores an encrypted record of the case (`txd` by the doctor, `txm` by a
-/// pharmacist, `txa` by an insurer); returns its key κ. The record carries
-/// the doctor's signed tag: the doctor's first record signs the tag kept in
-/// its wallet; every later record carries the ledger's tag once checked
+/// What storing a record of a case needs once its tag is checked: the
+/// case, the signed tag the record carries and the record key.
+pub(super) struct RecordContext {
+    pub(super) view: CaseView,
+    pub(super) signed: SignedTag,
+    pub(super) key: RecordKey,
+}
+
+/// Checks that this user may store a record of `case` now and recovers
+/// the record key: the doctor's first record signs the tag kept in its
+/// wallet; every later record carries the ledger's tag once checked
 /// ([`verified_tag`]). A doctor whose wallet holds a tag different from the
 /// ledger's stops: the ledger's tag is not the one it established.
-pub async fn add_record(
+pub(super) async fn record_context(
     ledger: &Ledger,
     wallet: Option<&Wallet>,
     password: &str,
     case: &CaseId,
-    record_type: RecordType,
-    plaintext: &[u8],
     policy: KdfPolicy,
-) -> Result<[u8; 32], WorkflowError> {
+) -> Result<RecordContext, WorkflowError> {
     let view = CaseView::load(ledger, case).await?;
     view.require_participant(ledger)?;
     let ind = ledger.ind();
@@ -156,10 +172,25 @@ pub async fn add_record(
         }
     };
     let key = record_key(&view.case, &view.id, &signed.tag, ind, password, policy)?;
+    Ok(RecordContext { view, signed, key })
+}
+
+/// Seals `plaintext` under the context's record key and stores it as a
+/// record of `record_type`; returns its key κ.
+pub(super) async fn store_record(
+    ledger: &Ledger,
+    wallet: Option<&Wallet>,
+    context: RecordContext,
+    record_type: RecordType,
+    plaintext: &[u8],
+) -> Result<[u8; 32], WorkflowError> {
+    let RecordContext { view, signed, key } = context;
+    let case = &view.id;
+    let case_hex = hex::encode(case.as_bytes());
     let ciphertext = seal_record(&key, record_type, case, plaintext, &mut OsRng)?;
     let record = CaseRecord {
         case_key: case.as_bytes().to_vec(),
-        participants: view.case.others(ind),
+        participants: view.case.others(ledger.ind()),
         tag: signed.bytes,
         ciphertext,
         tag_signature: signed.signature,
@@ -187,6 +218,43 @@ pub async fn add_record(
         .as_slice()
         .try_into()
         .map_err(|_| WorkflowError::Invalid("the ledger returned a malformed record key".into()))
+}
+
+/// Stores an encrypted record of the case (`txd` by the doctor, `txm` by a
+/// pharmacist, `txa` by an insurer) whose content is `plaintext`, without
+/// attachments; returns its key κ. The record carries the doctor's signed
+/// tag ([`record_context`] says which).
+pub async fn add_record(
+    ledger: &Ledger,
+    wallet: Option<&Wallet>,
+    password: &str,
+    case: &CaseId,
+    record_type: RecordType,
+    plaintext: &[u8],
+    policy: KdfPolicy,
+) -> Result<[u8; 32], WorkflowError> {
+    let context = record_context(ledger, wallet, password, case, policy).await?;
+    let body = RecordBody::new(plaintext, Vec::new())?;
+    store_record(ledger, wallet, context, record_type, &body.encode()).await
+}
+
+/// The record key of `case` as this user recovers it from the checked tag
+/// with its password (what attachments are sealed under).
+pub(super) async fn case_record_key(
+    ledger: &Ledger,
+    password: &str,
+    case: &CaseId,
+    policy: KdfPolicy,
+) -> Result<RecordKey, WorkflowError> {
+    let (view, signed) = published_tag(ledger, case).await?;
+    record_key(
+        &view.case,
+        &view.id,
+        &signed.tag,
+        ledger.ind(),
+        password,
+        policy,
+    )
 }
 
 /// What an audit read besides the records it handed over.
@@ -282,11 +350,20 @@ where
             let key_bytes: [u8; 32] = stored.key.as_slice().try_into().map_err(|_| {
                 WorkflowError::Invalid("the ledger returned a malformed record key".into())
             })?;
+            let body = plaintext.as_deref().map(|p| RecordBody::decode(p));
+            let (plaintext, attachments, body_error) = match body {
+                None => (None, Vec::new(), None),
+                Some(Ok(body)) => (Some(body.content), body.attachments, None),
+                Some(Err(e)) => (plaintext, Vec::new(), Some(e)),
+            };
             emit(DecryptedRecord {
                 key: key_bytes,
+                case: *id.as_bytes(),
                 record_type,
                 tx_id: stored.tx_id,
                 plaintext,
+                attachments,
+                body_error,
             })?;
         }
     }
