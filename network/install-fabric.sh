@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Hyperledger Fabric v3.1.5 tools (peer, orderer, configtxgen,
+# Installs the Hyperledger Fabric v3.1.5 tools (peer, orderer, configtxgen, configtxlator,
 # osnadmin, cryptogen, discover) and their default core.yaml / orderer.yaml
 # into a release directory outside the repository, laid out like an official
 # release archive (bin/, config/), with the machine's Go toolchain and nothing

@@ -32,6 +32,34 @@ pub enum Command {
     /// Draws per-case time against the number of patients from `latency`
     /// results (SVG).
     Plot(PlotArgs),
+    /// Attachment throughput (encrypt + store, fetch + verify + decrypt)
+    /// for files of several sizes on the network's IPFS node, and the
+    /// client's peak memory.
+    Attachments(AttachmentsArgs),
+}
+
+/// `attachments`.
+#[derive(Debug, Args)]
+pub struct AttachmentsArgs {
+    /// The network's client profile: its `ipfs.api` node is used.
+    #[arg(long, conflicts_with = "blocks_dir")]
+    pub profile: Option<PathBuf>,
+    /// A local block directory instead of an IPFS node (the embedded
+    /// ledger's store).
+    #[arg(long)]
+    pub blocks_dir: Option<PathBuf>,
+    /// File sizes in MiB, one series each.
+    #[arg(long, value_delimiter = ',', default_value = "1,100,1024")]
+    pub sizes_mib: Vec<u64>,
+    /// Stores and fetches per size.
+    #[arg(long, default_value_t = 5)]
+    pub repetitions: usize,
+    /// Where the test files and downloads go [default: a temporary directory].
+    #[arg(long)]
+    pub work: Option<PathBuf>,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "target/bench-results/attachments.json")]
+    pub output: PathBuf,
 }
 
 /// The network a benchmark runs on.

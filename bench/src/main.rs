@@ -7,11 +7,14 @@
 //!   with CPU and memory per process;
 //! * `comm-cost` — proposals, events and their sizes for 2 to 5
 //!   participants;
-//! * `plot` — the per-case time chart from `latency` results.
+//! * `plot` — the per-case time chart from `latency` results;
+//! * `attachments` — attachment throughput and client memory on the
+//!   network's IPFS node.
 
 #![forbid(unsafe_code)]
 
 mod args;
+mod attachments;
 mod cast;
 mod chaincode_log;
 mod comm_cost;
@@ -52,6 +55,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CommCost(args) => {
             comm_cost::run(args).await?;
+            eprintln!("results written to {}", args.output.display());
+        }
+        Command::Attachments(args) => {
+            attachments::run(args).await?;
             eprintln!("results written to {}", args.output.display());
         }
         Command::Plot(args) => {

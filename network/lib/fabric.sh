@@ -12,7 +12,7 @@ FABRIC_MODULE_VERSION=v1.4.0-rc1.0.20260618074816-86c1172bec37
 FABRIC_MODULE_SUM=h1:7g9m3hOBTVxGzJL4K9XjVuO4LmewXUr1AaFSoEV12es=
 # The go directive of Fabric v3.1.5's go.mod.
 FABRIC_MIN_GO=1.26.4
-FABRIC_TOOLS=(peer orderer configtxgen osnadmin cryptogen discover)
+FABRIC_TOOLS=(peer orderer configtxgen configtxlator osnadmin cryptogen discover)
 # The defaults the nodes and the CLI read (FABRIC_CFG_PATH), from the module's sampleconfig/.
 FABRIC_CONFIG_FILES=(core.yaml orderer.yaml)
 # The release directory, laid out like an official Fabric release archive:

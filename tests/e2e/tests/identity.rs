@@ -351,3 +351,95 @@ async fn a_revoked_identity_cannot_submit_or_renew_and_is_told_why() {
         .0
         .fails(2, &format!("no insurer is registered under {index}"));
 }
+
+/// A client that skips the CA check — the revoked certificate and its key
+/// taken out of the wallet and used directly — is refused by the peers
+/// themselves once `network/publish-crl.sh` has put the CA's CRL into the
+/// organisation's channel MSP; until then the peers still accept it (what
+/// the script changes).
+#[tokio::test]
+async fn a_revoked_certificate_is_refused_by_the_peers_once_the_crl_is_published() {
+    use medchain_sdk::wallet::{IdentityLocation, UserRole, Wallet};
+    use medchain_sdk::workflow;
+
+    ensure_registered().await;
+    let people = People::new();
+    let id = fresh_id("insurer");
+    let secret = people.admin_register("org2", "insurer", &id);
+    people.enroll("erin", "org2", "insurer", &id, &secret).ok();
+
+    // The stolen identity: the wallet's certificate and key in an MSP folder.
+    let wallet = Wallet::open(people.wallet("erin")).unwrap();
+    let IdentityLocation::Enrolled {
+        certificate_pem, ..
+    } = wallet.profile().unwrap().identity
+    else {
+        panic!("erin's wallet is not CA-enrolled");
+    };
+    let secrets = wallet.secrets("erin e2e pässword").unwrap();
+    let msp = people.root.path().join("stolen-msp");
+    std::fs::create_dir_all(msp.join("signcerts")).unwrap();
+    std::fs::create_dir_all(msp.join("keystore")).unwrap();
+    std::fs::write(msp.join("signcerts/cert.pem"), &certificate_pem).unwrap();
+    std::fs::write(
+        msp.join("keystore/key_sk"),
+        secrets.signing_key_pem.as_deref().unwrap(),
+    )
+    .unwrap();
+    let raw = medchain_e2e::user_from_msp(
+        people.root.path(),
+        "erin-raw",
+        UserRole::Insurer,
+        "org2",
+        "Org2MSP",
+        &msp,
+    )
+    .await;
+
+    people
+        .run(
+            "admin",
+            &[
+                "admin",
+                "revoke",
+                "--gateway",
+                &profile(),
+                "--ca",
+                "org2",
+                "--id",
+                &id,
+            ],
+        )
+        .ok();
+    // The CA revoked it, but the peers do not know yet.
+    raw.ledger
+        .height()
+        .await
+        .expect("before the CRL is published the peer still answers the revoked certificate");
+
+    let status = Command::new("bash")
+        .arg(medchain_e2e::repo().join("network/publish-crl.sh"))
+        .arg("org2")
+        .env("MEDCHAIN_NETWORK_DIR", medchain_e2e::work_dir())
+        .status()
+        .unwrap();
+    assert!(status.success(), "network/publish-crl.sh org2 failed");
+
+    let query = raw.ledger.height().await;
+    assert!(
+        query.is_err(),
+        "the peer answered a revoked certificate: {query:?}"
+    );
+    let submitted = workflow::register(&raw.ledger, medchain_protocol::v1::Role::Insurer).await;
+    let err = submitted.expect_err("the peers endorsed a revoked certificate's registration");
+    assert!(
+        err.to_string()
+            .contains("access denied: channel [medchain] creator org [Org2MSP]"),
+        "{err}"
+    );
+    // Nothing was written: the index has no registration.
+    let index = medchain_sdk::workflow::format_ind(raw.ledger.ind());
+    patient_selects(&people, "--insurer", &index)
+        .0
+        .fails(2, &format!("no insurer is registered under {index}"));
+}

@@ -70,6 +70,9 @@ pub async fn run(command: &AdminCommand, out: &Output) -> Result<(), CliError> {
                 ),
                 &json!({"revoked": args.id, "ca": target.url, "serials": serials}),
             );
+            out.note(
+                "next: publish the CA's revocation list into the channel so the peers refuse the certificate too (the test network: network/publish-crl.sh ORG; a consortium: a channel configuration update, docs/deploy.md)",
+            );
             Ok(())
         }
     }
