@@ -33,6 +33,16 @@ pub const TAG: &str = "medchain.tag";
 pub const RECORD_COUNT: &str = "medchain.count";
 /// Object type of used patient selections.
 pub const SELECTION: &str = "medchain.selection";
+/// Object type of a case's grants (`txgo`), by grantee.
+pub const GRANT: &str = "medchain.txgo";
+/// Object type of a case's grant responses (`txgr`), by grantee.
+pub const GRANT_RESPONSE: &str = "medchain.txgr";
+/// Object type of a case's grant tags (`txgt`), by grantee.
+pub const GRANT_TAG: &str = "medchain.txgt";
+/// Object type of a case's grant counter.
+pub const GRANT_COUNT: &str = "medchain.grants";
+/// Object type of a case's list of grantees with a grant tag.
+pub const GRANTEES: &str = "medchain.grantees";
 
 /// The state key of a record stored under κ.
 pub fn record_state_key(kappa: &[u8]) -> String {
@@ -100,6 +110,33 @@ pub fn selection_key(patient_key: &[u8], nonce: &[u8]) -> Result<String, StubErr
 /// The index entry of a participant's response to a case.
 pub fn response_key(kappa0: &[u8], ind: u64) -> Result<String, StubError> {
     create_composite_key(RESPONSE_INDEX, &[&hex::encode(kappa0), &ind_hex(ind)])
+}
+
+/// The key holding κ of the grant (`txgo`) of case κ0 to `grantee`.
+pub fn grant_key(kappa0: &[u8], grantee: u64) -> Result<String, StubError> {
+    create_composite_key(GRANT, &[&hex::encode(kappa0), &ind_hex(grantee)])
+}
+
+/// The key holding how many grants case κ0 has (8 bytes, big-endian).
+pub fn grant_count_key(kappa0: &[u8]) -> Result<String, StubError> {
+    create_composite_key(GRANT_COUNT, &[&hex::encode(kappa0)])
+}
+
+/// The key holding κ of the grantee's answer (`txgr`) to its grant.
+pub fn grant_response_key(kappa0: &[u8], grantee: u64) -> Result<String, StubError> {
+    create_composite_key(GRANT_RESPONSE, &[&hex::encode(kappa0), &ind_hex(grantee)])
+}
+
+/// The key holding κ of the grant tag (`txgt`) of case κ0 for `grantee`.
+pub fn grant_tag_key(kappa0: &[u8], grantee: u64) -> Result<String, StubError> {
+    create_composite_key(GRANT_TAG, &[&hex::encode(kappa0), &ind_hex(grantee)])
+}
+
+/// The key holding the indices (8 bytes each, big-endian, in grant order)
+/// of every grantee of case κ0 whose grant tag is stored: they are
+/// notified of every later record.
+pub fn grantees_key(kappa0: &[u8]) -> Result<String, StubError> {
+    create_composite_key(GRANTEES, &[&hex::encode(kappa0)])
 }
 
 /// The key holding the fingerprint of a case's tag.

@@ -176,6 +176,9 @@ pub fn record_type(record: &Record) -> &'static str {
         Record::Txd(_) => "txd",
         Record::Txm(_) => "txm",
         Record::Txa(_) => "txa",
+        Record::Txgo(_) => "txgo",
+        Record::Txgr(_) => "txgr",
+        Record::Txgt(_) => "txgt",
     }
 }
 

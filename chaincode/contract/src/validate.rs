@@ -148,3 +148,25 @@ mod tests {
         assert!(below_field_prime(&[0u8; 66]));
     }
 }
+
+/// Checks a sealed answer (`txtr`, `txgr`): a valid compressed ephemeral
+/// key and a sealed secret of exactly [`SEALED_SECRET_BYTES`].
+pub fn sealed_answer(
+    record: &'static str,
+    ephemeral: &[u8],
+    sealed_secret: &[u8],
+) -> Result<(), ContractError> {
+    medchain_protocol::ephemeral_key(ephemeral)
+        .map_err(|e| ContractError::invalid(record, format!("ephemeral key: {e}")))?;
+    if sealed_secret.len() != medchain_protocol::limits::SEALED_SECRET_BYTES {
+        return Err(ContractError::invalid(
+            record,
+            format!(
+                "the sealed secret must be {} bytes (nonce, 32-byte secret, GCM tag), got {}",
+                medchain_protocol::limits::SEALED_SECRET_BYTES,
+                sealed_secret.len()
+            ),
+        ));
+    }
+    Ok(())
+}

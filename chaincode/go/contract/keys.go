@@ -18,6 +18,16 @@ const (
 	tagType          = "medchain.tag"
 	recordCountType  = "medchain.count"
 	selectionType    = "medchain.selection"
+	// grantType: a case's grants (txgo), by grantee.
+	grantType = "medchain.txgo"
+	// grantResponseType: a case's grant responses (txgr), by grantee.
+	grantResponseType = "medchain.txgr"
+	// grantTagType: a case's grant tags (txgt), by grantee.
+	grantTagType = "medchain.txgt"
+	// grantCountType: a case's grant counter.
+	grantCountType = "medchain.grants"
+	// granteesType: a case's list of grantees with a grant tag.
+	granteesType = "medchain.grantees"
 )
 
 // compositeKey is Fabric's composite key: U+0000, the object type and each
@@ -93,6 +103,28 @@ func responseKey(kappa0 []byte, ind uint64) (string, error) {
 	return compositeKey(responseType, hex.EncodeToString(kappa0), indHex(ind))
 }
 
+// grantKey holds κ of the grant (txgo) of case κ0 to grantee.
+func grantKey(kappa0 []byte, grantee uint64) (string, error) {
+	return compositeKey(grantType, hex.EncodeToString(kappa0), indHex(grantee))
+}
+
+// grantResponseKey holds κ of the grantee's answer (txgr) to its grant.
+func grantResponseKey(kappa0 []byte, grantee uint64) (string, error) {
+	return compositeKey(grantResponseType, hex.EncodeToString(kappa0), indHex(grantee))
+}
+
+// grantTagKey holds κ of the grant tag (txgt) of case κ0 for grantee.
+func grantTagKey(kappa0 []byte, grantee uint64) (string, error) {
+	return compositeKey(grantTagType, hex.EncodeToString(kappa0), indHex(grantee))
+}
+
+// granteesKey holds the indices (8 bytes each, big-endian, in grant order)
+// of every grantee of case κ0 whose grant tag is stored: they are notified
+// of every later record.
+func granteesKey(kappa0 []byte) (string, error) {
+	return compositeKey(granteesType, hex.EncodeToString(kappa0))
+}
+
 func tagKey(kappa0 []byte) (string, error) {
 	return compositeKey(tagType, hex.EncodeToString(kappa0))
 }
@@ -104,4 +136,9 @@ func sortableTime(ts *timestamppb.Timestamp) (string, error) {
 		return "", refuse(BadCall, "the proposal timestamp is out of range; sign the proposal with a correct clock")
 	}
 	return fmt.Sprintf("%019d.%09d", ts.GetSeconds(), ts.GetNanos()), nil
+}
+
+// grantCountKey holds how many grants case κ0 has (8 bytes, big-endian).
+func grantCountKey(kappa0 []byte) (string, error) {
+	return compositeKey(grantCountType, hex.EncodeToString(kappa0))
 }

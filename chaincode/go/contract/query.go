@@ -199,6 +199,12 @@ func recordType(input *pb.InputParameter) string {
 		return "txm"
 	case *pb.InputParameter_Txa:
 		return "txa"
+	case *pb.InputParameter_Txgo:
+		return "txgo"
+	case *pb.InputParameter_Txgr:
+		return "txgr"
+	case *pb.InputParameter_Txgt:
+		return "txgt"
 	}
 	return ""
 }

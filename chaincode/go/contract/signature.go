@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/asn1"
+	"encoding/binary"
 	"math/big"
 )
 
@@ -20,6 +21,13 @@ const maxSignatureBytes = 72
 
 // tagSignatureDomain prefixes the bytes the doctor signs to fix a tag.
 const tagSignatureDomain = "medchain-tag-v2\x00"
+
+// grantSignatureDomain prefixes the bytes a granter signs to open a grant.
+const grantSignatureDomain = "medchain-grant-v1\x00"
+
+// grantTagSignatureDomain prefixes the bytes a granter signs to publish a
+// grant tag.
+const grantTagSignatureDomain = "medchain-grant-tag-v1\x00"
 
 // signatureFault is why a signature does not hold; its text is the Rust
 // SignatureFault's Display text.
@@ -80,6 +88,33 @@ func tagSignatureMessage(kappa0, tag []byte) []byte {
 	message := make([]byte, 0, len(tagSignatureDomain)+len(kappa0)+len(digest))
 	message = append(message, tagSignatureDomain...)
 	message = append(message, kappa0...)
+	return append(message, digest[:]...)
+}
+
+// grantSignatureMessage is what a granter signs to open a grant:
+// "medchain-grant-v1" || 0x00 || κ0 || be64(granter) || be64(grantee) ||
+// be32(grantee_role) || grantee_key || granter_ephemeral_key
+// (grant_signature_message).
+func grantSignatureMessage(kappa0 []byte, granter, grantee uint64, granteeRole int32, granteeKey, ephemeralKey []byte) []byte {
+	message := make([]byte, 0, len(grantSignatureDomain)+len(kappa0)+8+8+4+len(granteeKey)+len(ephemeralKey))
+	message = append(message, grantSignatureDomain...)
+	message = append(message, kappa0...)
+	message = binary.BigEndian.AppendUint64(message, granter)
+	message = binary.BigEndian.AppendUint64(message, grantee)
+	message = binary.BigEndian.AppendUint32(message, uint32(granteeRole))
+	message = append(message, granteeKey...)
+	return append(message, ephemeralKey...)
+}
+
+// grantTagSignatureMessage is what a granter signs to publish a grant tag:
+// "medchain-grant-tag-v1" || 0x00 || κ0 || be64(grantee) || SHA-256(tag)
+// (grant_tag_signature_message).
+func grantTagSignatureMessage(kappa0 []byte, grantee uint64, tag []byte) []byte {
+	digest := sha256.Sum256(tag)
+	message := make([]byte, 0, len(grantTagSignatureDomain)+len(kappa0)+8+len(digest))
+	message = append(message, grantTagSignatureDomain...)
+	message = append(message, kappa0...)
+	message = binary.BigEndian.AppendUint64(message, grantee)
 	return append(message, digest[:]...)
 }
 

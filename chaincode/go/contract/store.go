@@ -29,8 +29,14 @@ func store(stub Stub, argument []byte) ([]byte, error) {
 		return storeCaseRecord(stub, argument, "txm", record.Txm)
 	case *pb.InputParameter_Txa:
 		return storeCaseRecord(stub, argument, "txa", record.Txa)
+	case *pb.InputParameter_Txgo:
+		return storeGrant(stub, argument, record.Txgo)
+	case *pb.InputParameter_Txgr:
+		return storeGrantResponse(stub, argument, record.Txgr)
+	case *pb.InputParameter_Txgt:
+		return storeGrantTag(stub, argument, record.Txgt)
 	}
-	return nil, invalid("input parameter", "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa")
+	return nil, invalid("input parameter", "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt")
 }
 
 // roleName spells a role as messages and the CLI do.
@@ -292,11 +298,8 @@ func storeResponse(stub Stub, value []byte, r *pb.CaseResponse) ([]byte, error) 
 	if err := authorizeParticipant(stub, record, mc, c, kappa0); err != nil {
 		return nil, err
 	}
-	if err := ephemeralKey(r.GetEphemeralKey()); err != nil {
-		return nil, invalid(record, "ephemeral key: %v", err)
-	}
-	if len(r.GetSealedSecret()) != sealedSecretBytes {
-		return nil, invalid(record, "the sealed secret must be %d bytes (nonce, 32-byte secret, GCM tag), got %d", sealedSecretBytes, len(r.GetSealedSecret()))
+	if err := sealedAnswer(record, r.GetEphemeralKey(), r.GetSealedSecret()); err != nil {
+		return nil, err
 	}
 	index, err := responseKey(kappa0, c.ind)
 	if err != nil {
@@ -431,7 +434,14 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 			return nil, err
 		}
 	}
-	if err := emit(stub, recordType, kappa, kappa0, mc.receivers(recordType)); err != nil {
+	// Every grantee with a grant tag is notified too, after the case's own
+	// receivers, in grant order.
+	granted, err := grantees(stub, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	receivers := append(mc.receivers(recordType), granted...)
+	if err := emit(stub, recordType, kappa, kappa0, receivers); err != nil {
 		return nil, err
 	}
 	return kappa, nil

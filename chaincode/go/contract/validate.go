@@ -28,13 +28,15 @@ const (
 	// maxRecordsPerSubmitter caps the txd/txm/txa records one submitter
 	// stores in one case (MAX_RECORDS_PER_SUBMITTER).
 	maxRecordsPerSubmitter = 10_000
-	sealedSecretBytes      = nonceBytes + 32 + gcmTagBytes
-	keyBytes               = 32
-	tagCoefficientBytes    = 66
-	maxParticipants        = 32
-	kdfMaxMKiB             = 1024 * 1024
-	kdfMaxT                = 16
-	kdfMaxP                = 16
+	// maxGrantsPerCase: the most grants (txgo) one case takes.
+	maxGrantsPerCase    = 32
+	sealedSecretBytes   = nonceBytes + 32 + gcmTagBytes
+	keyBytes            = 32
+	tagCoefficientBytes = 66
+	maxParticipants     = 32
+	kdfMaxMKiB          = 1024 * 1024
+	kdfMaxT             = 16
+	kdfMaxP             = 16
 )
 
 var marshal = proto.MarshalOptions{Deterministic: true}
@@ -205,4 +207,16 @@ func belowFieldPrime(c []byte) bool {
 	default:
 		return false
 	}
+}
+
+// sealedAnswer checks a sealed answer (txtr, txgr): a valid compressed
+// ephemeral key and a sealed secret of exactly sealedSecretBytes.
+func sealedAnswer(record string, ephemeral, sealed []byte) error {
+	if err := ephemeralKey(ephemeral); err != nil {
+		return invalid(record, "ephemeral key: %v", err)
+	}
+	if len(sealed) != sealedSecretBytes {
+		return invalid(record, "the sealed secret must be %d bytes (nonce, 32-byte secret, GCM tag), got %d", sealedSecretBytes, len(sealed))
+	}
+	return nil
 }

@@ -115,7 +115,16 @@ pub enum Command {
     /// case id κ0.
     #[command(after_help = "Example:\n  medchain open-case --selection selection.png")]
     OpenCase(OpenCaseArgs),
-    /// Answer a case opening with your secret, sealed to the doctor (txtr).
+    /// Patient or family: grant an established case to someone new — a
+    /// lawyer or expert engaged later, a second-opinion doctor, an insurer,
+    /// a pharmacist, or a new family member (txgo). Their watcher answers,
+    /// yours publishes the grant tag; then they read every record.
+    #[command(after_help = "Examples:\n  \
+        medchain grant --case 9f8e…(64 hex) --lawyer 67f8908eceb1418e\n  \
+        medchain grant --case 9f8e…(64 hex) --family carol.card.json")]
+    Grant(GrantArgs),
+    /// Answer a case opening with your secret, sealed to the doctor (txtr),
+    /// or a grant of a case, sealed to its granter (txgr).
     /// `medchain watch` does this automatically.
     #[command(after_help = "Example:\n  medchain respond --case 9f8e…(64 hex digits)")]
     Respond(CaseArgs),
@@ -368,6 +377,31 @@ pub struct CaseArgs {
     /// The case id κ0 (64 hex digits, as `open-case` and `cases` print it).
     #[arg(long = "case", value_name = "K0")]
     pub case: String,
+}
+
+/// `medchain grant`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("grantee").required(true).args(["lawyer", "doctor", "pharmacist", "insurer", "family"]))]
+pub struct GrantArgs {
+    /// The case id κ0.
+    #[arg(long = "case", value_name = "K0")]
+    pub case: String,
+    /// A registered lawyer or medical expert: an index or a contact file.
+    #[arg(long, alias = "expert", value_name = "IND|CONTACT")]
+    pub lawyer: Option<String>,
+    /// A registered doctor (a second opinion): an index or a contact file.
+    #[arg(long, value_name = "IND|CONTACT")]
+    pub doctor: Option<String>,
+    /// A registered pharmacist: an index or a contact file.
+    #[arg(long, value_name = "IND|CONTACT")]
+    pub pharmacist: Option<String>,
+    /// A registered insurer: an index or a contact file.
+    #[arg(long, value_name = "IND|CONTACT")]
+    pub insurer: Option<String>,
+    /// A new family member or legal agent: a public key (130 hex digits) or
+    /// a contact file.
+    #[arg(long, value_name = "KEY|CONTACT")]
+    pub family: Option<String>,
 }
 
 /// `medchain establish`.

@@ -69,6 +69,6 @@ pub use response::{
     RESPONSE_KEY_INFO, SEALED_SECRET_LEN, SealedResponse, open_response, seal_response,
 };
 pub use secret::{ParticipantSecret, RecordKey, SharedKey};
-pub use siff::{BETA_DOMAIN, MAX_PARTICIPANTS, MIN_PARTICIPANTS, Tag, establish_key};
+pub use siff::{BETA_DOMAIN, MAX_PARTICIPANTS, MIN_PARTICIPANTS, Tag, establish_key, grant_tag};
 
 pub use aead::{open as aead_open, seal as aead_seal};

@@ -135,18 +135,49 @@ pub fn establish_key(
     }
     let mut key = Zeroizing::new([0u8; 32]);
     fill_random(rng, key.as_mut())?;
+    let key = SharedKey::from_bytes(*key);
+    let tag = tag_for_key(&key, secrets, rng)?;
+    Ok((key, tag))
+}
+
+/// A grant tag (protocol §7a): the SIFF polynomial through the points
+/// `(β_j, r_j·2^256 + K)` of `secrets` — the granter's and the grantee's —
+/// for the case's existing key `K`, so every one of them recovers the same
+/// `K`. Randomness: `r_1 … r_k` (32 bytes each) from `rng`. The same bounds
+/// as [`establish_key`].
+pub fn grant_tag(
+    key: &SharedKey,
+    secrets: &[ParticipantSecret],
+    rng: &mut impl CryptoRngCore,
+) -> Result<Tag, CryptoError> {
+    if !(MIN_PARTICIPANTS..=MAX_PARTICIPANTS).contains(&secrets.len()) {
+        return Err(CryptoError::ParticipantCount {
+            count: secrets.len(),
+            min: MIN_PARTICIPANTS,
+            max: MAX_PARTICIPANTS,
+        });
+    }
+    tag_for_key(key, secrets, rng)
+}
+
+/// Interpolates the tag through `(β_j, r_j ‖ K)`, drawing each `r_j`.
+fn tag_for_key(
+    key: &SharedKey,
+    secrets: &[ParticipantSecret],
+    rng: &mut impl CryptoRngCore,
+) -> Result<Tag, CryptoError> {
     let mut points = Zeroizing::new(Vec::with_capacity(secrets.len()));
     let mut value = Zeroizing::new([0u8; 64]);
     for secret in secrets {
         fill_random(rng, &mut value[..32])?;
-        value[32..].copy_from_slice(key.as_ref());
+        value[32..].copy_from_slice(key.expose_secret());
         points.push((
             secret.siff_point_element(),
             FieldElement::from_be_bytes_64(&value),
         ));
     }
     let coefficients = field::interpolate(&points)?;
-    Ok((SharedKey::from_bytes(*key), Tag(coefficients.to_vec())))
+    Ok(Tag(coefficients.to_vec()))
 }
 
 #[cfg(test)]
@@ -181,6 +212,19 @@ mod tests {
         assert_eq!(reparsed, tag);
         assert_eq!(tag.to_bytes().len(), 5 * 66);
         assert_eq!(format!("{tag:?}"), "Tag(5 coefficients)");
+    }
+
+    #[test]
+    fn a_grant_tag_gives_the_granter_and_the_grantee_the_case_key() {
+        let case = secrets(4);
+        let (key, _) = establish_key(&case, &mut OsRng).unwrap();
+        let grantee = ParticipantSecret::from_bytes([42; 32]);
+        let tag = grant_tag(&key, &[case[0].clone(), grantee.clone()], &mut OsRng).unwrap();
+        assert_eq!(tag.participant_count(), 2);
+        assert_eq!(tag.recover_key(&grantee), key);
+        assert_eq!(tag.recover_key(&case[0]), key);
+        assert_ne!(tag.recover_key(&case[1]), key);
+        assert!(grant_tag(&key, &[grantee], &mut OsRng).is_err());
     }
 
     #[test]

@@ -105,6 +105,9 @@ pub const KDF_MAX_T: u32 = 16;
 /// Argon2id bounds: lanes.
 pub const KDF_MAX_P: u32 = 16;
 
+/// The most grants (`txgo`) one case takes: the grantees are notified of
+/// every record, so their number is bounded like the participants'.
+pub const MAX_GRANTS_PER_CASE: u64 = 32;
 /// The most attachments one record's body names.
 pub const MAX_ATTACHMENTS: usize = 64;
 /// The bytes that start a record plaintext holding a `RecordBody` (content

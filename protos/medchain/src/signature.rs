@@ -64,6 +64,46 @@ pub fn tag_signature_message(kappa0: &[u8; 32], tag: &[u8]) -> Vec<u8> {
     message
 }
 
+/// The domain of a granter's signature over its grant opening.
+pub const GRANT_SIGNATURE_DOMAIN: &[u8] = b"medchain-grant-v1\0";
+/// The domain of a granter's signature over its grant tag.
+pub const GRANT_TAG_SIGNATURE_DOMAIN: &[u8] = b"medchain-grant-tag-v1\0";
+
+/// The bytes a granter signs to open a grant: `"medchain-grant-v1" || 0x00
+/// || κ0 || be64(granter) || be64(grantee) || be32(grantee_role) ||
+/// grantee_key || granter_ephemeral_key`.
+pub fn grant_signature_message(
+    kappa0: &[u8; 32],
+    granter: u64,
+    grantee: u64,
+    grantee_role: i32,
+    grantee_key: &[u8],
+    ephemeral_key: &[u8],
+) -> Vec<u8> {
+    let mut message = Vec::with_capacity(
+        GRANT_SIGNATURE_DOMAIN.len() + 52 + grantee_key.len() + ephemeral_key.len(),
+    );
+    message.extend_from_slice(GRANT_SIGNATURE_DOMAIN);
+    message.extend_from_slice(kappa0);
+    message.extend_from_slice(&granter.to_be_bytes());
+    message.extend_from_slice(&grantee.to_be_bytes());
+    message.extend_from_slice(&grantee_role.to_be_bytes());
+    message.extend_from_slice(grantee_key);
+    message.extend_from_slice(ephemeral_key);
+    message
+}
+
+/// The bytes a granter signs to publish a grant tag: `"medchain-grant-tag-v1"
+/// || 0x00 || κ0 || be64(grantee) || SHA-256(tag)`.
+pub fn grant_tag_signature_message(kappa0: &[u8; 32], grantee: u64, tag: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(GRANT_TAG_SIGNATURE_DOMAIN.len() + 72);
+    message.extend_from_slice(GRANT_TAG_SIGNATURE_DOMAIN);
+    message.extend_from_slice(kappa0);
+    message.extend_from_slice(&grantee.to_be_bytes());
+    message.extend_from_slice(&Sha256::digest(tag));
+    message
+}
+
 /// Verifies the doctor's signature over case `kappa0`'s `tag`.
 pub fn verify_tag_signature(
     doctor: &p256::PublicKey,

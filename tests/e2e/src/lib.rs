@@ -248,6 +248,12 @@ impl Cast {
 
     /// The patient's selection of everyone but the stranger.
     pub fn selection(&self) -> workflow::Selection {
+        self.selection_with_lawyer(true)
+    }
+
+    /// The patient's selection of everyone but the stranger, and with the
+    /// lawyer only when `lawyer`.
+    pub fn selection_with_lawyer(&self, lawyer: bool) -> workflow::Selection {
         let mut s = workflow::Selection::new(
             &hex::decode(workflow::public_key_hex(&self.patient.ledger)).unwrap(),
             self.doctor.ledger.ind(),
@@ -258,8 +264,10 @@ impl Cast {
             .push(workflow::format_ind(self.pharmacist.ledger.ind()));
         s.insurers
             .push(workflow::format_ind(self.insurer.ledger.ind()));
-        s.lawyer_experts
-            .push(workflow::format_ind(self.lawyer.ledger.ind()));
+        if lawyer {
+            s.lawyer_experts
+                .push(workflow::format_ind(self.lawyer.ledger.ind()));
+        }
         // The patient signs its choice with its Fabric identity's key.
         let secrets = self.patient.wallet.secrets(&self.patient.password).unwrap();
         let profile = self.patient.wallet.profile().unwrap();
@@ -283,13 +291,17 @@ impl Cast {
 
     /// The doctor opens a case from the patient's selection.
     pub async fn open(&self) -> medchain_siff::CaseId {
-        let selection = self.selection();
+        self.open_selection(&self.selection()).await
+    }
+
+    /// The doctor opens a case from `selection`.
+    pub async fn open_selection(&self, selection: &workflow::Selection) -> medchain_siff::CaseId {
         selection.verify(&self.patient.ledger).await.unwrap();
         workflow::open_case(
             &self.doctor.ledger,
             &self.doctor.wallet,
             &self.doctor.password,
-            &selection,
+            selection,
             FAST,
             POLICY,
         )

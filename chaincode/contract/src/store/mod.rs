@@ -2,6 +2,7 @@
 //! set the chaincode event.
 
 mod authorize;
+mod grant;
 mod opening;
 mod record;
 mod registration;
@@ -16,6 +17,7 @@ use p256::PublicKey;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use self::grant::{store_grant, store_grant_response, store_grant_tag};
 use self::opening::store_opening;
 use self::record::store_case_record;
 use self::registration::store_registration;
@@ -30,7 +32,7 @@ pub async fn store<S: Stub>(stub: &S, bytes: &[u8]) -> Result<Vec<u8>, ContractE
     let record = input.record.ok_or_else(|| {
         ContractError::invalid(
             "input parameter",
-            "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa",
+            "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt",
         )
     })?;
     match record {
@@ -40,6 +42,9 @@ pub async fn store<S: Stub>(stub: &S, bytes: &[u8]) -> Result<Vec<u8>, ContractE
         Record::Txd(record) => store_case_record(stub, bytes, "txd", &record).await,
         Record::Txm(record) => store_case_record(stub, bytes, "txm", &record).await,
         Record::Txa(record) => store_case_record(stub, bytes, "txa", &record).await,
+        Record::Txgo(grant) => store_grant(stub, bytes, &grant).await,
+        Record::Txgr(response) => store_grant_response(stub, bytes, &response).await,
+        Record::Txgt(tag) => store_grant_tag(stub, bytes, &tag).await,
     }
 }
 

@@ -132,18 +132,18 @@ pub(super) async fn store_case_record<S: Stub>(
     if fixed.is_none() {
         stub.put_state(&tag_state, &fingerprint).await?;
     }
-    emit(
-        stub,
-        record_type,
-        &kappa,
-        kappa0,
-        case.receivers(record_type),
-    );
+    let mut receivers = case.receivers(record_type);
+    receivers.extend(super::grant::grantees(stub, kappa0).await?);
+    emit(stub, record_type, &kappa, kappa0, receivers);
     Ok(kappa.to_vec())
 }
 
 /// The value of a record counter: 8 bytes, big-endian; absent is 0.
-async fn stored_count<S: Stub>(stub: &S, key: &str, kappa0: &[u8]) -> Result<u64, ContractError> {
+pub(super) async fn stored_count<S: Stub>(
+    stub: &S,
+    key: &str,
+    kappa0: &[u8],
+) -> Result<u64, ContractError> {
     match stub.get_state(key).await? {
         None => Ok(0),
         Some(value) => <[u8; 8]>::try_from(value.as_slice())

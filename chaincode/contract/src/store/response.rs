@@ -10,9 +10,7 @@ use crate::creator::Creator;
 use crate::error::ContractError;
 use crate::keys::response_key;
 use crate::query::load_case;
-use crate::validate::key32;
-use medchain_protocol::ephemeral_key;
-use medchain_protocol::limits::SEALED_SECRET_BYTES;
+use crate::validate::{key32, sealed_answer};
 
 pub(super) async fn store_response<S: Stub>(
     stub: &S,
@@ -34,17 +32,7 @@ pub(super) async fn store_response<S: Stub>(
         ));
     }
     authorize_participant(stub, RECORD, &case, &creator, kappa0).await?;
-    ephemeral_key(&response.ephemeral_key)
-        .map_err(|e| ContractError::invalid(RECORD, format!("ephemeral key: {e}")))?;
-    if response.sealed_secret.len() != SEALED_SECRET_BYTES {
-        return Err(ContractError::invalid(
-            RECORD,
-            format!(
-                "the sealed secret must be {SEALED_SECRET_BYTES} bytes (nonce, 32-byte secret, GCM tag), got {}",
-                response.sealed_secret.len()
-            ),
-        ));
-    }
+    sealed_answer(RECORD, &response.ephemeral_key, &response.sealed_secret)?;
     let index = response_key(kappa0, creator.ind())?;
     if stub.get_state(&index).await?.is_some() {
         return Err(ContractError::AlreadyStored(format!(

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod cases;
 pub mod establish;
+pub mod grant;
 pub mod init;
 pub mod open_case;
 pub mod read;
@@ -29,6 +30,7 @@ pub async fn run(global: &GlobalArgs, command: Command, out: &Output) -> Result<
         Command::Admin(command) => admin::run(&command, out).await,
         Command::Select(args) => select::run(global, &args, out).await,
         Command::OpenCase(args) => open_case::run(global, &args, out).await,
+        Command::Grant(args) => grant::run(global, &args, out).await,
         Command::Respond(args) => respond::run(global, &args, out).await,
         Command::Establish(args) => establish::run(global, &args, out).await,
         Command::Watch(args) => watch::run(global, &args, out).await,

@@ -16,12 +16,26 @@ pub async fn run(global: &GlobalArgs, args: &CaseArgs, out: &Output) -> Result<(
     let case = parse_case(&args.case)?;
     let password = session.unlock()?;
     let ledger = session.connect(&password).await?;
-    progress::during(
+    let answered = progress::during(
         out,
         "sending your answer (txtr) and waiting for the commit",
         workflow::respond(&ledger, &password, &case, session.policy),
     )
-    .await?;
+    .await;
+    let granted = match answered {
+        Ok(()) => false,
+        // Not a participant: the case may be granted to this user.
+        Err(workflow::WorkflowError::NotParticipant(_)) => {
+            progress::during(
+                out,
+                "answering the grant (txgr) and waiting for the commit",
+                workflow::answer_grant(&ledger, &password, &case, session.policy),
+            )
+            .await?;
+            true
+        }
+        Err(e) => return Err(e.into()),
+    };
     let case_hex = hex::encode(case.as_bytes());
     let role = session.profile.role;
     session.wallet.update(|p| {
@@ -33,11 +47,14 @@ pub async fn run(global: &GlobalArgs, args: &CaseArgs, out: &Output) -> Result<(
             refusal: None,
         });
     })?;
+    let next = if granted {
+        "the granter's client publishes the grant tag, then you read the case"
+    } else {
+        "the doctor establishes the key once everyone has answered"
+    };
     out.result(
-        &format!(
-            "answered case {case_hex}; the doctor establishes the key once everyone has answered"
-        ),
-        &json!({"case": case_hex, "answered": true}),
+        &format!("answered case {case_hex}; {next}"),
+        &json!({"case": case_hex, "answered": true, "grant": granted}),
     );
     Ok(())
 }

@@ -61,6 +61,32 @@ pub fn describe(n: &Notification) -> (String, Value) {
                 json!({"event": "key-established", "case": case, "participants": participants}),
             )
         }
+        Notification::GrantAnswered { case } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!("case {case}: you were granted the case and answered the grant (txgr)"),
+                json!({"event": "grant-answered", "case": case}),
+            )
+        }
+        Notification::GrantPublished { case, grantee } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: {} answered your grant; the grant tag is published (txgt): they read the case now",
+                    format_ind(*grantee)
+                ),
+                json!({"event": "grant-published", "case": case, "grantee": format_ind(*grantee)}),
+            )
+        }
+        Notification::Granted { case } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: the grant is complete; read every record with `medchain audit --case {case}`"
+                ),
+                json!({"event": "granted", "case": case}),
+            )
+        }
         Notification::NewRecord {
             case,
             record_type,

@@ -338,6 +338,9 @@ async fn author(
                 .filter(|ind| !r.participants.contains(ind));
             others.next()
         }
+        Record::Txgo(g) => Some(g.granter),
+        Record::Txgr(g) => Some(g.grantee),
+        Record::Txgt(_) => None,
         Record::Reg(_) => None,
     }
 }

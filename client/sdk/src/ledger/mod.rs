@@ -188,6 +188,9 @@ fn verify_case_record(kappa0: &[u8], stored: &StoredRecord) -> Result<(), Ledger
         Some(Record::Txtc(_)) => stored.key == kappa0,
         Some(Record::Txtr(r)) => r.case_key == kappa0,
         Some(Record::Txd(r) | Record::Txm(r) | Record::Txa(r)) => r.case_key == kappa0,
+        Some(Record::Txgo(g)) => g.case_key == kappa0,
+        Some(Record::Txgr(g)) => g.case_key == kappa0,
+        Some(Record::Txgt(g)) => g.case_key == kappa0,
         Some(Record::Reg(_)) | None => false,
     };
     if belongs {

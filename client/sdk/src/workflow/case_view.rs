@@ -3,7 +3,10 @@
 
 use medchain_contract::{Case, ParticipantRef};
 use medchain_protocol::v1::input_parameter::Record;
-use medchain_protocol::v1::{CaseOpening, CaseRecord, CaseResponse, InputParameter, StoredRecord};
+use medchain_protocol::v1::{
+    CaseOpening, CaseRecord, CaseResponse, GrantOpening, GrantResponse, GrantTag, InputParameter,
+    StoredRecord,
+};
 
 use prost::Message;
 
@@ -37,6 +40,12 @@ pub struct CaseView {
     pub responses: Vec<(CaseResponse, String)>,
     /// Every `txd`, `txm` and `txa`.
     pub records: Vec<CaseEntryRecord>,
+    /// Every grant (`txgo`).
+    pub grants: Vec<GrantOpening>,
+    /// Every grantee's answer (`txgr`).
+    pub grant_responses: Vec<GrantResponse>,
+    /// Every grant tag (`txgt`).
+    pub grant_tags: Vec<GrantTag>,
 }
 
 impl CaseView {
@@ -56,6 +65,8 @@ impl CaseView {
         let mut opening = None;
         let mut responses = Vec::new();
         let mut records = Vec::new();
+        let (mut grants, mut grant_responses, mut grant_tags) =
+            (Vec::new(), Vec::new(), Vec::new());
         for StoredRecord {
             key, value, tx_id, ..
         } in stored.records
@@ -92,6 +103,9 @@ impl CaseView {
                     tx_id,
                     record: r,
                 }),
+                Record::Txgo(g) => grants.push(g),
+                Record::Txgr(g) => grant_responses.push(g),
+                Record::Txgt(g) => grant_tags.push(g),
                 Record::Reg(_) => return Err(malformed()),
             }
         }
@@ -104,7 +118,25 @@ impl CaseView {
             case,
             responses,
             records,
+            grants,
+            grant_responses,
+            grant_tags,
         })
+    }
+
+    /// The grant of this case to `ind`, if any.
+    pub fn grant_to(&self, ind: u64) -> Option<&GrantOpening> {
+        self.grants.iter().find(|g| g.grantee == ind)
+    }
+
+    /// The answer of grantee `ind` to its grant, if any.
+    pub fn grant_response_of(&self, ind: u64) -> Option<&GrantResponse> {
+        self.grant_responses.iter().find(|g| g.grantee == ind)
+    }
+
+    /// The grant tag for grantee `ind`, if any.
+    pub fn grant_tag_of(&self, ind: u64) -> Option<&GrantTag> {
+        self.grant_tags.iter().find(|g| g.grantee == ind)
     }
 
     /// The case's Argon2id parameters.

@@ -32,9 +32,10 @@ pub use selection::{
     ParsedSelection, SELECTION_FORMAT, Selection, format_ind, parse_ind, parse_public_key,
 };
 pub use steps::{
-    AttachmentProgress, AuditSummary, add_record, add_record_with_attachments, audit, audit_pages,
-    case_opening, ensure_registered, establish, open_case, public_key_hex, read_record,
-    recover_case_key, register, respond, save_attachments,
+    AttachmentProgress, AuditSummary, Grantee, add_record, add_record_with_attachments,
+    answer_grant, audit, audit_pages, case_opening, ensure_registered, establish, grant, open_case,
+    public_key_hex, publish_grant_tag, read_record, recover_case_key, register, respond,
+    save_attachments,
 };
 pub use trust::{SignedTag, TagCheck, verified_tag, verify_doctor};
 pub use watch::{Notification, Watcher};

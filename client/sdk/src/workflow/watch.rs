@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::case_view::CaseView;
 use super::selection::format_ind;
-use super::{WorkflowError, establish, respond};
+use super::{WorkflowError, answer_grant, establish, publish_grant_tag, respond};
 use crate::ledger::Ledger;
 use crate::wallet::{CaseEntry, CaseStatus, SavedCheckpoint, UserRole, Wallet};
 use fabric_gateway::{ChaincodeEvent, Checkpoint};
@@ -101,6 +101,24 @@ pub enum Notification {
         case: CaseId,
         /// The number of participants.
         participants: usize,
+    },
+    /// This user was granted a case; the watcher answered the grant.
+    GrantAnswered {
+        /// κ0.
+        case: CaseId,
+    },
+    /// The grantee answered this user's grant; the watcher published the
+    /// grant tag.
+    GrantPublished {
+        /// κ0.
+        case: CaseId,
+        /// The grantee's index.
+        grantee: u64,
+    },
+    /// This user's grant of a case is complete: it reads the case now.
+    Granted {
+        /// κ0.
+        case: CaseId,
     },
     /// A new record of a case this user can read was stored.
     NewRecord {
@@ -292,6 +310,39 @@ impl Watcher {
         match payload.r#type.as_str() {
             "txtc" => self.on_case_opened(&case).await,
             "txtr" => self.on_response(&case, &payload.key).await,
+            "txgo" => {
+                answer_grant(&self.ledger, &self.password, &case, self.policy).await?;
+                self.remember(&case, |entry| entry.status = CaseStatus::Answered)
+                    .await?;
+                Ok(vec![Notification::GrantAnswered { case }])
+            }
+            "txgr" => {
+                let grantee = match self.ledger.get(&payload.key).await?.record {
+                    Some(Record::Txgr(r)) if r.case_key == case.as_bytes() => r.grantee,
+                    _ => {
+                        return Err(WorkflowError::Invalid(format!(
+                            "the event of grant answer {} does not name an answer to case {}",
+                            hex::encode(&payload.key),
+                            hex::encode(case.as_bytes())
+                        )));
+                    }
+                };
+                publish_grant_tag(
+                    &self.ledger,
+                    &self.wallet,
+                    &self.password,
+                    &case,
+                    grantee,
+                    self.policy,
+                )
+                .await?;
+                Ok(vec![Notification::GrantPublished { case, grantee }])
+            }
+            "txgt" => {
+                self.remember(&case, |entry| entry.status = CaseStatus::Active)
+                    .await?;
+                Ok(vec![Notification::Granted { case }])
+            }
             other => match RecordType::from_label(other) {
                 Some(record_type) => {
                     let key: [u8; 32] = payload.key.as_slice().try_into().map_err(|_| {

@@ -490,3 +490,239 @@ async fn attachments_open_for_every_participant_and_for_no_one_else() {
     );
     assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 0);
 }
+
+/// The lawyer engaged after the patient's death: the family grants it the
+/// case and it audits every record, past and future, with its password
+/// alone; nobody else can grant, and nothing a refused grant tried is
+/// written.
+#[tokio::test]
+async fn the_family_grants_the_case_to_a_lawyer_engaged_later() {
+    use medchain_protocol::v1::Role;
+    use workflow::Grantee;
+
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    // The case without the lawyer.
+    let mut s = selection_for(&c.patient, &c.doctor);
+    s.family_keys
+        .push(workflow::public_key_hex(&c.family.ledger));
+    s.pharmacists.push(format_ind(c.pharmacist.ledger.ind()));
+    s.insurers.push(format_ind(c.insurer.ledger.ind()));
+    let s = signed(s, &c.patient);
+    let case = workflow::open_case(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &s,
+        FAST,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    for u in [&c.patient, &c.family, &c.pharmacist, &c.insurer] {
+        workflow::respond(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+    }
+    let lawyer = Grantee::Registered {
+        ind: c.lawyer.ledger.ind(),
+        role: Role::LawyerExpert,
+    };
+    // Before the key is established there is nothing to grant.
+    let early = workflow::grant(
+        &c.family.ledger,
+        &c.family.wallet,
+        &c.family.password,
+        &case,
+        &lawyer,
+    )
+    .await;
+    assert!(
+        matches!(early, Err(WorkflowError::OutOfOrder(_))),
+        "{early:?}"
+    );
+    workflow::establish(
+        &c.doctor.ledger,
+        &c.doctor.wallet,
+        &c.doctor.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    workflow::add_record(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"fracture",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    // The lawyer is no participant: it cannot read the case yet.
+    let denied = workflow::audit(&c.lawyer.ledger, &c.lawyer.password, &case, POLICY).await;
+    assert!(
+        matches!(
+            denied,
+            Err(WorkflowError::Crypto(CryptoError::CannotDecrypt))
+        ),
+        "{denied:?}"
+    );
+
+    // A pharmacist of the case holds the key but does not speak for the
+    // patient; the stranger holds nothing: both are refused by the contract.
+    let height = c.family.ledger.height().await.unwrap();
+    for (who, ledger, wallet, password) in [
+        (
+            "pharmacist",
+            &c.pharmacist.ledger,
+            &c.pharmacist.wallet,
+            &c.pharmacist.password,
+        ),
+        (
+            "stranger",
+            &c.stranger.ledger,
+            &c.stranger.wallet,
+            &c.stranger.password,
+        ),
+    ] {
+        let err = workflow::grant(ledger, wallet, password, &case, &lawyer)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("only the patient or a family member named in case"),
+            "{who}: {err}"
+        );
+    }
+    assert_eq!(
+        c.family.ledger.height().await.unwrap(),
+        height,
+        "a refused grant was written"
+    );
+
+    // The patient is gone; the family grants the lawyer.
+    let Cast {
+        patient,
+        family,
+        lawyer: lawyer_user,
+        insurer,
+        pharmacist,
+        doctor,
+        stranger,
+        ..
+    } = c;
+    drop(patient);
+    workflow::grant(
+        &family.ledger,
+        &family.wallet,
+        &family.password,
+        &case,
+        &lawyer,
+    )
+    .await
+    .unwrap();
+    let again = workflow::grant(
+        &family.ledger,
+        &family.wallet,
+        &family.password,
+        &case,
+        &lawyer,
+    )
+    .await;
+    assert!(again.unwrap_err().to_string().contains("already granted"));
+    // A grant to someone already in the case is refused.
+    let insurer_grant = Grantee::Registered {
+        ind: insurer.ledger.ind(),
+        role: Role::Insurer,
+    };
+    let err = workflow::grant(
+        &family.ledger,
+        &family.wallet,
+        &family.password,
+        &case,
+        &insurer_grant,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("already a participant"), "{err}");
+    // The tag waits for the lawyer's answer.
+    let early = workflow::publish_grant_tag(
+        &family.ledger,
+        &family.wallet,
+        &family.password,
+        &case,
+        lawyer_user.ledger.ind(),
+        POLICY,
+    )
+    .await;
+    assert!(
+        matches!(early, Err(WorkflowError::OutOfOrder(_))),
+        "{early:?}"
+    );
+    // The stranger cannot answer the lawyer's grant.
+    let err = workflow::answer_grant(&stranger.ledger, &stranger.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkflowError::NotParticipant(_)), "{err:?}");
+    workflow::answer_grant(&lawyer_user.ledger, &lawyer_user.password, &case, POLICY)
+        .await
+        .unwrap();
+    workflow::publish_grant_tag(
+        &family.ledger,
+        &family.wallet,
+        &family.password,
+        &case,
+        lawyer_user.ledger.ind(),
+        POLICY,
+    )
+    .await
+    .unwrap();
+
+    // Records after the grant reach the lawyer too.
+    workflow::add_record(
+        &pharmacist.ledger,
+        Some(&pharmacist.wallet),
+        &pharmacist.password,
+        &case,
+        RecordType::Medication,
+        b"plaster cast",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let records = workflow::audit(&lawyer_user.ledger, &lawyer_user.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&records),
+        vec![
+            (RecordType::Diagnosis, "fracture".to_owned()),
+            (RecordType::Medication, "plaster cast".to_owned()),
+        ]
+    );
+    let key = workflow::recover_case_key(&lawyer_user.ledger, &lawyer_user.password, &case, POLICY)
+        .await
+        .unwrap();
+    let reference = workflow::recover_case_key(&doctor.ledger, &doctor.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert!(key == reference);
+    // A wrong password recovers another key and decrypts nothing.
+    let wrong = workflow::audit(
+        &lawyer_user.ledger,
+        "not the lawyer's password",
+        &case,
+        POLICY,
+    )
+    .await;
+    assert!(
+        matches!(
+            wrong,
+            Err(WorkflowError::Crypto(CryptoError::CannotDecrypt))
+        ),
+        "{wrong:?}"
+    );
+}

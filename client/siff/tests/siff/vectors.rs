@@ -46,6 +46,7 @@ fn file_covers_what_the_spec_requires() {
         "no non-ASCII password"
     );
     assert!(vectors.txtr.len() >= 3);
+    assert!(vectors.grants.len() >= 2);
     assert!(vectors.ind.len() >= 3);
 }
 
@@ -287,4 +288,60 @@ fn generator_reproduces_the_committed_file() {
         "tests/vectors/siff-v2.json differs from the generator's output; \
          regenerate it with `cargo run -p medchain-siff --release --example siff_vectors`"
     );
+}
+
+#[test]
+fn grant_tags_re_derive() {
+    let (_, vectors) = committed();
+    for (n, grant) in vectors.grants.iter().enumerate() {
+        let params = KdfParams {
+            m_kib: grant.kdf.m_kib,
+            t: grant.kdf.t,
+            p: grant.kdf.p,
+        };
+        let case_id = CaseId::from_bytes(unhex(&grant.kappa0));
+        let key = SharedKey::from_bytes(unhex(&grant.key));
+        let mut secrets = Vec::new();
+        for who in [&grant.granter, &grant.grantee] {
+            let ind: u64 = who.ind.parse().unwrap();
+            let secret = ParticipantSecret::derive(&who.password, &case_id, ind, &params).unwrap();
+            assert_eq!(hex(secret.expose_secret()), who.s, "grant {n}: s");
+            assert_eq!(hex(*secret.siff_point()), who.beta, "grant {n}: beta");
+            secrets.push(secret);
+        }
+        let rs: [[u8; 32]; 2] = [unhex(&grant.granter.r), unhex(&grant.grantee.r)];
+        let mut replay = ReplayRng::new(&[&rs[0], &rs[1]]);
+        let tag = medchain_siff::grant_tag(&key, &secrets, &mut replay).unwrap();
+        assert!(replay.is_exhausted());
+        let coefficients: Vec<String> = tag.to_bytes().chunks(66).map(hex).collect();
+        assert_eq!(coefficients, grant.tag, "grant {n}: tag");
+        // Both recover K from the published tag; the granter's signature
+        // over it verifies with the granter's key.
+        let published = Tag::from_bytes(
+            &grant
+                .tag
+                .iter()
+                .flat_map(|c| hex::decode(c).unwrap())
+                .collect::<Vec<u8>>(),
+        )
+        .unwrap();
+        for secret in &secrets {
+            assert!(published.recover_key(secret) == key, "grant {n}: key");
+        }
+        let grantee: u64 = grant.grantee.ind.parse().unwrap();
+        let message = medchain_protocol::signature::grant_tag_signature_message(
+            &unhex(&grant.kappa0),
+            grantee,
+            &published.to_bytes(),
+        );
+        assert_eq!(hex(&message), grant.message, "grant {n}: message");
+        let granter =
+            decode_uncompressed_key(&hex::decode(&grant.granter_key).unwrap(), "granter").unwrap();
+        medchain_protocol::signature::verify_low_s(
+            &p256::ecdsa::VerifyingKey::from(&granter),
+            &message,
+            &hex::decode(&grant.signature).unwrap(),
+        )
+        .unwrap();
+    }
 }

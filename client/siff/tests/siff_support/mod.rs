@@ -5,12 +5,12 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use medchain_protocol::signature::tag_signature_message;
+use medchain_protocol::signature::{grant_tag_signature_message, tag_signature_message};
 use medchain_siff::pad::pad;
 use medchain_siff::point::{encode_compressed_key, encode_uncompressed_key};
 use medchain_siff::{
-    CaseId, KdfParams, ParticipantSecret, RecordKey, RecordType, establish_key, participant_index,
-    seal_record, seal_response,
+    CaseId, KdfParams, ParticipantSecret, RecordKey, RecordType, SharedKey, establish_key,
+    grant_tag, participant_index, seal_record, seal_response,
 };
 use p256::{NonZeroScalar, SecretKey};
 use rand_chacha::ChaCha20Rng;
@@ -31,6 +31,7 @@ pub struct Vectors {
     pub cases: Vec<SiffCase>,
     pub txtr: Vec<TxtrVector>,
     pub ind: Vec<IndVector>,
+    pub grants: Vec<GrantVector>,
 }
 
 /// One key establishment, recovery and record encryption.
@@ -107,6 +108,23 @@ pub struct TxtrVector {
     pub sk_xd: String,
     pub nonce: String,
     pub c_x: String,
+}
+
+/// One grant tag (protocol §7a): the case key `K` of a case, re-shared
+/// with a grantee through a two-point tag signed by the granter.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct GrantVector {
+    pub kdf: Kdf,
+    pub kappa0: String,
+    pub key: String,
+    pub granter: Participant,
+    pub grantee: Participant,
+    pub tag: Vec<String>,
+    pub granter_secret: String,
+    pub granter_key: String,
+    pub message: String,
+    pub signature: String,
 }
 
 /// One participant index.
@@ -342,11 +360,80 @@ pub fn generate(seed: [u8; 32]) -> Vectors {
             }
         })
         .collect();
+    let grants = [
+        ("Family member Bob", "lawyer engaged later"),
+        ("κωδικός", "second-opinion doctor"),
+    ]
+    .iter()
+    .map(|(granter, grantee)| grant_vector(&mut rng, granter, grantee))
+    .collect();
     Vectors {
         version: "medchain-siff-v2".into(),
         cases,
         txtr,
         ind,
+        grants,
+    }
+}
+
+fn grant_vector(
+    rng: &mut ChaCha20Rng,
+    granter_password: &str,
+    grantee_password: &str,
+) -> GrantVector {
+    let kdf = Kdf {
+        m_kib: 64,
+        t: 1,
+        p: 1,
+    };
+    let params = KdfParams {
+        m_kib: kdf.m_kib,
+        t: kdf.t,
+        p: kdf.p,
+    };
+    let kappa0 = draw::<32>(rng);
+    let case = CaseId::from_bytes(kappa0);
+    let key = SharedKey::from_bytes(draw::<32>(rng));
+    let granter_secret = draw_scalar(rng);
+    let granter_public = SecretKey::from_bytes(&granter_secret.into())
+        .expect("non-zero")
+        .public_key();
+    let granter_ind = participant_index(&granter_public);
+    let grantee_ind = participant_index(
+        &SecretKey::from_bytes(&draw_scalar(rng).into())
+            .expect("non-zero")
+            .public_key(),
+    );
+    let secrets = [
+        ParticipantSecret::derive(granter_password, &case, granter_ind, &params).expect("derive"),
+        ParticipantSecret::derive(grantee_password, &case, grantee_ind, &params).expect("derive"),
+    ];
+    let rs = [draw::<32>(rng), draw::<32>(rng)];
+    let mut replay = ReplayRng::new(&[&rs[0], &rs[1]]);
+    let tag = grant_tag(&key, &secrets, &mut replay).expect("grant tag");
+    assert!(replay.is_exhausted());
+    let message = grant_tag_signature_message(&kappa0, grantee_ind, &tag.to_bytes());
+    let signing = p256::ecdsa::SigningKey::from_slice(&granter_secret).expect("non-zero");
+    let signature = medchain_protocol::signature::sign_low_s(&signing, &message);
+    let participant =
+        |password: &str, ind: u64, secret: &ParticipantSecret, r: &[u8; 32]| Participant {
+            ind: ind.to_string(),
+            password: password.to_owned(),
+            s: hex(secret.expose_secret()),
+            beta: hex(*secret.siff_point()),
+            r: hex(r),
+        };
+    GrantVector {
+        kdf,
+        kappa0: hex(kappa0),
+        key: hex(key.expose_secret()),
+        granter: participant(granter_password, granter_ind, &secrets[0], &rs[0]),
+        grantee: participant(grantee_password, grantee_ind, &secrets[1], &rs[1]),
+        tag: tag.to_bytes().chunks(66).map(hex).collect(),
+        granter_secret: hex(granter_secret),
+        granter_key: hex(encode_uncompressed_key(&granter_public)),
+        message: hex(message),
+        signature: hex(signature),
     }
 }
 

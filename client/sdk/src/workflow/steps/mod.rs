@@ -3,6 +3,7 @@
 
 mod attach;
 mod establish;
+mod grant;
 mod open;
 mod records;
 mod register;
@@ -10,6 +11,7 @@ mod respond;
 
 pub use attach::{AttachmentProgress, add_record_with_attachments, save_attachments};
 pub use establish::establish;
+pub use grant::{Grantee, answer_grant, grant, publish_grant_tag};
 pub use open::{case_opening, open_case};
 pub use records::{AuditSummary, add_record, audit, audit_pages, read_record, recover_case_key};
 pub use register::{ensure_registered, public_key_hex, register};

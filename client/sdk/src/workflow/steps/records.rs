@@ -1,7 +1,7 @@
 //! Records of a case: the case key, storing (`txd`, `txm`, `txa`), reading and auditing.
 
 use medchain_protocol::v1::input_parameter::Record;
-use medchain_protocol::v1::{CaseRecord, InputParameter};
+use medchain_protocol::v1::{CaseOpening, CaseRecord, InputParameter};
 use rand_core::OsRng;
 
 use super::participant_secret;
@@ -38,6 +38,42 @@ fn shared_key(
     Ok(tag.recover_key(&secret))
 }
 
+/// The case key `K` as this user recovers it: from the case's tag for a
+/// participant, from its grant tag for a grantee
+/// ([`super::grant::grantee_shared_key`]).
+async fn any_shared_key(
+    ledger: &Ledger,
+    opening: &CaseOpening,
+    case: &Case,
+    id: &CaseId,
+    tag: &Tag,
+    password: &str,
+    policy: KdfPolicy,
+) -> Result<SharedKey, WorkflowError> {
+    if case.role_of(ledger.ind()).is_none()
+        && let Some(key) =
+            super::grant::grantee_shared_key(ledger, opening, case, id, password, policy).await?
+    {
+        return Ok(key);
+    }
+    shared_key(case, id, tag, ledger.ind(), password, policy)
+}
+
+/// The case's record key (bound to the doctor's tag) as this user — a
+/// participant or a grantee — recovers it with its password.
+async fn any_record_key(
+    ledger: &Ledger,
+    opening: &CaseOpening,
+    case: &Case,
+    id: &CaseId,
+    tag: &Tag,
+    password: &str,
+    policy: KdfPolicy,
+) -> Result<RecordKey, WorkflowError> {
+    let key = any_shared_key(ledger, opening, case, id, tag, password, policy).await?;
+    Ok(RecordKey::derive(&key, id, tag)?)
+}
+
 /// The case's record key (bound to the tag), recovered with the user's
 /// password.
 fn record_key(
@@ -66,19 +102,21 @@ pub async fn recover_case_key(
     policy: KdfPolicy,
 ) -> Result<SharedKey, WorkflowError> {
     let (view, signed) = published_tag(ledger, case).await?;
-    shared_key(
+    any_shared_key(
+        ledger,
+        &view.opening,
         &view.case,
         &view.id,
         &signed.tag,
-        ledger.ind(),
         password,
         policy,
     )
+    .await
 }
 
 /// The case and its tag once published and checked to be the doctor's
 /// ([`verified_tag`]).
-async fn published_tag(
+pub(super) async fn published_tag(
     ledger: &Ledger,
     case: &CaseId,
 ) -> Result<(CaseView, SignedTag), WorkflowError> {
@@ -247,14 +285,16 @@ pub(super) async fn case_record_key(
     policy: KdfPolicy,
 ) -> Result<RecordKey, WorkflowError> {
     let (view, signed) = published_tag(ledger, case).await?;
-    record_key(
+    any_record_key(
+        ledger,
+        &view.opening,
         &view.case,
         &view.id,
         &signed.tag,
-        ledger.ind(),
         password,
         policy,
     )
+    .await
 }
 
 /// What an audit read besides the records it handed over.
@@ -335,14 +375,12 @@ where
             summary.tag_bytes = signed.bytes.len();
             let key = match &key {
                 Some(key) => key,
-                None => key.insert(record_key(
-                    &case,
-                    id,
-                    &signed.tag,
-                    ledger.ind(),
-                    password,
-                    policy,
-                )?),
+                None => {
+                    let tag = signed.tag.clone();
+                    key.insert(
+                        any_record_key(ledger, &opening, &case, id, &tag, password, policy).await?,
+                    )
+                }
             };
             let plaintext = open_record(key, record_type, id, &record.ciphertext).ok();
             summary.records += 1;
