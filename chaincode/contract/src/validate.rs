@@ -132,23 +132,6 @@ fn below_field_prime(coefficient: &[u8]) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_bound() {
-        let mut c = [0xffu8; 66];
-        c[0] = 1;
-        assert!(!below_field_prime(&c));
-        c[65] = 0xfe;
-        assert!(below_field_prime(&c));
-        c[0] = 2;
-        assert!(!below_field_prime(&c));
-        assert!(below_field_prime(&[0u8; 66]));
-    }
-}
-
 /// Checks a sealed answer (`txtr`, `txgr`): a valid compressed ephemeral
 /// key and a sealed secret of exactly [`SEALED_SECRET_BYTES`].
 pub fn sealed_answer(
@@ -169,4 +152,21 @@ pub fn sealed_answer(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_bound() {
+        let mut c = [0xffu8; 66];
+        c[0] = 1;
+        assert!(!below_field_prime(&c));
+        c[65] = 0xfe;
+        assert!(below_field_prime(&c));
+        c[0] = 2;
+        assert!(!below_field_prime(&c));
+        assert!(below_field_prime(&[0u8; 66]));
+    }
 }
