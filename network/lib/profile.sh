@@ -18,6 +18,7 @@ ROLES=(
   "hospital-pharmacist org1 pharmacist"
   "insurer org2 insurer"
   "lawyer org2 lawyer-expert"
+  "expert org2 lawyer-expert"
 )
 
 # admin_json ORG — {org, msp_id, user, msp_dir, cert, key} of cryptogen's

@@ -54,11 +54,14 @@ pub enum Part {
     Lawyer,
     /// Someone the patient did not select.
     Stranger,
+    /// A medical expert the patient did not select, engaged after the case
+    /// (the family grants it the case).
+    Expert,
 }
 
 impl Part {
     /// Every part, in the order the demo introduces them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Patient,
         Self::Family,
         Self::Doctor,
@@ -66,6 +69,7 @@ impl Part {
         Self::Insurer,
         Self::Lawyer,
         Self::Stranger,
+        Self::Expert,
     ];
 
     /// The part's label; also the user name in a network profile's `roles`.
@@ -78,6 +82,7 @@ impl Part {
             Self::Insurer => "insurer",
             Self::Lawyer => "lawyer",
             Self::Stranger => "stranger",
+            Self::Expert => "expert",
         }
     }
 
@@ -91,6 +96,7 @@ impl Part {
             Self::Insurer => "Erin",
             Self::Lawyer => "Frank",
             Self::Stranger => "Mallory",
+            Self::Expert => "Grace",
         }
     }
 
@@ -102,7 +108,7 @@ impl Part {
             Self::Doctor => UserRole::Doctor,
             Self::Pharmacist => UserRole::Pharmacist,
             Self::Insurer => UserRole::Insurer,
-            Self::Lawyer => UserRole::LawyerExpert,
+            Self::Lawyer | Self::Expert => UserRole::LawyerExpert,
         }
     }
 }
@@ -247,7 +253,7 @@ pub fn selection(cast: &[Participant]) -> Result<Selection, CastError> {
             Part::Pharmacist => selection.pharmacists.push(ind),
             Part::Insurer => selection.insurers.push(ind),
             Part::Lawyer => selection.lawyer_experts.push(ind),
-            Part::Patient | Part::Doctor | Part::Stranger => {}
+            Part::Patient | Part::Doctor | Part::Stranger | Part::Expert => {}
         }
     }
     let profile = patient.wallet.profile()?;

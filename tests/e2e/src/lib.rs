@@ -99,7 +99,7 @@ fn user_role(name: &str) -> UserRole {
         "doctor" => UserRole::Doctor,
         "pharmacist" | "hospital-pharmacist" => UserRole::Pharmacist,
         "insurer" => UserRole::Insurer,
-        "lawyer" => UserRole::LawyerExpert,
+        "lawyer" | "expert" => UserRole::LawyerExpert,
         "patient" => UserRole::Patient,
         _ => UserRole::Family,
     }

@@ -8,6 +8,7 @@
 
 mod actors;
 mod checks;
+mod grant;
 mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -168,6 +169,7 @@ fn introduce(cast: &[Participant], out: &Output) {
         let note = match p.part {
             Part::Patient | Part::Family => "  (named by public key, not registered)",
             Part::Stranger => "  (not selected by the patient)",
+            Part::Expert => "  (not selected; engaged after the case)",
             _ => "",
         };
         out.line(
@@ -267,6 +269,7 @@ pub async fn run(args: &DemoArgs, out: &Output) -> Result<(), CliError> {
     let case = outcome?;
 
     let mut results: Vec<Check> = checks::lawyer_audit(&cast, &case, &dir, POLICY, out).await?;
+    results.extend(grant::expert_granted(&cast, &case, POLICY, out).await?);
     results.extend(checks::key_checks(&cast, &case, POLICY, &timeline).await?);
     out.line("\nchecks", &json!({"event": "checks"}));
     for check in &results {

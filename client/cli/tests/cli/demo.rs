@@ -33,7 +33,11 @@ fn the_demo_runs_to_completion_and_its_checks_pass() {
         "✓ Mallory (stranger)'s audit was refused: cannot decrypt",
         "attachment chest-xray.dcm (3145728 bytes, encrypted in 3145936 bytes) at bafy",
         "✓ the lawyer's copy of chest-xray.dcm matches the doctor's byte for byte",
-        "all 12 checks passed",
+        "grants her the case",
+        "✓ Grace (expert) could not decrypt the case before the grant",
+        "✓ after Bob's grant Grace (expert) decrypted the 3 records exactly as they were written",
+        "✓ Grace (expert) recovered the same case key K",
+        "all 15 checks passed",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }

@@ -5,6 +5,7 @@ mod attachments;
 mod cli_support;
 mod demo;
 mod errors;
+mod grant;
 mod identity;
 mod watch;
 mod workflow;

@@ -311,6 +311,11 @@ impl Watcher {
             "txtc" => self.on_case_opened(&case).await,
             "txtr" => self.on_response(&case, &payload.key).await,
             "txgo" => {
+                // Answered already (by hand, or before a restart): nothing to do.
+                let view = CaseView::load(&self.ledger, &case).await?;
+                if view.grant_response_of(me).is_some() {
+                    return Ok(Vec::new());
+                }
                 answer_grant(&self.ledger, &self.password, &case, self.policy).await?;
                 self.remember(&case, |entry| entry.status = CaseStatus::Answered)
                     .await?;
@@ -327,6 +332,10 @@ impl Watcher {
                         )));
                     }
                 };
+                let view = CaseView::load(&self.ledger, &case).await?;
+                if view.grant_tag_of(grantee).is_some() {
+                    return Ok(Vec::new());
+                }
                 publish_grant_tag(
                     &self.ledger,
                     &self.wallet,
