@@ -12,7 +12,7 @@
 #
 # Env: MEDCHAIN_NETWORK_DIR, MEDCHAIN_NETWORK_PORT_BASE, MEDCHAIN_CHAINCODE_BIN,
 # MEDCHAIN_CHAINCODE_CLIENT_AUTH, MEDCHAIN_CHAINCODE_LOG, MEDCHAIN_FABRIC_LOGGING_SPEC,
-# MEDCHAIN_NETWORK_READY_TIMEOUT, MEDCHAIN_FABRIC_HOME (docs/network.md).
+# MEDCHAIN_NETWORK_READY_TIMEOUT, MEDCHAIN_FABRIC_HOME, MEDCHAIN_BATCH_TIMEOUT (docs/network.md).
 set -euo pipefail
 
 # shellcheck source=lib/all.sh
@@ -28,6 +28,7 @@ step() {
 trap 'echo "network/up.sh failed. Processes it started stay up for inspection: network/status.sh, logs in $LOG_DIR. Running network/up.sh again resumes (an unfinished setup is cleaned and redone); network/down.sh --purge removes everything." >&2' ERR
 
 require_commands jq curl openssl envsubst tar gzip setsid flock awk
+check_batch_timeout || exit 1
 "$NETWORK_DIR/install-fabric.sh"
 "$NETWORK_DIR/install-fabric-ca.sh" >/dev/null
 "$NETWORK_DIR/install-kubo.sh" >/dev/null

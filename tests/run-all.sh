@@ -110,11 +110,12 @@ bash chaincode/go/gen-proto.sh --check
 (cd chaincode/go && go build -mod=readonly -trimpath -o "$MEDCHAIN_CHAINCODE_GO_BIN" ./cmd/medchain-chaincode-go)
 phase_done
 
-phase "network scripts (Fabric, Fabric CA and Kubo install failures, publish-crl.sh refusals, external builder, docker-compose.yaml)"
+phase "network scripts (Fabric, Fabric CA and Kubo install failures, publish-crl.sh and up.sh option refusals, external builder, docker-compose.yaml)"
 bash network/tests/install-fabric.sh
 bash network/tests/install-fabric-ca.sh
 bash network/tests/install-kubo.sh
 bash network/tests/publish-crl.sh
+bash network/tests/up-options.sh
 bash network/tests/ccaas-builder.sh
 bash network/tests/compose.sh
 phase_done

@@ -8,7 +8,7 @@ create_genesis_block() {
   mkdir -p "$CONFIG_DIR"
   # shellcheck disable=SC2016 # envsubst takes the variable names literally
   CRYPTO_DIR=$CRYPTO_DIR ORDERER_PORT=$ORDERER_PORT ORG1_PEER_PORT=$ORG1_PEER_PORT ORG2_PEER_PORT=$ORG2_PEER_PORT \
-    envsubst '${CRYPTO_DIR} ${ORDERER_PORT} ${ORG1_PEER_PORT} ${ORG2_PEER_PORT}' \
+    BATCH_TIMEOUT=$BATCH_TIMEOUT envsubst '${CRYPTO_DIR} ${ORDERER_PORT} ${ORG1_PEER_PORT} ${ORG2_PEER_PORT} ${BATCH_TIMEOUT}' \
     <"$NETWORK_DIR/configtx.yaml" >"$CONFIG_DIR/configtx.yaml"
   logged "configtxgen genesis block" "$FABRIC_BIN/configtxgen" -configPath "$CONFIG_DIR" -profile MedchainChannel \
     -channelID "$CHANNEL" -outputBlock "$CONFIG_DIR/$GENESIS_BLOCK_NAME"
