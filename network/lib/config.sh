@@ -42,12 +42,12 @@ CHAINCODE_CLIENT_AUTH=${MEDCHAIN_CHAINCODE_CLIENT_AUTH:-true}
 
 # The orderer's BatchTimeout for a fresh network (configtx.yaml): how long
 # it waits for more transactions before cutting a block that is not full.
-BATCH_TIMEOUT=${MEDCHAIN_BATCH_TIMEOUT:-20ms}
+BATCH_TIMEOUT=${MEDCHAIN_BATCH_TIMEOUT:-10ms}
 
 # Fails with one sentence unless BATCH_TIMEOUT is 1ms to 2000ms.
 check_batch_timeout() {
   if [[ ! $BATCH_TIMEOUT =~ ^[1-9][0-9]{0,3}ms$ ]] || ((${BATCH_TIMEOUT%ms} > 2000)); then
-    echo "MEDCHAIN_BATCH_TIMEOUT=$BATCH_TIMEOUT is not a time from 1ms to 2000ms; give e.g. 20ms (the default)." >&2
+    echo "MEDCHAIN_BATCH_TIMEOUT=$BATCH_TIMEOUT is not a time from 1ms to 2000ms; give e.g. 10ms (the default)." >&2
     return 1
   fi
 }
