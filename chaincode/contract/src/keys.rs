@@ -9,6 +9,11 @@
 //! | composite `medchain.tag` / `hex(κ0)` | SHA-256 of the case's tag (fixed by its first record) |
 //! | composite `medchain.count` / `hex(κ0)` / `hex16(ind)` | how many `txd`/`txm`/`txa` records `ind` stored in the case (8 bytes, big-endian) |
 //! | composite `medchain.selection` / `hex(SHA-256(vk_p ‖ nonce))` | κ0 of the case the patient's selection opened |
+//! | composite `medchain.epoch` / `hex(κ0)` | the case's latest key epoch e (4 bytes, big-endian; absent: 0) |
+//! | composite `medchain.txeo` / `hex(κ0)` / `hex8(e)` | κ of the opening of epoch e |
+//! | composite `medchain.members` / `hex(κ0)` / `hex8(e)` | the members of epoch e (8 bytes each, big-endian, in member order) |
+//! | composite `medchain.txer` / `hex(κ0)` / `hex8(e)` / `hex16(ind)` | κ of that member's answer to epoch e |
+//! | composite `medchain.txet` / `hex(κ0)` / `hex8(e)` | SHA-256 of the tag of epoch e |
 //!
 //! `time` is the proposal timestamp as `seconds.nanoseconds`, zero-padded so
 //! that key order is time order; the tx id breaks ties. `GetCase` pages
@@ -43,6 +48,17 @@ pub const GRANT_TAG: &str = "medchain.txgt";
 pub const GRANT_COUNT: &str = "medchain.grants";
 /// Object type of a case's list of grantees with a grant tag.
 pub const GRANTEES: &str = "medchain.grantees";
+
+/// Object type of a case's latest key epoch.
+pub const EPOCH: &str = "medchain.epoch";
+/// Object type of a case's epoch openings (`txeo`), by epoch.
+pub const EPOCH_OPENING: &str = "medchain.txeo";
+/// Object type of the member lists of a case's epochs, by epoch.
+pub const EPOCH_MEMBERS: &str = "medchain.members";
+/// Object type of a case's epoch responses (`txer`), by epoch and member.
+pub const EPOCH_RESPONSE: &str = "medchain.txer";
+/// Object type of the fingerprints of a case's epoch tags (`txet`).
+pub const EPOCH_TAG: &str = "medchain.txet";
 
 /// The state key of a record stored under κ.
 pub fn record_state_key(kappa: &[u8]) -> String {
@@ -142,6 +158,38 @@ pub fn grantees_key(kappa0: &[u8]) -> Result<String, StubError> {
 /// The key holding the fingerprint of a case's tag.
 pub fn tag_key(kappa0: &[u8]) -> Result<String, StubError> {
     create_composite_key(TAG, &[&hex::encode(kappa0)])
+}
+
+/// The key holding case κ0's latest key epoch.
+pub fn epoch_key(kappa0: &[u8]) -> Result<String, StubError> {
+    create_composite_key(EPOCH, &[&hex::encode(kappa0)])
+}
+
+/// The key holding κ of the opening of epoch `epoch` of case κ0.
+pub fn epoch_opening_key(kappa0: &[u8], epoch: u32) -> Result<String, StubError> {
+    create_composite_key(EPOCH_OPENING, &[&hex::encode(kappa0), &epoch_hex(epoch)])
+}
+
+/// The key holding the members of epoch `epoch` of case κ0.
+pub fn epoch_members_key(kappa0: &[u8], epoch: u32) -> Result<String, StubError> {
+    create_composite_key(EPOCH_MEMBERS, &[&hex::encode(kappa0), &epoch_hex(epoch)])
+}
+
+/// The key holding κ of member `ind`'s answer to epoch `epoch`.
+pub fn epoch_response_key(kappa0: &[u8], epoch: u32, ind: u64) -> Result<String, StubError> {
+    create_composite_key(
+        EPOCH_RESPONSE,
+        &[&hex::encode(kappa0), &epoch_hex(epoch), &ind_hex(ind)],
+    )
+}
+
+/// The key holding the fingerprint of the tag of epoch `epoch`.
+pub fn epoch_tag_key(kappa0: &[u8], epoch: u32) -> Result<String, StubError> {
+    create_composite_key(EPOCH_TAG, &[&hex::encode(kappa0), &epoch_hex(epoch)])
+}
+
+fn epoch_hex(epoch: u32) -> String {
+    format!("{epoch:08x}")
 }
 
 fn ind_hex(ind: u64) -> String {

@@ -24,6 +24,7 @@ mod canonical;
 mod case;
 pub mod consent;
 mod creator;
+pub mod epoch;
 mod error;
 mod keys;
 pub mod policy;

@@ -179,6 +179,9 @@ pub fn record_type(record: &Record) -> &'static str {
         Record::Txgo(_) => "txgo",
         Record::Txgr(_) => "txgr",
         Record::Txgt(_) => "txgt",
+        Record::Txeo(_) => "txeo",
+        Record::Txer(_) => "txer",
+        Record::Txet(_) => "txet",
     }
 }
 

@@ -389,8 +389,8 @@ async fn malformed_input_parameters() {
     };
     let cases: Vec<(Vec<u8>, String)> = vec![
         (
-            [&canonical[..], &[0x50, 0x01]].concat(),
-            not_canonical(&format!("field 10 {left_out}")),
+            [&canonical[..], &[0x78, 0x01]].concat(),
+            not_canonical(&format!("field 15 {left_out}")),
         ),
         (
             wrap(&[0x08, 0x01, 0x28, 0x05]),

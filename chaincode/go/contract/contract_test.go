@@ -355,9 +355,9 @@ func TestOnlyTheCanonicalEncodingIsStored(t *testing.T) {
 		return "invalid: input parameter: it is not in canonical protobuf encoding: " + fault + "; encode it with a standard protobuf encoder"
 	}
 	undecodable := "invalid: input parameter: it is not a medchain.v1.InputParameter (it does not decode as protobuf)"
-	// An unknown field (number 10, varint) after the record (9 is txgt now).
-	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), 0x50, 0x01)), Invalid,
-		nonCanonical("field 10 is not part of the canonical encoding: it is unknown, or holds its default value (0, false or empty), which is left out"))
+	// An unknown field (number 15, varint) after the record (12 is txet now).
+	expectRefusal(t, store_(l, t, p, append(bytes.Clone(canonical), 0x78, 0x01)), Invalid,
+		nonCanonical("field 15 is not part of the canonical encoding: it is unknown, or holds its default value (0, false or empty), which is left out"))
 	// An unknown field inside the registration.
 	inner := []byte{0x08, 0x01, 0x28, 0x05}
 	expectRefusal(t, store_(l, t, p, append([]byte{0x0a, byte(len(inner))}, inner...)), Invalid,
@@ -384,7 +384,7 @@ func TestOnlyTheCanonicalEncodingIsStored(t *testing.T) {
 	expectRefusal(t, store_(l, t, p, append(protowireBytes(1, len(longRole)), longRole...)), Invalid,
 		nonCanonical("field 1.1 is not a minimal varint"))
 	expectRefusal(t, store_(l, t, p, nil), Invalid,
-		"invalid: input parameter: no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt")
+		"invalid: input parameter: no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt, txeo, txer, txet")
 	expectRefusal(t, store_(l, t, p, make([]byte, maxInputBytes+1)), Invalid,
 		"invalid: input parameter: it is 1056797 bytes, more than the limit of 1056796")
 }

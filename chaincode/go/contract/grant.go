@@ -30,13 +30,26 @@ func isKnownRole(role pb.Role) bool {
 }
 
 // requireSpeaksForPatient: the creator is the case's patient or one of its
-// family members, named by exactly its key.
-func requireSpeaksForPatient(record string, mc *medicalCase, c *creator, kappa0 []byte) error {
+// family members, named by exactly its key, to take action ("grant it").
+func requireSpeaksForPatient(record, action string, mc *medicalCase, c *creator, kappa0 []byte) error {
 	who, n := mc.roleOf(c.ind)
 	if (who == partPatient || who == partFamily) && mc.namedByKey(who, n, c.key) {
 		return nil
 	}
-	return unauthorized(record, "only the patient or a family member named in case %s may grant it", hex.EncodeToString(kappa0))
+	return unauthorized(record, "only the patient or a family member named in case %s may %s", hex.EncodeToString(kappa0), action)
+}
+
+// requireEpochZero refuses every grant step once the case has left key
+// epoch 0: a grant tag yields the case's first key only (protocol §7b).
+func requireEpochZero(stub Stub, kappa0 []byte) error {
+	epoch, err := latestEpoch(stub, kappa0)
+	if err != nil {
+		return err
+	}
+	if epoch == 0 {
+		return nil
+	}
+	return refuse(OutOfOrder, "case %s has entered key epoch %d after a revocation, and a grant yields only the case's first key; grants are made before a revocation", hex.EncodeToString(kappa0), epoch)
 }
 
 // storeGrant: the patient or a family member grants a case (txgo).
@@ -57,7 +70,10 @@ func storeGrant(stub Stub, value []byte, g *pb.GrantOpening) ([]byte, error) {
 	if g.GetGranter() != c.ind {
 		return nil, unauthorized(record, "the grant names granter %016x but the submitter is %016x; grant only as yourself", g.GetGranter(), c.ind)
 	}
-	if err := requireSpeaksForPatient(record, mc, c, kappa0); err != nil {
+	if err := requireSpeaksForPatient(record, "grant it", mc, c, kappa0); err != nil {
+		return nil, err
+	}
+	if err := requireEpochZero(stub, kappa0); err != nil {
 		return nil, err
 	}
 	tagState, err := tagKey(kappa0)
@@ -219,6 +235,9 @@ func storeGrantResponse(stub Stub, value []byte, r *pb.GrantResponse) ([]byte, e
 			return nil, notGranted
 		}
 	}
+	if err := requireEpochZero(stub, kappa0); err != nil {
+		return nil, err
+	}
 	if err := sealedAnswer(record, r.GetEphemeralKey(), r.GetSealedSecret()); err != nil {
 		return nil, err
 	}
@@ -271,7 +290,10 @@ func storeGrantTag(stub Stub, value []byte, gt *pb.GrantTag) ([]byte, error) {
 	if grant.GetGranter() != c.ind {
 		return nil, unauthorized(record, "only the granter of this grant may publish its tag")
 	}
-	if err := requireSpeaksForPatient(record, mc, c, kappa0); err != nil {
+	if err := requireSpeaksForPatient(record, "grant it", mc, c, kappa0); err != nil {
+		return nil, err
+	}
+	if err := requireEpochZero(stub, kappa0); err != nil {
 		return nil, err
 	}
 	answerState, err := grantResponseKey(kappa0, gt.GetGrantee())

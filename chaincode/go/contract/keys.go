@@ -28,6 +28,16 @@ const (
 	grantCountType = "medchain.grants"
 	// granteesType: a case's list of grantees with a grant tag.
 	granteesType = "medchain.grantees"
+	// epochType: a case's latest key epoch.
+	epochType = "medchain.epoch"
+	// epochOpeningType: a case's epoch openings (txeo), by epoch.
+	epochOpeningType = "medchain.txeo"
+	// epochMembersType: the member lists of a case's epochs, by epoch.
+	epochMembersType = "medchain.members"
+	// epochResponseType: a case's epoch responses (txer), by epoch and member.
+	epochResponseType = "medchain.txer"
+	// epochTagType: the fingerprints of a case's epoch tags (txet).
+	epochTagType = "medchain.txet"
 )
 
 // compositeKey is Fabric's composite key: U+0000, the object type and each
@@ -58,6 +68,8 @@ func splitCompositeKey(key string) (string, []string, error) {
 func recordStateKey(kappa []byte) string { return hex.EncodeToString(kappa) }
 
 func indHex(ind uint64) string { return fmt.Sprintf("%016x", ind) }
+
+func epochHex(epoch uint32) string { return fmt.Sprintf("%08x", epoch) }
 
 func registrationKey(ind uint64) (string, error) {
 	return compositeKey(registrationType, indHex(ind))
@@ -141,4 +153,30 @@ func sortableTime(ts *timestamppb.Timestamp) (string, error) {
 // grantCountKey holds how many grants case κ0 has (8 bytes, big-endian).
 func grantCountKey(kappa0 []byte) (string, error) {
 	return compositeKey(grantCountType, hex.EncodeToString(kappa0))
+}
+
+// epochKey holds case κ0's latest key epoch (4 bytes, big-endian; absent: 0).
+func epochKey(kappa0 []byte) (string, error) {
+	return compositeKey(epochType, hex.EncodeToString(kappa0))
+}
+
+// epochOpeningKey holds κ of the opening (txeo) of epoch epoch of case κ0.
+func epochOpeningKey(kappa0 []byte, epoch uint32) (string, error) {
+	return compositeKey(epochOpeningType, hex.EncodeToString(kappa0), epochHex(epoch))
+}
+
+// epochMembersKey holds the members of epoch epoch of case κ0 (8 bytes
+// each, big-endian, in member order).
+func epochMembersKey(kappa0 []byte, epoch uint32) (string, error) {
+	return compositeKey(epochMembersType, hex.EncodeToString(kappa0), epochHex(epoch))
+}
+
+// epochResponseKey holds κ of member ind's answer (txer) to epoch epoch.
+func epochResponseKey(kappa0 []byte, epoch uint32, ind uint64) (string, error) {
+	return compositeKey(epochResponseType, hex.EncodeToString(kappa0), epochHex(epoch), indHex(ind))
+}
+
+// epochTagKey holds SHA-256 of the tag (txet) of epoch epoch of case κ0.
+func epochTagKey(kappa0 []byte, epoch uint32) (string, error) {
+	return compositeKey(epochTagType, hex.EncodeToString(kappa0), epochHex(epoch))
 }

@@ -205,6 +205,12 @@ func recordType(input *pb.InputParameter) string {
 		return "txgr"
 	case *pb.InputParameter_Txgt:
 		return "txgt"
+	case *pb.InputParameter_Txeo:
+		return "txeo"
+	case *pb.InputParameter_Txer:
+		return "txer"
+	case *pb.InputParameter_Txet:
+		return "txet"
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/asn1"
 	"encoding/binary"
+	"math"
 	"math/big"
 )
 
@@ -28,6 +29,14 @@ const grantSignatureDomain = "medchain-grant-v1\x00"
 // grantTagSignatureDomain prefixes the bytes a granter signs to publish a
 // grant tag.
 const grantTagSignatureDomain = "medchain-grant-tag-v1\x00"
+
+// epochSignatureDomain prefixes the bytes an opener signs to open a key
+// epoch.
+const epochSignatureDomain = "medchain-epoch-v1\x00"
+
+// epochTagSignatureDomain prefixes the bytes an opener signs to publish an
+// epoch tag.
+const epochTagSignatureDomain = "medchain-epoch-tag-v1\x00"
 
 // signatureFault is why a signature does not hold; its text is the Rust
 // SignatureFault's Display text.
@@ -115,6 +124,39 @@ func grantTagSignatureMessage(kappa0 []byte, grantee uint64, tag []byte) []byte 
 	message = append(message, grantTagSignatureDomain...)
 	message = append(message, kappa0...)
 	message = binary.BigEndian.AppendUint64(message, grantee)
+	return append(message, digest[:]...)
+}
+
+// epochSignatureMessage is what the opener of key epoch epoch signs:
+// "medchain-epoch-v1" || 0x00 || κ0 || be32(epoch) || be64(opener) ||
+// be32(#revoked) || be64(revoked_1) … || opener_ephemeral_key
+// (epoch_signature_message).
+func epochSignatureMessage(kappa0 []byte, epoch uint32, opener uint64, revoked []uint64, ephemeralKey []byte) []byte {
+	message := make([]byte, 0, len(epochSignatureDomain)+len(kappa0)+4+8+4+8*len(revoked)+len(ephemeralKey))
+	message = append(message, epochSignatureDomain...)
+	message = append(message, kappa0...)
+	message = binary.BigEndian.AppendUint32(message, epoch)
+	message = binary.BigEndian.AppendUint64(message, opener)
+	count := uint32(math.MaxUint32)
+	if uint64(len(revoked)) < math.MaxUint32 {
+		count = uint32(len(revoked))
+	}
+	message = binary.BigEndian.AppendUint32(message, count)
+	for _, ind := range revoked {
+		message = binary.BigEndian.AppendUint64(message, ind)
+	}
+	return append(message, ephemeralKey...)
+}
+
+// epochTagSignatureMessage is what the opener of key epoch epoch signs to
+// publish its tag: "medchain-epoch-tag-v1" || 0x00 || κ0 || be32(epoch) ||
+// SHA-256(tag) (epoch_tag_signature_message).
+func epochTagSignatureMessage(kappa0 []byte, epoch uint32, tag []byte) []byte {
+	digest := sha256.Sum256(tag)
+	message := make([]byte, 0, len(epochTagSignatureDomain)+len(kappa0)+4+len(digest))
+	message = append(message, epochTagSignatureDomain...)
+	message = append(message, kappa0...)
+	message = binary.BigEndian.AppendUint32(message, epoch)
 	return append(message, digest[:]...)
 }
 

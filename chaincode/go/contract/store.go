@@ -35,8 +35,14 @@ func store(stub Stub, argument []byte) ([]byte, error) {
 		return storeGrantResponse(stub, argument, record.Txgr)
 	case *pb.InputParameter_Txgt:
 		return storeGrantTag(stub, argument, record.Txgt)
+	case *pb.InputParameter_Txeo:
+		return storeEpochOpening(stub, argument, record.Txeo)
+	case *pb.InputParameter_Txer:
+		return storeEpochResponse(stub, argument, record.Txer)
+	case *pb.InputParameter_Txet:
+		return storeEpochTag(stub, argument, record.Txet)
 	}
-	return nil, invalid("input parameter", "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt")
+	return nil, invalid("input parameter", "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt, txeo, txer, txet")
 }
 
 // roleName spells a role as messages and the CLI do.
@@ -327,7 +333,10 @@ func storeResponse(stub Stub, value []byte, r *pb.CaseResponse) ([]byte, error) 
 
 // storeCaseRecord: txd, txm or txa, a record of a case. The doctor's
 // first txd fixes the case's tag, signed by the doctor; no other record
-// comes first (chaincode/contract/src/store/record.rs).
+// comes first. Once the case has left key epoch 0, every record is sealed
+// in its current epoch, carries the epoch's tag signed by the epoch's
+// opener, lists the epoch's other members and reaches only them
+// (chaincode/contract/src/store/record.rs).
 func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecord) ([]byte, error) {
 	kappa0 := r.GetCaseKey()
 	if err := key32(recordType, "the case key", kappa0); err != nil {
@@ -371,14 +380,45 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 			return nil, refuse(OutOfOrder, "the case key is not established yet: participant %016x has not answered case %s; wait for every response", ind, hex.EncodeToString(kappa0))
 		}
 	}
-	expected := mc.others(c.ind)
+	epoch, err := currentRecordEpoch(stub, mc, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	var current uint32
+	if epoch != nil {
+		current = epoch.epoch
+	}
+	if epoch != nil && !slices.Contains(epoch.members, c.ind) {
+		return nil, unauthorized(recordType, "participant %016x was revoked from case %s (it is not a member of key epoch %d); it stores no more records", c.ind, hex.EncodeToString(kappa0), epoch.epoch)
+	}
+	if r.GetEpoch() != current {
+		return nil, invalid(recordType, "case %s is in key epoch %d, but the record says epoch %d; seal every record in the case's current epoch", hex.EncodeToString(kappa0), current, r.GetEpoch())
+	}
+	var expected []uint64
+	if epoch == nil {
+		expected = mc.others(c.ind)
+	} else {
+		expected = []uint64{}
+		for _, m := range epoch.members {
+			if m != c.ind {
+				expected = append(expected, m)
+			}
+		}
+	}
 	if !slices.Equal(r.GetParticipants(), expected) {
-		return nil, invalid(recordType, "participants must list the case's other %d participants in canonical order (patient, family, doctor, pharmacists, insurers, lawyers/experts)", len(expected))
+		if epoch == nil {
+			return nil, invalid(recordType, "participants must list the case's other %d participants in canonical order (patient, family, doctor, pharmacists, insurers, lawyers/experts)", len(expected))
+		}
+		return nil, invalid(recordType, "participants must list the other %d members of key epoch %d in member order", len(expected), epoch.epoch)
 	}
 	if n := len(r.GetCiphertext()); !isRecordCiphertextLen(n) {
 		return nil, invalid(recordType, "the ciphertext must be a padded record (a 256·2^i-byte bucket from %d B to %d B, plus a 12-byte nonce and a 16-byte GCM tag), got %d bytes; pad the plaintext as protocol v2 specifies", minPaddedBytes, maxPaddedBytes, n)
 	}
-	if err := checkTag(recordType, r.GetTag(), mc.size()); err != nil {
+	coefficients := mc.size()
+	if epoch != nil {
+		coefficients = len(epoch.members)
+	}
+	if err := checkTag(recordType, r.GetTag(), coefficients); err != nil {
 		return nil, err
 	}
 	if len(r.GetTagSignature()) == 0 {
@@ -390,26 +430,22 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	// The doctor's first txd fixes the case's tag; no other record comes first.
-	fixed, err := getState(stub, tagState)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case fixed == nil && recordType != "txd":
-		return nil, refuse(OutOfOrder, "the doctor has not fixed the tag of case %s yet; wait for the doctor's first txd record", hex.EncodeToString(kappa0))
-	case fixed != nil && !bytes.Equal(fixed, fingerprint):
-		return nil, invalid(recordType, "the tag differs from the one the doctor fixed for this case; every record of a case carries the doctor's tag and signature")
-	}
-	doctor, err := loadRegistration(stub, mc.doctor)
-	if err != nil {
-		return nil, err
-	}
-	if doctor == nil {
-		return nil, refuse(Corrupt, "the doctor %016x of case %s is not registered", mc.doctor, hex.EncodeToString(kappa0))
-	}
-	if fault := verifyTagSignature(doctor.key, kappa0, r.GetTag(), r.GetTagSignature()); fault != nil {
-		return nil, invalid(recordType, "the tag signature is not the case's doctor's (%v); carry the tag and signature of the doctor's record", fault)
+	// In epoch 0 the doctor's first txd fixes the case's tag (fixTag); in
+	// a later epoch every record carries the epoch's tag.
+	fixTag := false
+	if epoch != nil {
+		if err := checkEpochTag(recordType, epoch, kappa0, r, fingerprint); err != nil {
+			return nil, err
+		}
+	} else {
+		fixed, err := getState(stub, tagState)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkDoctorTag(stub, recordType, mc, kappa0, r, fingerprint, fixed); err != nil {
+			return nil, err
+		}
+		fixTag = fixed == nil
 	}
 	countState, err := recordCountKey(kappa0, c.ind)
 	if err != nil {
@@ -429,22 +465,49 @@ func storeCaseRecord(stub Stub, value []byte, recordType string, r *pb.CaseRecor
 	if err := putState(stub, countState, binary.BigEndian.AppendUint64(nil, stored+1)); err != nil {
 		return nil, err
 	}
-	if fixed == nil {
+	if fixTag {
 		if err := putState(stub, tagState, fingerprint); err != nil {
 			return nil, err
 		}
 	}
 	// Every grantee with a grant tag is notified too, after the case's own
-	// receivers, in grant order.
+	// receivers, in grant order; in a later epoch only its members are.
 	granted, err := grantees(stub, kappa0)
 	if err != nil {
 		return nil, err
 	}
 	receivers := append(mc.receivers(recordType), granted...)
+	if epoch != nil {
+		receivers = slices.DeleteFunc(receivers, func(ind uint64) bool { return !slices.Contains(epoch.members, ind) })
+	}
 	if err := emit(stub, recordType, kappa, kappa0, receivers); err != nil {
 		return nil, err
 	}
 	return kappa, nil
+}
+
+// checkDoctorTag checks a record of epoch 0 carries the doctor's tag: the
+// one fixed by the doctor's first txd (fixed; a txd may fix it now when it
+// is nil), signed by the key of the doctor's registered certificate
+// (check_doctor_tag).
+func checkDoctorTag(stub Stub, recordType string, mc *medicalCase, kappa0 []byte, r *pb.CaseRecord, fingerprint, fixed []byte) error {
+	switch {
+	case fixed == nil && recordType != "txd":
+		return refuse(OutOfOrder, "the doctor has not fixed the tag of case %s yet; wait for the doctor's first txd record", hex.EncodeToString(kappa0))
+	case fixed != nil && !bytes.Equal(fixed, fingerprint):
+		return invalid(recordType, "the tag differs from the one the doctor fixed for this case; every record of a case carries the doctor's tag and signature")
+	}
+	doctor, err := loadRegistration(stub, mc.doctor)
+	if err != nil {
+		return err
+	}
+	if doctor == nil {
+		return refuse(Corrupt, "the doctor %016x of case %s is not registered", mc.doctor, hex.EncodeToString(kappa0))
+	}
+	if fault := verifyTagSignature(doctor.key, kappa0, r.GetTag(), r.GetTagSignature()); fault != nil {
+		return invalid(recordType, "the tag signature is not the case's doctor's (%v); carry the tag and signature of the doctor's record", fault)
+	}
+	return nil
 }
 
 // storedCount reads a record counter: 8 bytes, big-endian; absent is 0.

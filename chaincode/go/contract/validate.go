@@ -29,7 +29,10 @@ const (
 	// stores in one case (MAX_RECORDS_PER_SUBMITTER).
 	maxRecordsPerSubmitter = 10_000
 	// maxGrantsPerCase: the most grants (txgo) one case takes.
-	maxGrantsPerCase    = 32
+	maxGrantsPerCase = 32
+	// maxEpochsPerCase: the most key epochs (txeo) one case takes after
+	// its opening (MAX_EPOCHS_PER_CASE).
+	maxEpochsPerCase    = 16
 	sealedSecretBytes   = nonceBytes + 32 + gcmTagBytes
 	keyBytes            = 32
 	tagCoefficientBytes = 66

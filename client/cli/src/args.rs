@@ -123,8 +123,18 @@ pub enum Command {
         medchain grant --case 9f8e…(64 hex) --lawyer 67f8908eceb1418e\n  \
         medchain grant --case 9f8e…(64 hex) --family carol.card.json")]
     Grant(GrantArgs),
+    /// Patient or family: revoke participants of a case for the future. Opens
+    /// a new key epoch among the remaining members (txeo); their watchers
+    /// answer, yours publishes the epoch tag (txet, or `--publish`). Later
+    /// records are sealed under the new key: the revoked get no more events
+    /// and cannot read them; what they already read stays read.
+    #[command(after_help = "Examples:\n  \
+        medchain revoke --case 9f8e…(64 hex) --participant 1122334455667788\n  \
+        medchain revoke --case 9f8e…(64 hex) --publish   # without a watcher")]
+    Revoke(RevokeArgs),
     /// Answer a case opening with your secret, sealed to the doctor (txtr),
-    /// or a grant of a case, sealed to its granter (txgr).
+    /// or a grant of a case, sealed to its granter (txgr),
+    /// or a new key epoch, sealed to its opener (txer).
     /// `medchain watch` does this automatically.
     #[command(after_help = "Example:\n  medchain respond --case 9f8e…(64 hex digits)")]
     Respond(CaseArgs),
@@ -402,6 +412,22 @@ pub struct GrantArgs {
     /// a contact file.
     #[arg(long, value_name = "KEY|CONTACT")]
     pub family: Option<String>,
+}
+
+/// `medchain revoke`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("step").required(true).args(["participant", "publish"]))]
+pub struct RevokeArgs {
+    /// The case id κ0.
+    #[arg(long = "case", value_name = "K0")]
+    pub case: String,
+    /// A member to revoke: an index or a contact file (repeat for several).
+    #[arg(long, value_name = "IND|CONTACT")]
+    pub participant: Vec<String>,
+    /// Publish the tag of the epoch you opened once every remaining member
+    /// has answered (what your `medchain watch` does by itself).
+    #[arg(long, conflicts_with = "participant")]
+    pub publish: bool,
 }
 
 /// `medchain establish`.

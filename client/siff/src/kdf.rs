@@ -162,6 +162,33 @@ impl ParticipantSecret {
     }
 }
 
+impl ParticipantSecret {
+    /// Derives participant x's secret for key epoch `epoch` of a case
+    /// (protocol §7b): epoch 0 is [`ParticipantSecret::derive`]; a later
+    /// epoch salts with its number too, `s_x^e = Argon2id(pw_x,
+    /// "medchain-siff-v1" || κ0 || be64(ind_x) || be32(e))`, so whoever
+    /// learned a member's secret of an earlier epoch (the doctor, a granter,
+    /// an earlier opener) learns nothing of the new one.
+    pub fn derive_for_epoch(
+        password: &str,
+        case: &CaseId,
+        ind: u64,
+        epoch: u32,
+        params: &KdfParams,
+    ) -> Result<Self, CryptoError> {
+        if epoch == 0 {
+            return Self::derive(password, case, ind, params);
+        }
+        let mut salt = Vec::with_capacity(SECRET_SALT_PREFIX.len() + 32 + 12);
+        salt.extend_from_slice(SECRET_SALT_PREFIX);
+        salt.extend_from_slice(case.as_bytes());
+        salt.extend_from_slice(&ind.to_be_bytes());
+        salt.extend_from_slice(&epoch.to_be_bytes());
+        let secret = params.derive_key(password, &salt)?;
+        Ok(Self::from_bytes(*secret))
+    }
+}
+
 /// `HKDF-SHA256(ikm, salt, info_parts concatenated)` expanded to 32 bytes.
 pub(crate) fn hkdf_sha256(
     ikm: &[u8],
@@ -185,6 +212,18 @@ mod tests {
         t: 1,
         p: 1,
     };
+
+    #[test]
+    fn each_epoch_has_its_own_secret_and_epoch_zero_is_the_case_secret() {
+        let case = CaseId::from_bytes([1; 32]);
+        let derive = |e| ParticipantSecret::derive_for_epoch("pw", &case, 7, e, &TINY).unwrap();
+        assert_eq!(
+            derive(0),
+            ParticipantSecret::derive("pw", &case, 7, &TINY).unwrap()
+        );
+        assert_ne!(derive(1), derive(0));
+        assert_ne!(derive(1), derive(2));
+    }
 
     #[test]
     fn derive_is_deterministic_and_separates_password_case_and_index() {

@@ -108,6 +108,9 @@ pub const KDF_MAX_P: u32 = 16;
 /// The most grants (`txgo`) one case takes: the grantees are notified of
 /// every record, so their number is bounded like the participants'.
 pub const MAX_GRANTS_PER_CASE: u64 = 32;
+/// The most key epochs (`txeo`) one case takes after its opening: each
+/// costs every reader one more Argon2id evaluation.
+pub const MAX_EPOCHS_PER_CASE: u32 = 16;
 /// The most attachments one record's body names.
 pub const MAX_ATTACHMENTS: usize = 64;
 /// The bytes that start a record plaintext holding a `RecordBody` (content

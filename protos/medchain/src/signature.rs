@@ -69,6 +69,48 @@ pub const GRANT_SIGNATURE_DOMAIN: &[u8] = b"medchain-grant-v1\0";
 /// The domain of a granter's signature over its grant tag.
 pub const GRANT_TAG_SIGNATURE_DOMAIN: &[u8] = b"medchain-grant-tag-v1\0";
 
+/// The domain of an opener's signature over its key-epoch opening.
+pub const EPOCH_SIGNATURE_DOMAIN: &[u8] = b"medchain-epoch-v1\0";
+/// The domain of an opener's signature over its epoch tag.
+pub const EPOCH_TAG_SIGNATURE_DOMAIN: &[u8] = b"medchain-epoch-tag-v1\0";
+
+/// The bytes the opener of key epoch `epoch` signs (protocol §7b):
+/// `"medchain-epoch-v1" || 0x00 || κ0 || be32(epoch) || be64(opener) ||
+/// be32(#revoked) || be64(revoked_1) … || opener_ephemeral_key`.
+pub fn epoch_signature_message(
+    kappa0: &[u8; 32],
+    epoch: u32,
+    opener: u64,
+    revoked: &[u64],
+    ephemeral_key: &[u8],
+) -> Vec<u8> {
+    let mut message = Vec::with_capacity(
+        EPOCH_SIGNATURE_DOMAIN.len() + 48 + 8 * revoked.len() + ephemeral_key.len(),
+    );
+    message.extend_from_slice(EPOCH_SIGNATURE_DOMAIN);
+    message.extend_from_slice(kappa0);
+    message.extend_from_slice(&epoch.to_be_bytes());
+    message.extend_from_slice(&opener.to_be_bytes());
+    let count = u32::try_from(revoked.len()).unwrap_or(u32::MAX);
+    message.extend_from_slice(&count.to_be_bytes());
+    for ind in revoked {
+        message.extend_from_slice(&ind.to_be_bytes());
+    }
+    message.extend_from_slice(ephemeral_key);
+    message
+}
+
+/// The bytes the opener of key epoch `epoch` signs to publish its tag:
+/// `"medchain-epoch-tag-v1" || 0x00 || κ0 || be32(epoch) || SHA-256(tag)`.
+pub fn epoch_tag_signature_message(kappa0: &[u8; 32], epoch: u32, tag: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(EPOCH_TAG_SIGNATURE_DOMAIN.len() + 68);
+    message.extend_from_slice(EPOCH_TAG_SIGNATURE_DOMAIN);
+    message.extend_from_slice(kappa0);
+    message.extend_from_slice(&epoch.to_be_bytes());
+    message.extend_from_slice(&Sha256::digest(tag));
+    message
+}
+
 /// The bytes a granter signs to open a grant: `"medchain-grant-v1" || 0x00
 /// || κ0 || be64(granter) || be64(grantee) || be32(grantee_role) ||
 /// grantee_key || granter_ephemeral_key`.

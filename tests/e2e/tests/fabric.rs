@@ -297,6 +297,7 @@ async fn only_the_doctor_fixes_the_tag_of_a_case() {
         tag,
         ciphertext: vec![1; 256 + 28],
         tag_signature: signature,
+        epoch: 0,
     };
     let mut constant = vec![0u8; 66 * k];
     constant[65] = 42;
@@ -454,6 +455,7 @@ async fn the_peer_running_our_chaincode_enforces_authorization() {
             tag: genuine.tag,
             ciphertext: vec![1; 256 + 28],
             tag_signature: genuine.tag_signature,
+            epoch: 0,
         })),
     };
     let err = c.pharmacist.ledger.store(&forged).await.unwrap_err();

@@ -36,9 +36,10 @@ const GRANTEE_ROLES: [Role; 4] = [
 ];
 
 /// Checks that the creator is the case's patient or one of its family
-/// members, named by exactly its key.
-fn require_speaks_for_patient(
+/// members, named by exactly its key, to take `action` ("grant it").
+pub(super) fn require_speaks_for_patient(
     record: &'static str,
+    action: &str,
     case: &Case,
     creator: &Creator,
     kappa0: &[u8],
@@ -52,11 +53,24 @@ fn require_speaks_for_patient(
         _ => Err(ContractError::unauthorized(
             record,
             format!(
-                "only the patient or a family member named in case {} may grant it",
+                "only the patient or a family member named in case {} may {action}",
                 hex::encode(kappa0)
             ),
         )),
     }
+}
+
+/// Refuses every grant step once the case has left key epoch 0: a grant
+/// tag yields the case's first key only (protocol §7b).
+async fn require_epoch_zero<S: Stub>(stub: &S, kappa0: &[u8]) -> Result<(), ContractError> {
+    let epoch = super::epoch::latest_epoch(stub, kappa0).await?;
+    if epoch == 0 {
+        return Ok(());
+    }
+    Err(ContractError::OutOfOrder(format!(
+        "case {} has entered key epoch {epoch} after a revocation, and a grant yields only the case's first key; grants are made before a revocation",
+        hex::encode(kappa0)
+    )))
 }
 
 fn case_id(record: &'static str, kappa0: &[u8]) -> Result<[u8; 32], ContractError> {
@@ -84,7 +98,8 @@ pub(super) async fn store_grant<S: Stub>(
             ),
         ));
     }
-    require_speaks_for_patient(RECORD, &case, &creator, kappa0)?;
+    require_speaks_for_patient(RECORD, "grant it", &case, &creator, kappa0)?;
+    require_epoch_zero(stub, kappa0).await?;
     if stub.get_state(&tag_key(kappa0)?).await?.is_none() {
         return Err(ContractError::OutOfOrder(format!(
             "case {} has no diagnosis yet, so its key is not established; grant it after the doctor's first record",
@@ -188,7 +203,7 @@ pub(super) async fn store_grant<S: Stub>(
 }
 
 /// The grant of case κ0 to `grantee`, if one is stored.
-async fn load_grant<S: Stub>(
+pub(super) async fn load_grant<S: Stub>(
     stub: &S,
     kappa0: &[u8],
     grantee: u64,
@@ -253,6 +268,7 @@ pub(super) async fn store_grant_response<S: Stub>(
             return Err(not_granted());
         }
     }
+    require_epoch_zero(stub, kappa0).await?;
     sealed_answer(RECORD, &response.ephemeral_key, &response.sealed_secret)?;
     let index = grant_response_key(kappa0, creator.ind())?;
     if stub.get_state(&index).await?.is_some() {
@@ -292,7 +308,8 @@ pub(super) async fn store_grant_tag<S: Stub>(
             "only the granter of this grant may publish its tag",
         ));
     }
-    require_speaks_for_patient(RECORD, &case, &creator, kappa0)?;
+    require_speaks_for_patient(RECORD, "grant it", &case, &creator, kappa0)?;
+    require_epoch_zero(stub, kappa0).await?;
     if stub
         .get_state(&grant_response_key(kappa0, grant_tag.grantee)?)
         .await?

@@ -2,6 +2,7 @@
 //! set the chaincode event.
 
 mod authorize;
+mod epoch;
 mod grant;
 mod opening;
 mod record;
@@ -17,6 +18,7 @@ use p256::PublicKey;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use self::epoch::{store_epoch_opening, store_epoch_response, store_epoch_tag};
 use self::grant::{store_grant, store_grant_response, store_grant_tag};
 use self::opening::store_opening;
 use self::record::store_case_record;
@@ -32,7 +34,7 @@ pub async fn store<S: Stub>(stub: &S, bytes: &[u8]) -> Result<Vec<u8>, ContractE
     let record = input.record.ok_or_else(|| {
         ContractError::invalid(
             "input parameter",
-            "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt",
+            "no record is set; set exactly one of reg, txtc, txtr, txd, txm, txa, txgo, txgr, txgt, txeo, txer, txet",
         )
     })?;
     match record {
@@ -45,6 +47,9 @@ pub async fn store<S: Stub>(stub: &S, bytes: &[u8]) -> Result<Vec<u8>, ContractE
         Record::Txgo(grant) => store_grant(stub, bytes, &grant).await,
         Record::Txgr(response) => store_grant_response(stub, bytes, &response).await,
         Record::Txgt(tag) => store_grant_tag(stub, bytes, &tag).await,
+        Record::Txeo(opening) => store_epoch_opening(stub, bytes, &opening).await,
+        Record::Txer(response) => store_epoch_response(stub, bytes, &response).await,
+        Record::Txet(tag) => store_epoch_tag(stub, bytes, &tag).await,
     }
 }
 

@@ -487,6 +487,7 @@ pub fn record(case: &[u8], doctor: &Person, participants: Vec<u64>) -> CaseRecor
         tag_signature: sign_tag(doctor, case, &tag),
         tag,
         ciphertext: vec![1; CIPHERTEXT_BYTES],
+        epoch: 0,
     }
 }
 

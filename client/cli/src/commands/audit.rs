@@ -14,7 +14,7 @@ use crate::session::{Session, parse_case};
 use medchain_sdk::attachments::AttachmentRef;
 use medchain_sdk::connect;
 use medchain_sdk::ledger::Ledger;
-use medchain_sdk::workflow::{self, DecryptedRecord};
+use medchain_sdk::workflow::{self, AttachmentTarget, DecryptedRecord};
 use medchain_siff::{CaseId, RecordType};
 
 /// What a record type holds, in words.
@@ -29,12 +29,22 @@ pub fn kind(record_type: RecordType) -> &'static str {
 /// One decrypted record as text and JSON.
 pub fn describe_record(record: &DecryptedRecord) -> (String, Value) {
     let key = hex::encode(record.key);
+    let content = match (&record.plaintext, record.epoch) {
+        (None, epoch @ 1..) => format!(
+            "<sealed in key epoch {epoch}, which your key does not open: you were revoked before it, or it is damaged>"
+        ),
+        (plaintext, _) => content_text(plaintext.as_deref().map(Vec::as_slice)),
+    };
     let mut human = format!(
-        "{} ({})  record {key}\n    tx {}\n    {}",
+        "{} ({})  record {key}\n    tx {}{}\n    {}",
         record.record_type.label(),
         kind(record.record_type),
         record.tx_id,
-        content_text(record.plaintext.as_deref().map(Vec::as_slice)).replace('\n', "\n    ")
+        match record.epoch {
+            0 => String::new(),
+            e => format!("\n    key epoch {e}"),
+        },
+        content.replace('\n', "\n    ")
     );
     for att in &record.attachments {
         human.push_str(&format!(
@@ -50,6 +60,7 @@ pub fn describe_record(record: &DecryptedRecord) -> (String, Value) {
         "type": record.record_type.label(),
         "kind": kind(record.record_type),
         "tx_id": record.tx_id,
+        "epoch": record.epoch,
     });
     if let (Some(map), Value::Object(content)) = (
         json.as_object_mut(),
@@ -92,15 +103,15 @@ pub fn require_dir(dir: &Path) -> Result<(), CliError> {
     }
 }
 
-/// Fetches, verifies, decrypts and saves `items` (`(directory, reference)`
-/// of records of `case`) with progress bars; prints one line per saved
+/// Fetches, verifies, decrypts and saves `items` (attachments of records
+/// of `case`) with progress bars; prints one line per saved
 /// file and returns the saved paths.
 pub async fn save(
     session: &Session,
     ledger: &Ledger,
     password: &str,
     case: &CaseId,
-    items: &[(PathBuf, AttachmentRef)],
+    items: &[AttachmentTarget],
     out: &Output,
 ) -> Result<Vec<PathBuf>, CliError> {
     if items.is_empty() {
@@ -109,10 +120,10 @@ pub async fn save(
     let store = connect::attachment_store(&session.profile)?;
     let labels = items
         .iter()
-        .map(|(_, a)| {
+        .map(|t| {
             (
-                format!("fetching and decrypting {}", a.name),
-                a.ciphertext_size,
+                format!("fetching and decrypting {}", t.attachment.name),
+                t.attachment.ciphertext_size,
             )
         })
         .collect();
@@ -157,7 +168,7 @@ pub async fn show_case(
     let spinner = progress::Spinner::start(out, "fetching and decrypting the case page by page");
     let mut held: Vec<DecryptedRecord> = Vec::new();
     let mut streaming = false;
-    let mut to_save: Vec<(PathBuf, AttachmentRef)> = Vec::new();
+    let mut to_save: Vec<AttachmentTarget> = Vec::new();
     let print = |record: &DecryptedRecord| {
         let (text, json) = describe_record(record);
         out.line(&format!("\n{text}"), &json);
@@ -165,7 +176,11 @@ pub async fn show_case(
     let summary = workflow::audit_pages(&ledger, &password, case, session.policy, |record| {
         if let Some(dir) = save_to {
             let sub = dir.join(&hex::encode(record.key)[..16]);
-            to_save.extend(record.attachments.iter().map(|a| (sub.clone(), a.clone())));
+            to_save.extend(record.attachments.iter().map(|a| AttachmentTarget {
+                dir: sub.clone(),
+                attachment: a.clone(),
+                epoch: record.epoch,
+            }));
         }
         if !streaming && record.plaintext.is_none() {
             held.push(record);
@@ -193,7 +208,7 @@ pub async fn show_case(
     }
     for dir in to_save
         .iter()
-        .map(|(d, _)| d)
+        .map(|t| &t.dir)
         .collect::<std::collections::BTreeSet<_>>()
     {
         std::fs::create_dir_all(dir)

@@ -12,6 +12,7 @@ pub mod record;
 pub mod register;
 pub mod renew;
 pub mod respond;
+pub mod revoke;
 pub mod select;
 pub mod watch;
 pub mod whoami;
@@ -31,6 +32,7 @@ pub async fn run(global: &GlobalArgs, command: Command, out: &Output) -> Result<
         Command::Select(args) => select::run(global, &args, out).await,
         Command::OpenCase(args) => open_case::run(global, &args, out).await,
         Command::Grant(args) => grant::run(global, &args, out).await,
+        Command::Revoke(args) => revoke::run(global, &args, out).await,
         Command::Respond(args) => respond::run(global, &args, out).await,
         Command::Establish(args) => establish::run(global, &args, out).await,
         Command::Watch(args) => watch::run(global, &args, out).await,

@@ -10,7 +10,7 @@ use crate::output::Output;
 use crate::progress;
 use crate::session::{Session, parse_case, parse_key};
 use fabric_gateway::private_file::write_private_file;
-use medchain_sdk::workflow;
+use medchain_sdk::workflow::{self, AttachmentTarget};
 
 /// Runs `medchain read`.
 pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(), CliError> {
@@ -46,7 +46,11 @@ pub async fn run(global: &GlobalArgs, args: &ReadArgs, out: &Output) -> Result<(
             let items: Vec<_> = decrypted
                 .attachments
                 .iter()
-                .map(|a| (dir.clone(), a.clone()))
+                .map(|a| AttachmentTarget {
+                    dir: dir.clone(),
+                    attachment: a.clone(),
+                    epoch: decrypted.epoch,
+                })
                 .collect();
             save(&session, &ledger, &password, &case, &items, out).await?
         }

@@ -87,6 +87,33 @@ pub fn describe(n: &Notification) -> (String, Value) {
                 json!({"event": "granted", "case": case}),
             )
         }
+        Notification::EpochAnswered { case, epoch } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: a participant was revoked; you answered key epoch {epoch} (txer)"
+                ),
+                json!({"event": "epoch-answered", "case": case, "epoch": epoch}),
+            )
+        }
+        Notification::EpochPublished { case, epoch } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: every remaining member answered; the tag of key epoch {epoch} is published (txet): later records are sealed for them only"
+                ),
+                json!({"event": "epoch-published", "case": case, "epoch": epoch}),
+            )
+        }
+        Notification::Rekeyed { case, epoch } => {
+            let case = hex::encode(case.as_bytes());
+            (
+                format!(
+                    "case {case}: key epoch {epoch} is established; later records are sealed under its key, which the revoked do not have"
+                ),
+                json!({"event": "rekeyed", "case": case, "epoch": epoch}),
+            )
+        }
         Notification::NewRecord {
             case,
             record_type,

@@ -332,15 +332,22 @@ async fn author(
         Record::Txtr(response) => Some(response.responder),
         Record::Txd(r) | Record::Txm(r) | Record::Txa(r) => {
             let case = cases.get(&event.case_key)?;
-            let mut others = case
-                .participants()
+            // The writer is the one of the type's writers the record does
+            // not list (a later epoch leaves revoked members out too).
+            let writers = match event.r#type.as_str() {
+                "txd" => vec![case.doctor],
+                "txm" => case.pharmacists.clone(),
+                _ => case.insurers.clone(),
+            };
+            writers
                 .into_iter()
-                .filter(|ind| !r.participants.contains(ind));
-            others.next()
+                .find(|ind| !r.participants.contains(ind))
         }
         Record::Txgo(g) => Some(g.granter),
         Record::Txgr(g) => Some(g.grantee),
-        Record::Txgt(_) => None,
+        Record::Txeo(e) => Some(e.opener),
+        Record::Txer(e) => Some(e.responder),
+        Record::Txgt(_) | Record::Txet(_) => None,
         Record::Reg(_) => None,
     }
 }

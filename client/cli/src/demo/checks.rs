@@ -115,7 +115,11 @@ async fn save_attachment(
     let store = connect::attachment_store(&lawyer.wallet.profile()?)?;
     let items: Vec<_> = attachments
         .iter()
-        .map(|a| (downloads.clone(), a.clone()))
+        .map(|a| workflow::AttachmentTarget {
+            dir: downloads.clone(),
+            attachment: a.clone(),
+            epoch: 0,
+        })
         .collect();
     let saved = workflow::save_attachments(
         lawyer.ledger(),

@@ -191,6 +191,9 @@ fn verify_case_record(kappa0: &[u8], stored: &StoredRecord) -> Result<(), Ledger
         Some(Record::Txgo(g)) => g.case_key == kappa0,
         Some(Record::Txgr(g)) => g.case_key == kappa0,
         Some(Record::Txgt(g)) => g.case_key == kappa0,
+        Some(Record::Txeo(e)) => e.case_key == kappa0,
+        Some(Record::Txer(e)) => e.case_key == kappa0,
+        Some(Record::Txet(e)) => e.case_key == kappa0,
         Some(Record::Reg(_)) | None => false,
     };
     if belongs {

@@ -4,8 +4,8 @@
 use medchain_contract::{Case, ParticipantRef};
 use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{
-    CaseOpening, CaseRecord, CaseResponse, GrantOpening, GrantResponse, GrantTag, InputParameter,
-    StoredRecord,
+    CaseOpening, CaseRecord, CaseResponse, EpochOpening, EpochResponse, EpochTag, GrantOpening,
+    GrantResponse, GrantTag, InputParameter, StoredRecord,
 };
 
 use prost::Message;
@@ -46,6 +46,12 @@ pub struct CaseView {
     pub grant_responses: Vec<GrantResponse>,
     /// Every grant tag (`txgt`).
     pub grant_tags: Vec<GrantTag>,
+    /// Every key-epoch opening (`txeo`).
+    pub epoch_openings: Vec<EpochOpening>,
+    /// Every answer to one (`txer`).
+    pub epoch_responses: Vec<EpochResponse>,
+    /// Every epoch tag (`txet`).
+    pub epoch_tags: Vec<EpochTag>,
 }
 
 impl CaseView {
@@ -66,6 +72,8 @@ impl CaseView {
         let mut responses = Vec::new();
         let mut records = Vec::new();
         let (mut grants, mut grant_responses, mut grant_tags) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let (mut epoch_openings, mut epoch_responses, mut epoch_tags) =
             (Vec::new(), Vec::new(), Vec::new());
         for StoredRecord {
             key, value, tx_id, ..
@@ -106,6 +114,9 @@ impl CaseView {
                 Record::Txgo(g) => grants.push(g),
                 Record::Txgr(g) => grant_responses.push(g),
                 Record::Txgt(g) => grant_tags.push(g),
+                Record::Txeo(e) => epoch_openings.push(e),
+                Record::Txer(e) => epoch_responses.push(e),
+                Record::Txet(e) => epoch_tags.push(e),
                 Record::Reg(_) => return Err(malformed()),
             }
         }
@@ -121,7 +132,17 @@ impl CaseView {
             grants,
             grant_responses,
             grant_tags,
+            epoch_openings,
+            epoch_responses,
+            epoch_tags,
         })
+    }
+
+    /// Member `ind`'s answer to key epoch `epoch`, if any.
+    pub fn epoch_response_of(&self, epoch: u32, ind: u64) -> Option<&EpochResponse> {
+        self.epoch_responses
+            .iter()
+            .find(|e| e.epoch == epoch && e.responder == ind)
     }
 
     /// The grant of this case to `ind`, if any.
@@ -148,7 +169,10 @@ impl CaseView {
     /// unchecked: for display and for "is the key published yet"; before
     /// using a tag, check it with [`crate::workflow::verified_tag`].
     pub fn tag(&self) -> Option<&[u8]> {
-        self.records.first().map(|r| r.record.tag.as_slice())
+        self.records
+            .iter()
+            .find(|r| r.record.epoch == 0)
+            .map(|r| r.record.tag.as_slice())
     }
 
     /// Whether `ind` has answered the case opening.

@@ -32,10 +32,10 @@ pub use selection::{
     ParsedSelection, SELECTION_FORMAT, Selection, format_ind, parse_ind, parse_public_key,
 };
 pub use steps::{
-    AttachmentProgress, AuditSummary, Grantee, add_record, add_record_with_attachments,
-    answer_grant, audit, audit_pages, case_opening, ensure_registered, establish, grant, open_case,
-    public_key_hex, publish_grant_tag, read_record, recover_case_key, register, respond,
-    save_attachments,
+    AttachmentProgress, AttachmentTarget, AuditSummary, Grantee, add_record,
+    add_record_with_attachments, answer_epoch, answer_grant, audit, audit_pages, case_opening,
+    ensure_registered, establish, grant, open_case, open_epoch, public_key_hex, publish_epoch_tag,
+    publish_grant_tag, read_record, recover_case_key, register, respond, save_attachments,
 };
 pub use trust::{SignedTag, TagCheck, verified_tag, verify_doctor};
 pub use watch::{Notification, Watcher};
@@ -48,6 +48,10 @@ pub struct DecryptedRecord {
     pub key: [u8; 32],
     /// Its case κ0.
     pub case: [u8; 32],
+    /// The key epoch it is sealed in (0: the case's own key; protocol
+    /// §7b). A record of an epoch the reader is not a member of (revoked
+    /// before it) carries no plaintext.
+    pub epoch: u32,
     /// Diagnosis, medication or compensation.
     pub record_type: RecordType,
     /// The transaction that stored it.
@@ -70,6 +74,7 @@ impl std::fmt::Debug for DecryptedRecord {
         f.debug_struct("DecryptedRecord")
             .field("key", &hex::encode(self.key))
             .field("record_type", &self.record_type)
+            .field("epoch", &self.epoch)
             .field("tx_id", &self.tx_id)
             .field("attachments", &self.attachments.len())
             .field(

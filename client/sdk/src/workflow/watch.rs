@@ -14,7 +14,10 @@ use zeroize::Zeroizing;
 
 use super::case_view::CaseView;
 use super::selection::format_ind;
-use super::{WorkflowError, answer_grant, establish, publish_grant_tag, respond};
+use super::{
+    WorkflowError, answer_epoch, answer_grant, establish, publish_epoch_tag, publish_grant_tag,
+    respond,
+};
 use crate::ledger::Ledger;
 use crate::wallet::{CaseEntry, CaseStatus, SavedCheckpoint, UserRole, Wallet};
 use fabric_gateway::{ChaincodeEvent, Checkpoint};
@@ -119,6 +122,31 @@ pub enum Notification {
     Granted {
         /// κ0.
         case: CaseId,
+    },
+    /// The patient or a family member opened a new key epoch of a case
+    /// (revoking someone); the watcher answered with this user's epoch
+    /// secret.
+    EpochAnswered {
+        /// κ0.
+        case: CaseId,
+        /// The epoch.
+        epoch: u32,
+    },
+    /// Every remaining member answered this user's epoch opening; the
+    /// watcher published the epoch's tag: records are sealed in it now.
+    EpochPublished {
+        /// κ0.
+        case: CaseId,
+        /// The epoch.
+        epoch: u32,
+    },
+    /// A new key epoch of a case this user remains in is established; its
+    /// later records are sealed under the epoch's key.
+    Rekeyed {
+        /// κ0.
+        case: CaseId,
+        /// The epoch.
+        epoch: u32,
     },
     /// A new record of a case this user can read was stored.
     NewRecord {
@@ -351,6 +379,52 @@ impl Watcher {
                 self.remember(&case, |entry| entry.status = CaseStatus::Active)
                     .await?;
                 Ok(vec![Notification::Granted { case }])
+            }
+            "txeo" => {
+                let view = CaseView::load(&self.ledger, &case).await?;
+                let epoch = view.epochs().latest();
+                if view.epoch_response_of(epoch, me).is_some() {
+                    return Ok(Vec::new());
+                }
+                let epoch = answer_epoch(&self.ledger, &self.password, &case, self.policy).await?;
+                Ok(vec![Notification::EpochAnswered { case, epoch }])
+            }
+            "txer" => {
+                let view = CaseView::load(&self.ledger, &case).await?;
+                let epochs = view.epochs();
+                let epoch = epochs.latest();
+                let waiting = epochs
+                    .opening(epoch)
+                    .is_some_and(|o| o.opener == me && epochs.tag(epoch).is_none());
+                let complete = epochs
+                    .members(&view.case, epoch)
+                    .iter()
+                    .all(|&m| m == me || view.epoch_response_of(epoch, m).is_some());
+                if !waiting || !complete {
+                    return Ok(Vec::new());
+                }
+                let epoch = publish_epoch_tag(
+                    &self.ledger,
+                    &self.wallet,
+                    &self.password,
+                    &case,
+                    self.policy,
+                )
+                .await?;
+                Ok(vec![Notification::EpochPublished { case, epoch }])
+            }
+            "txet" => {
+                let epoch = match self.ledger.get(&payload.key).await?.record {
+                    Some(Record::Txet(t)) if t.case_key == case.as_bytes() => t.epoch,
+                    _ => {
+                        return Err(WorkflowError::Invalid(format!(
+                            "the event of epoch tag {} does not name a tag of case {}",
+                            hex::encode(&payload.key),
+                            hex::encode(case.as_bytes())
+                        )));
+                    }
+                };
+                Ok(vec![Notification::Rekeyed { case, epoch }])
             }
             other => match RecordType::from_label(other) {
                 Some(record_type) => {

@@ -113,6 +113,7 @@ fn generate() -> Value {
             tag: tag.clone(),
             ciphertext: vec![0x5a; 256 + 28],
             tag_signature: sign("doctor", &tag_signature_message(&kappa0, &tag)),
+            epoch: 0,
         })),
     };
     let txd_bytes = txd.encode_to_vec();

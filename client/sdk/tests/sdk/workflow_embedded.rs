@@ -451,7 +451,11 @@ async fn attachments_open_for_every_participant_and_for_no_one_else() {
     assert!(record.body_error.is_none());
     let out = dir.path().join("insurer-files");
     std::fs::create_dir(&out).unwrap();
-    let items = vec![(out.clone(), record.attachments[0].clone())];
+    let items = vec![workflow::AttachmentTarget {
+        dir: out.clone(),
+        attachment: record.attachments[0].clone(),
+        epoch: record.epoch,
+    }];
     let saved = workflow::save_attachments(
         &c.insurer.ledger,
         &c.insurer.password,
@@ -469,7 +473,11 @@ async fn attachments_open_for_every_participant_and_for_no_one_else() {
     // key: the first chunk does not open and no file is written.
     let theirs = dir.path().join("stranger-files");
     std::fs::create_dir(&theirs).unwrap();
-    let items = vec![(theirs.clone(), record.attachments[0].clone())];
+    let items = vec![workflow::AttachmentTarget {
+        dir: theirs.clone(),
+        attachment: record.attachments[0].clone(),
+        epoch: 0,
+    }];
     let err = workflow::save_attachments(
         &c.stranger.ledger,
         &c.stranger.password,
@@ -724,5 +732,160 @@ async fn the_family_grants_the_case_to_a_lawyer_engaged_later() {
             Err(WorkflowError::Crypto(CryptoError::CannotDecrypt))
         ),
         "{wrong:?}"
+    );
+}
+
+/// Revocation for the future: the family revokes the insurer with a new
+/// key epoch; the insurer keeps reading what it read before and nothing
+/// after, stores nothing more, and every remaining member reads both
+/// epochs with its password alone.
+#[tokio::test]
+async fn the_family_revokes_the_insurer_for_the_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = established(&c).await;
+    let add = async |u: &User, record_type, text: &'static str| {
+        workflow::add_record(
+            &u.ledger,
+            Some(&u.wallet),
+            &u.password,
+            &case,
+            record_type,
+            text.as_bytes(),
+            POLICY,
+        )
+        .await
+    };
+    add(&c.doctor, RecordType::Diagnosis, "sprain")
+        .await
+        .unwrap();
+    add(&c.insurer, RecordType::Compensation, "claim accepted")
+        .await
+        .unwrap();
+    let insurer = c.insurer.ledger.ind();
+
+    let err = workflow::open_epoch(
+        &c.pharmacist.ledger,
+        &c.pharmacist.wallet,
+        &c.pharmacist.password,
+        &case,
+        &[insurer],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("only the patient or a family member"),
+        "{err}"
+    );
+    let err = workflow::open_epoch(
+        &c.family.ledger,
+        &c.family.wallet,
+        &c.family.password,
+        &case,
+        &[c.doctor.ledger.ind()],
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("cannot be revoked"), "{err}");
+    let (epoch, _) = workflow::open_epoch(
+        &c.family.ledger,
+        &c.family.wallet,
+        &c.family.password,
+        &case,
+        &[insurer],
+    )
+    .await
+    .unwrap();
+    assert_eq!(epoch, 1);
+
+    let err = add(&c.pharmacist, RecordType::Medication, "too early")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is changing its key"), "{err}");
+    let err = workflow::publish_epoch_tag(
+        &c.family.ledger,
+        &c.family.wallet,
+        &c.family.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("has not answered key epoch 1"),
+        "{err}"
+    );
+    let err = workflow::answer_epoch(&c.insurer.ledger, &c.insurer.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not a member who answers"),
+        "{err}"
+    );
+    for u in [&c.patient, &c.doctor, &c.pharmacist, &c.lawyer] {
+        assert_eq!(
+            workflow::answer_epoch(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+    let err = workflow::answer_epoch(&c.lawyer.ledger, &c.lawyer.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already answered"), "{err}");
+    workflow::publish_epoch_tag(
+        &c.family.ledger,
+        &c.family.wallet,
+        &c.family.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+
+    add(&c.pharmacist, RecordType::Medication, "ankle brace")
+        .await
+        .unwrap();
+    let later = add(&c.doctor, RecordType::Diagnosis, "healed")
+        .await
+        .unwrap();
+    let err = add(&c.insurer, RecordType::Compensation, "second claim")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("you were revoked"), "{err}");
+
+    let all = vec![
+        (RecordType::Diagnosis, "sprain".to_owned()),
+        (RecordType::Compensation, "claim accepted".to_owned()),
+        (RecordType::Medication, "ankle brace".to_owned()),
+        (RecordType::Diagnosis, "healed".to_owned()),
+    ];
+    for u in [&c.patient, &c.family, &c.doctor, &c.pharmacist, &c.lawyer] {
+        let records = workflow::audit(&u.ledger, &u.password, &case, POLICY)
+            .await
+            .unwrap();
+        assert_eq!(text(&records), all);
+        let epochs: Vec<u32> = records.iter().map(|r| r.epoch).collect();
+        assert_eq!(epochs, [0, 0, 1, 1]);
+    }
+    // The insurer still reads what it could read, and nothing later.
+    let records = workflow::audit(&c.insurer.ledger, &c.insurer.password, &case, POLICY)
+        .await
+        .unwrap();
+    let opened: Vec<bool> = records.iter().map(|r| r.plaintext.is_some()).collect();
+    assert_eq!(opened, [true, true, false, false]);
+    let err = workflow::read_record(&c.insurer.ledger, &c.insurer.password, &later, POLICY)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("sealed in key epoch 1"), "{err}");
+    // A stranger reads nothing.
+    let err = workflow::audit(&c.stranger.ledger, &c.stranger.password, &case, POLICY)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::Crypto(CryptoError::CannotDecrypt)),
+        "{err:?}"
     );
 }

@@ -487,6 +487,7 @@ async fn tampered_records_and_tags_are_caught() {
             tag,
             ciphertext,
             tag_signature: genuine.tag_signature.clone(),
+            epoch: 0,
         })),
     };
 
@@ -658,6 +659,7 @@ async fn the_doctor_stops_when_the_ledgers_tag_is_not_its_own() {
                 case_key: case.as_bytes().to_vec(),
                 participants: view.case.others(s.doctor.ledger.ind()),
                 tag_signature: sign_tag(&s.doctor, &case, &tag),
+                epoch: 0,
                 tag,
                 ciphertext: vec![5; 256 + 28],
             })),

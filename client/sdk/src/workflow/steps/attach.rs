@@ -2,12 +2,17 @@
 //! and stored off-chain ([`crate::attachments`]) before the record that
 //! names them is stored on the ledger; and fetching them back.
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::PathBuf;
 
 use ipfs_blocks::{BlockStore, DAG_PB, block_cid};
 use medchain_protocol::limits::{MAX_ATTACHMENTS, MAX_PLAINTEXT_BYTES};
-use medchain_siff::{ATTACHMENT_ID_LEN, CaseId, KdfPolicy, RecordType, attachment_ciphertext_len};
+use medchain_siff::{
+    ATTACHMENT_ID_LEN, CaseId, KdfPolicy, RecordKey, RecordType, attachment_ciphertext_len,
+};
 
+use super::epoch::Epochs;
 use super::records::{case_record_key, record_context, store_record};
 use crate::attachments::{
     AttachmentError, AttachmentRef, attachment_name, fetch_attachment, store_attachment,
@@ -16,6 +21,7 @@ use crate::body::{BodyError, RecordBody};
 use crate::ledger::Ledger;
 use crate::wallet::Wallet;
 use crate::workflow::WorkflowError;
+use crate::workflow::case_view::CaseView;
 
 /// How far an attachment upload or download is: the attachment's position
 /// in the record, and its bytes done so far (plaintext bytes encrypted on
@@ -106,28 +112,74 @@ fn plan(content: &[u8], files: &[PathBuf]) -> Result<RecordBody, WorkflowError> 
     Ok(body)
 }
 
-/// Fetches attachments of records of `case` from `store` — each
-/// `(directory, reference)` of `items` — every block verified against its
-/// CID, decrypts them with the case's record key (recovered once with the
-/// user's password) and saves each as `directory/<name>`; returns the saved
-/// paths in order. An attachment that fails leaves no file of its own (the
-/// ones saved before it stay) and stops the rest.
+/// One attachment to fetch: where to save it, its reference, and the key
+/// epoch of the record that names it (its key is that epoch's).
+#[derive(Debug, Clone)]
+pub struct AttachmentTarget {
+    /// The directory to save it in (as `dir/<name>`).
+    pub dir: PathBuf,
+    /// The reference the record names.
+    pub attachment: AttachmentRef,
+    /// The record's key epoch ([`crate::workflow::DecryptedRecord::epoch`]).
+    pub epoch: u32,
+}
+
+/// Fetches attachments of records of `case` from `store` — each `items`
+/// entry — every block verified against its CID, decrypts them with the
+/// record key of their epoch (recovered once per epoch with the user's
+/// password) and saves each as `dir/<name>`; returns the saved paths in
+/// order. An attachment that fails leaves no file of its own (the ones
+/// saved before it stay) and stops the rest.
 pub async fn save_attachments(
     ledger: &Ledger,
     password: &str,
     case: &CaseId,
-    items: &[(PathBuf, AttachmentRef)],
+    items: &[AttachmentTarget],
     store: &BlockStore,
     mut progress: impl FnMut(AttachmentProgress),
     policy: KdfPolicy,
 ) -> Result<Vec<PathBuf>, WorkflowError> {
-    if items.is_empty() {
-        return Ok(Vec::new());
-    }
-    let key = case_record_key(ledger, password, case, policy).await?;
+    let mut keys: BTreeMap<u32, RecordKey> = BTreeMap::new();
+    let mut epochs: Option<(CaseView, Epochs)> = None;
     let mut saved = Vec::with_capacity(items.len());
-    for (index, (dir, att)) in items.iter().enumerate() {
-        let path = fetch_attachment(store, &key, case, att, dir, |done| {
+    for (index, item) in items.iter().enumerate() {
+        let key = match keys.entry(item.epoch) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) if item.epoch == 0 => {
+                entry.insert(case_record_key(ledger, password, case, policy).await?)
+            }
+            Entry::Vacant(entry) => {
+                let (view, epochs) = match &epochs {
+                    Some(loaded) => loaded,
+                    None => {
+                        let view = CaseView::load(ledger, case).await?;
+                        let e = view.epochs();
+                        epochs.insert((view, e))
+                    }
+                };
+                let (_, key) = epochs
+                    .record_key(
+                        &view.opening,
+                        &view.case,
+                        case,
+                        item.epoch,
+                        ledger.ind(),
+                        password,
+                        policy,
+                    )?
+                    .ok_or_else(|| {
+                        WorkflowError::Invalid(format!(
+                            "{} belongs to a record of key epoch {} of case {}, of which you are not a member; nothing was saved",
+                            item.attachment.name,
+                            item.epoch,
+                            hex::encode(case.as_bytes())
+                        ))
+                    })?;
+                entry.insert(key)
+            }
+        };
+        let att = &item.attachment;
+        let path = fetch_attachment(store, key, case, att, &item.dir, |done| {
             progress(AttachmentProgress { index, done })
         })
         .await?;

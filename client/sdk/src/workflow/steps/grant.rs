@@ -77,7 +77,7 @@ fn ephemeral_name(case: &CaseId, grantee: u64, public: &[u8]) -> String {
 }
 
 /// The identity key of the case's patient or family member `ind`.
-fn speaker_key(
+pub(super) fn speaker_key(
     opening: &CaseOpening,
     case: &Case,
     ind: u64,
@@ -96,8 +96,33 @@ fn speaker_key(
     identity_key(bytes).map_err(|e| WorkflowError::Invalid(format!("a case key: {e}")))
 }
 
+/// The ephemeral scalar the wallet keeps under `name` (a grant's or an
+/// epoch opening's, `what`); `missing` completes "this wallet does not
+/// hold the key of …" when it is absent.
+pub(super) fn ephemeral_scalar(
+    wallet: &Wallet,
+    password: &str,
+    name: &str,
+    what: &str,
+    missing: &str,
+) -> Result<SecretKey, WorkflowError> {
+    let secrets = wallet.secrets(password)?;
+    let damaged = || WorkflowError::Invalid(format!("the wallet's {what} key is damaged"));
+    let scalar = Zeroizing::new(
+        hex::decode(secrets.ephemeral(name).ok_or_else(|| {
+            WorkflowError::Invalid(format!("this wallet does not hold the key of {missing}"))
+        })?)
+        .map_err(|_| damaged())?,
+    );
+    SecretKey::from_slice(&scalar).map_err(|_| damaged())
+}
+
 /// Signs `message` with the wallet's identity key.
-fn sign(wallet: &Wallet, password: &str, message: &[u8]) -> Result<Vec<u8>, WorkflowError> {
+pub(super) fn sign(
+    wallet: &Wallet,
+    password: &str,
+    message: &[u8],
+) -> Result<Vec<u8>, WorkflowError> {
     let profile = wallet.profile()?;
     let secrets = wallet.secrets(password)?;
     let signer = connect::identity_signer(&profile, &secrets)
@@ -267,17 +292,13 @@ pub async fn publish_grant_tag(
         ))
     })?;
     let name = ephemeral_name(case, grantee, &grant.granter_ephemeral_key);
-    let secrets = wallet.secrets(password)?;
-    let damaged = || WorkflowError::Invalid("the wallet's grant key is damaged".into());
-    let scalar = Zeroizing::new(
-        hex::decode(secrets.ephemeral(&name).ok_or_else(|| {
-            WorkflowError::Invalid(format!(
-                "this wallet does not hold the key of the grant of case {case_hex}; publish the tag from the wallet that granted it"
-            ))
-        })?)
-        .map_err(|_| damaged())?,
-    );
-    let ephemeral = SecretKey::from_slice(&scalar).map_err(|_| damaged())?;
+    let ephemeral = ephemeral_scalar(
+        wallet,
+        password,
+        &name,
+        "grant",
+        &format!("the grant of case {case_hex}; publish the tag from the wallet that granted it"),
+    )?;
     let theirs = open_response(
         &ephemeral,
         grantee,

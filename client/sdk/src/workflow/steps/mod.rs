@@ -2,6 +2,7 @@
 //! it, establish its key, store records, read them and audit a case.
 
 mod attach;
+mod epoch;
 mod establish;
 mod grant;
 mod open;
@@ -9,7 +10,10 @@ mod records;
 mod register;
 mod respond;
 
-pub use attach::{AttachmentProgress, add_record_with_attachments, save_attachments};
+pub use attach::{
+    AttachmentProgress, AttachmentTarget, add_record_with_attachments, save_attachments,
+};
+pub use epoch::{answer_epoch, open_epoch, publish_epoch_tag};
 pub use establish::establish;
 pub use grant::{Grantee, answer_grant, grant, publish_grant_tag};
 pub use open::{case_opening, open_case};
@@ -33,4 +37,21 @@ pub(super) fn participant_secret(
     let kdf = kdf_of(case);
     kdf.check_policy(policy)?;
     Ok(ParticipantSecret::derive(password, id, ind, &kdf)?)
+}
+
+/// The participant's secret for key epoch `epoch` of case `id` (epoch 0:
+/// [`participant_secret`]).
+pub(super) fn epoch_secret(
+    case: &Case,
+    id: &CaseId,
+    ind: u64,
+    epoch: u32,
+    password: &str,
+    policy: KdfPolicy,
+) -> Result<ParticipantSecret, WorkflowError> {
+    let kdf = kdf_of(case);
+    kdf.check_policy(policy)?;
+    Ok(ParticipantSecret::derive_for_epoch(
+        password, id, ind, epoch, &kdf,
+    )?)
 }

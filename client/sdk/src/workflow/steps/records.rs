@@ -4,6 +4,10 @@ use medchain_protocol::v1::input_parameter::Record;
 use medchain_protocol::v1::{CaseOpening, CaseRecord, InputParameter};
 use rand_core::OsRng;
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
+use super::epoch::Epochs;
 use super::participant_secret;
 use crate::body::RecordBody;
 use crate::connect;
@@ -163,6 +167,10 @@ pub(super) struct RecordContext {
     pub(super) view: CaseView,
     pub(super) signed: SignedTag,
     pub(super) key: RecordKey,
+    /// The key epoch the record is sealed in.
+    pub(super) epoch: u32,
+    /// The other members the record lists.
+    pub(super) participants: Vec<u64>,
 }
 
 /// Checks that this user may store a record of `case` now and recovers
@@ -181,6 +189,41 @@ pub(super) async fn record_context(
     view.require_participant(ledger)?;
     let ind = ledger.ind();
     let case_hex = hex::encode(case.as_bytes());
+    let epochs = view.epochs();
+    let epoch = epochs.latest();
+    if epoch > 0 {
+        if epochs.tag(epoch).is_none() {
+            return Err(WorkflowError::OutOfOrder(format!(
+                "case {case_hex} is changing its key (epoch {epoch} is collecting its members' answers); store the record once the epoch's tag is published"
+            )));
+        }
+        let Some((signed, key)) = epochs.record_key(
+            &view.opening,
+            &view.case,
+            case,
+            epoch,
+            ind,
+            password,
+            policy,
+        )?
+        else {
+            return Err(WorkflowError::Invalid(format!(
+                "you were revoked from case {case_hex} (you are not a member of its key epoch {epoch}); you store no more records"
+            )));
+        };
+        let participants = epochs
+            .members(&view.case, epoch)
+            .into_iter()
+            .filter(|&m| m != ind)
+            .collect();
+        return Ok(RecordContext {
+            view,
+            signed,
+            key,
+            epoch,
+            participants,
+        });
+    }
     let pending = wallet
         .map(|w| w.profile())
         .transpose()?
@@ -210,7 +253,14 @@ pub(super) async fn record_context(
         }
     };
     let key = record_key(&view.case, &view.id, &signed.tag, ind, password, policy)?;
-    Ok(RecordContext { view, signed, key })
+    let participants = view.case.others(ind);
+    Ok(RecordContext {
+        view,
+        signed,
+        key,
+        epoch: 0,
+        participants,
+    })
 }
 
 /// Seals `plaintext` under the context's record key and stores it as a
@@ -222,16 +272,23 @@ pub(super) async fn store_record(
     record_type: RecordType,
     plaintext: &[u8],
 ) -> Result<[u8; 32], WorkflowError> {
-    let RecordContext { view, signed, key } = context;
+    let RecordContext {
+        view,
+        signed,
+        key,
+        epoch,
+        participants,
+    } = context;
     let case = &view.id;
     let case_hex = hex::encode(case.as_bytes());
     let ciphertext = seal_record(&key, record_type, case, plaintext, &mut OsRng)?;
     let record = CaseRecord {
         case_key: case.as_bytes().to_vec(),
-        participants: view.case.others(ledger.ind()),
+        participants,
         tag: signed.bytes,
         ciphertext,
         tag_signature: signed.signature,
+        epoch,
     };
     let record = match record_type {
         RecordType::Diagnosis => Record::Txd(record),
@@ -351,6 +408,8 @@ where
     };
     let mut tags: Option<TagCheck> = None;
     let mut key: Option<RecordKey> = None;
+    let mut epochs: Option<Epochs> = None;
+    let mut epoch_keys: BTreeMap<u32, Option<(SignedTag, RecordKey)>> = BTreeMap::new();
     let mut pages = ledger.case_pages(id.as_bytes());
     while let Some(page) = pages.next_page().await? {
         for stored in page {
@@ -367,22 +426,54 @@ where
                 Some(Record::Txa(r)) => (RecordType::Compensation, r),
                 _ => continue,
             };
-            let check = match &mut tags {
-                Some(check) => check,
-                None => tags.insert(TagCheck::new(ledger, &case, id).await?),
-            };
-            let signed = check.check(&record)?;
-            summary.tag_bytes = signed.bytes.len();
-            let key = match &key {
-                Some(key) => key,
-                None => {
-                    let tag = signed.tag.clone();
-                    key.insert(
-                        any_record_key(ledger, &opening, &case, id, &tag, password, policy).await?,
-                    )
+            let record_key = if record.epoch == 0 {
+                let check = match &mut tags {
+                    Some(check) => check,
+                    None => tags.insert(TagCheck::new(ledger, &case, id).await?),
+                };
+                let signed = check.check(&record)?;
+                summary.tag_bytes = signed.bytes.len();
+                Some(match &key {
+                    Some(key) => key,
+                    None => {
+                        let tag = signed.tag.clone();
+                        key.insert(
+                            any_record_key(ledger, &opening, &case, id, &tag, password, policy)
+                                .await?,
+                        )
+                    }
+                })
+            } else {
+                let epochs = match &epochs {
+                    Some(epochs) => epochs,
+                    None => epochs.insert(Epochs::scan(ledger, id).await?),
+                };
+                let entry = match epoch_keys.entry(record.epoch) {
+                    Entry::Occupied(entry) => entry.into_mut(),
+                    Entry::Vacant(entry) => entry.insert(epochs.record_key(
+                        &opening,
+                        &case,
+                        id,
+                        record.epoch,
+                        ledger.ind(),
+                        password,
+                        policy,
+                    )?),
+                };
+                match entry {
+                    Some((signed, _)) if signed.bytes != record.tag => {
+                        return Err(WorkflowError::Untrusted(format!(
+                            "a record of key epoch {} of case {} carries a tag that is not its epoch's; it is not used — the peer may be faulty or compromised, try another peer",
+                            record.epoch,
+                            hex::encode(id.as_bytes())
+                        )));
+                    }
+                    Some((_, key)) => Some(&*key),
+                    None => None,
                 }
             };
-            let plaintext = open_record(key, record_type, id, &record.ciphertext).ok();
+            let plaintext = record_key
+                .and_then(|key| open_record(key, record_type, id, &record.ciphertext).ok());
             summary.records += 1;
             summary.decrypted += usize::from(plaintext.is_some());
             let key_bytes: [u8; 32] = stored.key.as_slice().try_into().map_err(|_| {
@@ -397,6 +488,7 @@ where
             emit(DecryptedRecord {
                 key: key_bytes,
                 case: *id.as_bytes(),
+                epoch: record.epoch,
                 record_type,
                 tx_id: stored.tx_id,
                 plaintext,
@@ -462,6 +554,13 @@ pub async fn read_record(
             hex::encode(kappa)
         ))
     })?;
+    if record.plaintext.is_none() && record.epoch > 0 {
+        return Err(WorkflowError::Invalid(format!(
+            "record {} is sealed in key epoch {} of its case, which your key does not open: you were revoked before it, or it is damaged",
+            hex::encode(kappa),
+            record.epoch
+        )));
+    }
     if record.plaintext.is_none() {
         return Err(WorkflowError::Invalid(format!(
             "record {} does not decrypt with its case's key: it was written with another key or damaged",
