@@ -695,6 +695,13 @@ async fn the_demo_runs_against_the_network() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("checks passed"), "{stdout}");
+    // The revocation epilogue ran on the peers too.
+    assert!(
+        stdout.contains(
+            "✓ Erin (insurer) still reads the 3 records of epoch 0 but not the review of epoch 1"
+        ),
+        "{stdout}"
+    );
     // The diagnosis's attachment went through the network's Kubo node.
     assert!(
         stdout.contains("fetched chest-xray.dcm from http://127.0.0.1:"),

@@ -25,7 +25,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(ok: bool, text: impl Into<String>) -> Self {
+    pub(super) fn new(ok: bool, text: impl Into<String>) -> Self {
         Self {
             ok,
             text: text.into(),

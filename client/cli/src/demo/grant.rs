@@ -18,7 +18,7 @@ use medchain_siff::{CaseId, CryptoError, KdfPolicy};
 
 /// Runs `step` until it stops failing because this peer has not seen the
 /// previous step yet (each organisation's peer commits on its own time).
-async fn when_seen<T, F, Fut>(mut step: F) -> Result<T, WorkflowError>
+pub(super) async fn when_seen<T, F, Fut>(mut step: F) -> Result<T, WorkflowError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, WorkflowError>>,

@@ -9,6 +9,7 @@
 mod actors;
 mod checks;
 mod grant;
+mod revoke;
 mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -270,6 +271,7 @@ pub async fn run(args: &DemoArgs, out: &Output) -> Result<(), CliError> {
 
     let mut results: Vec<Check> = checks::lawyer_audit(&cast, &case, &dir, POLICY, out).await?;
     results.extend(grant::expert_granted(&cast, &case, POLICY, out).await?);
+    results.extend(revoke::insurer_revoked(&cast, &case, POLICY, out).await?);
     results.extend(checks::key_checks(&cast, &case, POLICY, &timeline).await?);
     out.line("\nchecks", &json!({"event": "checks"}));
     for check in &results {

@@ -143,22 +143,27 @@ pub fn field(value: &Value, key: &str) -> String {
 /// Alice (patient) and Carol (registered doctor), and a case Carol opened
 /// for Alice alone; returns κ0.
 pub fn small_case(env: &Env) -> String {
+    small_case_with(env, &[])
+}
+
+/// [`small_case`] with `extra` options of `medchain select` (more
+/// participants, registered beforehand).
+pub fn small_case_with(env: &Env, extra: &[&str]) -> String {
     env.init("alice", "patient");
     let carol = env.init("carol", "doctor");
     env.run("carol", &["register"]).ok();
     let selection = env.path("selection.json");
-    env.run(
-        "alice",
-        &[
-            "select",
-            "--doctor",
-            &field(&carol, "index"),
-            "--out",
-            selection.to_str().unwrap(),
-            "--no-qr",
-        ],
-    )
-    .ok();
+    let doctor = field(&carol, "index");
+    let mut args = vec![
+        "select",
+        "--doctor",
+        &doctor,
+        "--out",
+        selection.to_str().unwrap(),
+        "--no-qr",
+    ];
+    args.extend_from_slice(extra);
+    env.run("alice", &args).ok();
     let opened = env
         .run(
             "carol",

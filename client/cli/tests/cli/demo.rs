@@ -37,7 +37,11 @@ fn the_demo_runs_to_completion_and_its_checks_pass() {
         "✓ Grace (expert) could not decrypt the case before the grant",
         "✓ after Bob's grant Grace (expert) decrypted the 3 records exactly as they were written",
         "✓ Grace (expert) recovered the same case key K",
-        "all 15 checks passed",
+        "revokes Erin (insurer) for the future: key epoch 1",
+        "✓ Erin (insurer) still reads the 3 records of epoch 0 but not the review of epoch 1",
+        "✓ Erin (insurer) can store no record after the revocation",
+        "✓ Grace (expert) decrypted the records of both epochs with their password alone",
+        "all 19 checks passed",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }

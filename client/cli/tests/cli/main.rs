@@ -7,5 +7,6 @@ mod demo;
 mod errors;
 mod grant;
 mod identity;
+mod revoke;
 mod watch;
 mod workflow;

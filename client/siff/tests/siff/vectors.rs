@@ -18,7 +18,7 @@ use medchain_siff::{
 };
 use p256::SecretKey;
 use sha2::Digest;
-use siff_support::{ReplayRng, Vectors, hex, unhex};
+use siff_support::{Record, ReplayRng, Vectors, hex, unhex};
 
 fn committed() -> (String, Vectors) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(siff_support::VECTORS_PATH);
@@ -48,6 +48,20 @@ fn file_covers_what_the_spec_requires() {
     assert!(vectors.txtr.len() >= 3);
     assert!(vectors.grants.len() >= 2);
     assert!(vectors.ind.len() >= 3);
+    assert!(
+        vectors
+            .epochs
+            .iter()
+            .any(|e| e.epoch == 1 && e.previous_members.len() == 4 && e.revoked.len() == 1),
+        "no epoch 1 of a 4-participant case revoking one"
+    );
+    assert!(
+        vectors
+            .epochs
+            .iter()
+            .any(|e| e.epoch >= 2 && e.revoked.len() >= 2),
+        "no later epoch revoking several"
+    );
 }
 
 #[test]
@@ -144,52 +158,13 @@ fn siff_cases_re_derive() {
         );
 
         // The record: key bound to the tag, plaintext padded.
-        let record_type = RecordType::from_label(&case.record.record_type).unwrap();
-        let record_key = RecordKey::derive(&key, &case_id, &parsed).unwrap();
-        assert_eq!(
-            hex(record_key.expose_secret()),
-            case.record.record_key,
-            "case {n}: record key"
-        );
-        let tag_hash = sha2::Sha256::digest(&tag_bytes);
-        let mut expected_key = [0u8; 32];
-        hkdf::Hkdf::<sha2::Sha256>::new(Some(&kappa0), key.expose_secret())
-            .expand_multi_info(&[b"medchain-record-v2", &tag_hash], &mut expected_key)
-            .unwrap();
-        assert_eq!(hex(expected_key), case.record.record_key, "case {n}: HKDF");
-        let padded = hex::decode(&case.record.padded).unwrap();
-        let plain_len = case.record.plaintext.len() / 2;
-        assert_eq!(
-            Some(padded.len()),
-            medchain_protocol::limits::padded_len(plain_len)
-        );
-        assert_eq!(
-            &padded[..4],
-            &u32::try_from(plain_len).unwrap().to_be_bytes()
-        );
-        assert_eq!(hex(&padded[4..4 + plain_len]), case.record.plaintext);
-        assert!(padded[4 + plain_len..].iter().all(|&b| b == 0));
-        let ciphertext = hex::decode(&case.record.ciphertext).unwrap();
-        assert_eq!(hex(&ciphertext[..12]), case.record.nonce);
-        let plaintext = open_record(&record_key, record_type, &case_id, &ciphertext).unwrap();
-        assert_eq!(
-            hex(plaintext.as_slice()),
-            case.record.plaintext,
-            "case {n}: plaintext"
-        );
-        let nonce: [u8; 12] = unhex(&case.record.nonce);
-        let mut replay = ReplayRng::new(&[&nonce]);
-        let resealed =
-            seal_record(&record_key, record_type, &case_id, &plaintext, &mut replay).unwrap();
-        assert_eq!(
-            hex(resealed),
-            case.record.ciphertext,
-            "case {n}: ciphertext"
-        );
-        let wrong_record_key = RecordKey::derive(&wrong_key, &case_id, &parsed).unwrap();
-        assert_eq!(
-            open_record(&wrong_record_key, record_type, &case_id, &ciphertext).unwrap_err(),
-            CryptoError::CannotDecrypt
+        check_record(
+            &format!("case {n}"),
+            &case.record,
+            &key,
+            &wrong_key,
+            &case_id,
+            &parsed,
         );
     }
 }
@@ -343,5 +318,307 @@ fn grant_tags_re_derive() {
             &hex::decode(&grant.signature).unwrap(),
         )
         .unwrap();
+    }
+}
+
+/// Checks `record`: its key is the HKDF of `key` bound to `tag`, its
+/// plaintext padded, its ciphertext opens and reseals identically with the
+/// recorded nonce, and a record key from `wrong_key` does not open it.
+fn check_record(
+    what: &str,
+    record: &Record,
+    key: &SharedKey,
+    wrong_key: &SharedKey,
+    case_id: &CaseId,
+    tag: &Tag,
+) {
+    let kappa0 = case_id.as_bytes();
+    let record_type = RecordType::from_label(&record.record_type).unwrap();
+    let record_key = RecordKey::derive(key, case_id, tag).unwrap();
+    assert_eq!(
+        hex(record_key.expose_secret()),
+        record.record_key,
+        "{what}: record key"
+    );
+    let tag_hash = sha2::Sha256::digest(tag.to_bytes());
+    let mut expected_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(kappa0), key.expose_secret())
+        .expand_multi_info(&[b"medchain-record-v2", &tag_hash], &mut expected_key)
+        .unwrap();
+    assert_eq!(hex(expected_key), record.record_key, "{what}: HKDF");
+    let padded = hex::decode(&record.padded).unwrap();
+    let plain_len = record.plaintext.len() / 2;
+    assert_eq!(
+        Some(padded.len()),
+        medchain_protocol::limits::padded_len(plain_len)
+    );
+    assert_eq!(
+        &padded[..4],
+        &u32::try_from(plain_len).unwrap().to_be_bytes()
+    );
+    assert_eq!(hex(&padded[4..4 + plain_len]), record.plaintext);
+    assert!(padded[4 + plain_len..].iter().all(|&b| b == 0));
+    let ciphertext = hex::decode(&record.ciphertext).unwrap();
+    assert_eq!(hex(&ciphertext[..12]), record.nonce);
+    let plaintext = open_record(&record_key, record_type, case_id, &ciphertext).unwrap();
+    assert_eq!(
+        hex(plaintext.as_slice()),
+        record.plaintext,
+        "{what}: plaintext"
+    );
+    let nonce: [u8; 12] = unhex(&record.nonce);
+    let mut replay = ReplayRng::new(&[&nonce]);
+    let resealed = seal_record(&record_key, record_type, case_id, &plaintext, &mut replay).unwrap();
+    assert!(replay.is_exhausted());
+    assert_eq!(hex(resealed), record.ciphertext, "{what}: ciphertext");
+    let wrong_record_key = RecordKey::derive(wrong_key, case_id, tag).unwrap();
+    assert_eq!(
+        open_record(&wrong_record_key, record_type, case_id, &ciphertext).unwrap_err(),
+        CryptoError::CannotDecrypt
+    );
+}
+
+#[test]
+fn epoch_vectors_re_derive() {
+    let (_, vectors) = committed();
+    assert!(!vectors.epochs.is_empty());
+    for (n, v) in vectors.epochs.iter().enumerate() {
+        let what = format!("epoch vector {n}");
+        let params = KdfParams {
+            m_kib: v.kdf.m_kib,
+            t: v.kdf.t,
+            p: v.kdf.p,
+        };
+        let kappa0: [u8; 32] = unhex(&v.kappa0);
+        let case_id = CaseId::from_bytes(kappa0);
+        let epoch = v.epoch;
+        assert!(epoch >= 1, "{what}: epoch 0 is the case's own key");
+        let parse = |ind: &String| -> u64 { ind.parse().unwrap() };
+        let previous: Vec<u64> = v.previous_members.iter().map(parse).collect();
+        let opener = parse(&v.opener);
+        let revoked: Vec<u64> = v.revoked.iter().map(parse).collect();
+
+        // Who: revoked ascending, each once, members of the epoch before,
+        // never the opener; the members are the others, in order.
+        assert!(!revoked.is_empty());
+        assert!(revoked.windows(2).all(|w| w[0] < w[1]), "{what}: revoked");
+        assert!(revoked.iter().all(|r| previous.contains(r)));
+        assert!(previous.contains(&opener) && !revoked.contains(&opener));
+        let members: Vec<u64> = v.members.iter().map(|m| parse(&m.ind)).collect();
+        let expected: Vec<u64> = previous
+            .iter()
+            .copied()
+            .filter(|ind| !revoked.contains(ind))
+            .collect();
+        assert_eq!(members, expected, "{what}: members");
+        let revoked_in_order: Vec<u64> = previous
+            .iter()
+            .copied()
+            .filter(|ind| revoked.contains(ind))
+            .collect();
+        let listed: Vec<u64> = v
+            .revoked_participants
+            .iter()
+            .map(|p| parse(&p.ind))
+            .collect();
+        assert_eq!(listed, revoked_in_order, "{what}: revoked participants");
+
+        // Every member's secrets: the epoch's, salted with the epoch, is
+        // not the case's (epoch 0), which is `derive`.
+        let mut secrets = Vec::new();
+        for (m, ind) in v.members.iter().zip(&members) {
+            let secret =
+                ParticipantSecret::derive_for_epoch(&m.password, &case_id, *ind, epoch, &params)
+                    .unwrap();
+            assert_eq!(hex(secret.expose_secret()), m.s, "{what}: s");
+            assert_eq!(hex(*secret.siff_point()), m.beta, "{what}: beta");
+            let s0 = ParticipantSecret::derive(&m.password, &case_id, *ind, &params).unwrap();
+            assert_eq!(hex(s0.expose_secret()), m.s0, "{what}: s0");
+            assert!(
+                ParticipantSecret::derive_for_epoch(&m.password, &case_id, *ind, 0, &params)
+                    .unwrap()
+                    == s0
+            );
+            assert_ne!(m.s, m.s0, "{what}: the epoch secret is the case secret");
+            secrets.push(secret);
+        }
+
+        // The tag: re-established from the recorded randomness K_e, r_1 …
+        // r_k through the members' epoch points, in member order.
+        let key_bytes: [u8; 32] = unhex(&v.key);
+        let key = SharedKey::from_bytes(key_bytes);
+        let rs: Vec<[u8; 32]> = v.members.iter().map(|m| unhex(&m.r)).collect();
+        let mut parts: Vec<&[u8]> = vec![&key_bytes];
+        parts.extend(rs.iter().map(|r| &r[..]));
+        let mut replay = ReplayRng::new(&parts);
+        let (established, tag) = establish_key(&secrets, &mut replay).unwrap();
+        assert!(replay.is_exhausted());
+        assert!(established == key);
+        let tag_hex: Vec<String> = tag.to_bytes().chunks(66).map(hex).collect();
+        assert_eq!(tag_hex, v.tag, "{what}: tag");
+        let parsed = Tag::from_bytes(&hex::decode(v.tag.concat()).unwrap()).unwrap();
+        assert_eq!(parsed.participant_count(), members.len());
+
+        // u(β_j) = r_j·2^256 + K_e for every member, f(s_j) = K_e, and no
+        // member's case secret gives K_e.
+        for (j, (secret, r)) in secrets.iter().zip(&rs).enumerate() {
+            let mut beta = [0u8; 64];
+            beta[32..].copy_from_slice(secret.siff_point().as_ref());
+            let value = evaluate(
+                parsed.coefficients(),
+                &FieldElement::from_be_bytes_64(&beta),
+            );
+            let mut expected = [0u8; 66];
+            expected[2..34].copy_from_slice(r);
+            expected[34..].copy_from_slice(&key_bytes);
+            assert_eq!(value.to_be_bytes(), expected, "{what}: u(beta_{j})");
+            assert!(parsed.recover_key(secret) == key, "{what}: f(s_{j})");
+            let s0 = ParticipantSecret::from_bytes(unhex(&v.members[j].s0));
+            assert!(parsed.recover_key(&s0) != key, "{what}: s0_{j} gives K_e");
+        }
+
+        // A revoked participant's password gives it neither point: its
+        // epoch secret (and its case secret) recover a wrong key.
+        let mut wrong_key = None;
+        for (p, ind) in v.revoked_participants.iter().zip(&revoked_in_order) {
+            let secret =
+                ParticipantSecret::derive_for_epoch(&p.password, &case_id, *ind, epoch, &params)
+                    .unwrap();
+            assert_eq!(hex(secret.expose_secret()), p.s, "{what}: revoked s");
+            let s0 = ParticipantSecret::derive(&p.password, &case_id, *ind, &params).unwrap();
+            assert_eq!(hex(s0.expose_secret()), p.s0, "{what}: revoked s0");
+            assert_ne!(p.s, p.s0);
+            let recovered = parsed.recover_key(&secret);
+            assert_eq!(
+                hex(recovered.expose_secret()),
+                p.recovered_key,
+                "{what}: revoked recovered key"
+            );
+            assert!(
+                recovered != key,
+                "{what}: a revoked participant recovers K_e"
+            );
+            assert!(parsed.recover_key(&s0) != key);
+            wrong_key.get_or_insert(recovered);
+        }
+
+        // txeo: the opener's key is the opener's, its ephemeral key the
+        // ephemeral secret's; the message is re-built, the signature
+        // verifies (low S) and is the deterministic one.
+        let o = &v.opening;
+        let opener_secret: [u8; 32] = unhex(&o.opener_secret);
+        let opener_key = SecretKey::from_bytes(&opener_secret.into())
+            .unwrap()
+            .public_key();
+        assert_eq!(hex(encode_uncompressed_key(&opener_key)), o.opener_key);
+        assert_eq!(participant_index(&opener_key), opener, "{what}: opener");
+        let ephemeral = SecretKey::from_slice(&hex::decode(&o.ephemeral_secret).unwrap()).unwrap();
+        let ephemeral_key = hex::decode(&o.ephemeral_key).unwrap();
+        assert_eq!(
+            decode_compressed_key(&ephemeral_key, "ephemeral").unwrap(),
+            ephemeral.public_key()
+        );
+        let message = medchain_protocol::signature::epoch_signature_message(
+            &kappa0,
+            epoch,
+            opener,
+            &revoked,
+            &ephemeral_key,
+        );
+        assert_eq!(hex(&message), o.message, "{what}: opening message");
+        let mut expected = b"medchain-epoch-v1\0".to_vec();
+        expected.extend_from_slice(&kappa0);
+        expected.extend_from_slice(&epoch.to_be_bytes());
+        expected.extend_from_slice(&opener.to_be_bytes());
+        expected.extend_from_slice(&u32::try_from(revoked.len()).unwrap().to_be_bytes());
+        for r in &revoked {
+            expected.extend_from_slice(&r.to_be_bytes());
+        }
+        expected.extend_from_slice(&ephemeral_key);
+        assert_eq!(hex(&expected), o.message, "{what}: opening layout");
+        let verifying = p256::ecdsa::VerifyingKey::from(&opener_key);
+        medchain_protocol::signature::verify_low_s(
+            &verifying,
+            &message,
+            &hex::decode(&o.signature).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            hex(siff_support::sign(&opener_secret, &message)),
+            o.signature,
+            "{what}: opening signature"
+        );
+
+        // txer: one answer per member but the opener, in member order; the
+        // opener opens each to the member's epoch secret, and sealing with
+        // the recorded randomness reproduces it.
+        let responders: Vec<u64> = v.responses.iter().map(|r| parse(&r.responder)).collect();
+        let answering: Vec<u64> = members.iter().copied().filter(|&m| m != opener).collect();
+        assert_eq!(responders, answering, "{what}: responders");
+        for (r, ind) in v.responses.iter().zip(&responders) {
+            let member = members.iter().position(|m| m == ind).unwrap();
+            let sealed = hex::decode(&r.sealed_secret).unwrap();
+            assert_eq!(hex(&sealed[..12]), r.nonce);
+            let opened = open_response(
+                &ephemeral,
+                *ind,
+                &case_id,
+                &hex::decode(&r.ephemeral_key).unwrap(),
+                &sealed,
+            )
+            .unwrap();
+            assert!(opened == secrets[member], "{what}: response of {ind}");
+            let responder_secret: [u8; 32] = unhex(&r.ephemeral_secret);
+            let nonce: [u8; 12] = unhex(&r.nonce);
+            let mut replay = ReplayRng::new(&[&responder_secret, &nonce]);
+            let resealed = seal_response(
+                &secrets[member],
+                *ind,
+                &case_id,
+                &ephemeral.public_key(),
+                &mut replay,
+            )
+            .unwrap();
+            assert!(replay.is_exhausted());
+            assert_eq!(hex(resealed.ephemeral_key), r.ephemeral_key);
+            assert_eq!(hex(&resealed.sealed_secret), r.sealed_secret, "{what}: c_x");
+        }
+
+        // txet: the opener's signature over the epoch's tag.
+        let tag_bytes = parsed.to_bytes();
+        let message =
+            medchain_protocol::signature::epoch_tag_signature_message(&kappa0, epoch, &tag_bytes);
+        assert_eq!(
+            hex(&message),
+            v.tag_signature.message,
+            "{what}: tag message"
+        );
+        let mut expected = b"medchain-epoch-tag-v1\0".to_vec();
+        expected.extend_from_slice(&kappa0);
+        expected.extend_from_slice(&epoch.to_be_bytes());
+        expected.extend_from_slice(&sha2::Sha256::digest(&tag_bytes));
+        assert_eq!(hex(&expected), v.tag_signature.message);
+        medchain_protocol::signature::verify_low_s(
+            &verifying,
+            &message,
+            &hex::decode(&v.tag_signature.signature).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            hex(siff_support::sign(&opener_secret, &message)),
+            v.tag_signature.signature,
+            "{what}: tag signature"
+        );
+
+        // The record of the epoch: sealed under K_e bound to the epoch's
+        // tag; a revoked participant's key does not open it.
+        check_record(
+            &what,
+            &v.record,
+            &key,
+            &wrong_key.expect("a revoked participant"),
+            &case_id,
+            &parsed,
+        );
     }
 }

@@ -5,7 +5,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use medchain_protocol::signature::{grant_tag_signature_message, tag_signature_message};
+use medchain_protocol::signature::{
+    epoch_signature_message, epoch_tag_signature_message, grant_tag_signature_message,
+    tag_signature_message,
+};
 use medchain_siff::pad::pad;
 use medchain_siff::point::{encode_compressed_key, encode_uncompressed_key};
 use medchain_siff::{
@@ -32,6 +35,7 @@ pub struct Vectors {
     pub txtr: Vec<TxtrVector>,
     pub ind: Vec<IndVector>,
     pub grants: Vec<GrantVector>,
+    pub epochs: Vec<EpochVector>,
 }
 
 /// One key establishment, recovery and record encryption.
@@ -123,6 +127,102 @@ pub struct GrantVector {
     pub tag: Vec<String>,
     pub granter_secret: String,
     pub granter_key: String,
+    pub message: String,
+    pub signature: String,
+}
+
+/// One key epoch (protocol §7b): epoch `epoch` ≥ 1 of a case, opened by
+/// `opener` without `revoked`; its remaining members answer with their
+/// epoch secrets sealed to the opener's ephemeral key, the opener
+/// establishes a fresh key through their points, publishes the signed tag,
+/// and a record is sealed under the epoch's key.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EpochVector {
+    pub kdf: Kdf,
+    pub kappa0: String,
+    pub epoch: u32,
+    /// The members of epoch `epoch − 1`, in member order (the case's
+    /// participants in case order, then its grantees, without those
+    /// revoked before).
+    pub previous_members: Vec<String>,
+    pub opener: String,
+    /// Ascending, each once.
+    pub revoked: Vec<String>,
+    /// The members of epoch `epoch`, in member order: `previous_members`
+    /// without `revoked`.
+    pub members: Vec<EpochMember>,
+    /// The participants revoked by this epoch, in member order of the
+    /// epoch before.
+    pub revoked_participants: Vec<RevokedParticipant>,
+    pub opening: EpochOpening,
+    /// One answer per member but the opener, in member order.
+    pub responses: Vec<EpochResponse>,
+    /// `K_e`, the epoch's fresh key.
+    pub key: String,
+    pub tag: Vec<String>,
+    pub tag_signature: EpochTagSignature,
+    pub record: Record,
+}
+
+/// A member of a key epoch: `s0` its epoch-0 (case) secret, `s` its
+/// secret of the epoch, `beta` the SIFF point of `s`, `r` its tag draw.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EpochMember {
+    pub ind: String,
+    pub password: String,
+    pub s0: String,
+    pub s: String,
+    pub beta: String,
+    pub r: String,
+}
+
+/// A participant a key epoch revokes: its epoch-0 secret `s0`, the secret
+/// `s` its password gives for the epoch, and the (wrong) key `s` recovers
+/// from the epoch's tag.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RevokedParticipant {
+    pub ind: String,
+    pub password: String,
+    pub s0: String,
+    pub s: String,
+    pub recovered_key: String,
+}
+
+/// The opener's signed opening of a key epoch (`txeo`): its signing key
+/// (whose index is `opener`), the fresh ephemeral key the members seal
+/// their answers to (SEC1 compressed), and the signature (RFC 6979, low S,
+/// DER) over `message`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EpochOpening {
+    pub opener_secret: String,
+    pub opener_key: String,
+    pub ephemeral_secret: String,
+    pub ephemeral_key: String,
+    pub message: String,
+    pub signature: String,
+}
+
+/// A member's answer to a key epoch (`txer`): its epoch secret sealed to
+/// the opener's ephemeral key, as a `txtr` response is to the doctor's.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EpochResponse {
+    pub responder: String,
+    pub ephemeral_secret: String,
+    pub ephemeral_key: String,
+    pub nonce: String,
+    pub sealed_secret: String,
+}
+
+/// The opener's signature (RFC 6979, low S, DER) over the epoch's tag
+/// (`txet`).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EpochTagSignature {
     pub message: String,
     pub signature: String,
 }
@@ -367,12 +467,231 @@ pub fn generate(seed: [u8; 32]) -> Vectors {
     .iter()
     .map(|(granter, grantee)| grant_vector(&mut rng, granter, grantee))
     .collect();
+    let epochs = EPOCHS
+        .iter()
+        .map(|spec| epoch_vector(&mut rng, spec))
+        .collect();
     Vectors {
         version: "medchain-siff-v2".into(),
         cases,
         txtr,
         ind,
         grants,
+        epochs,
+    }
+}
+
+/// A key-epoch vector: Argon2id parameters, the epoch opened, the
+/// passwords of the members of the epoch before (in member order), the
+/// positions among them of the opener and of those revoked, the record
+/// type and plaintext.
+struct EpochSpec {
+    kdf: Kdf,
+    epoch: u32,
+    passwords: &'static [&'static str],
+    opener: usize,
+    revoked: &'static [usize],
+    record_type: RecordType,
+    plaintext: &'static str,
+}
+
+const EPOCHS: [EpochSpec; 2] = [
+    // A case of patient, family member, doctor and insurer; the patient
+    // opens epoch 1 without the family member.
+    EpochSpec {
+        kdf: Kdf {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        },
+        epoch: 1,
+        passwords: &[
+            "Alice, patient",
+            "Bob, family member",
+            "Dr. Chen's passphrase",
+            "Δ-Versicherung",
+        ],
+        opener: 0,
+        revoked: &[1],
+        record_type: RecordType::Diagnosis,
+        plaintext: "diagnosis (key epoch 1): influenza resolved; no further treatment",
+    },
+    // A case of patient, family member, doctor, pharmacist and insurer and a
+    // lawyer granted later; epoch 1 revoked the pharmacist, and the family
+    // member opens epoch 2 without the insurer and the lawyer.
+    EpochSpec {
+        kdf: Kdf {
+            m_kib: 32,
+            t: 2,
+            p: 1,
+        },
+        epoch: 2,
+        passwords: &[
+            "пароль пациента",
+            "家族の合言葉",
+            "Dr. Okafor 🩺",
+            "assureur — mot de passe",
+            "lawyer engaged later",
+        ],
+        opener: 1,
+        revoked: &[3, 4],
+        record_type: RecordType::Medication,
+        plaintext: "amoxicillin 1 g x21 (key epoch 2): 12.40 EUR",
+    },
+];
+
+fn public_key(secret: &[u8; 32]) -> p256::PublicKey {
+    SecretKey::from_bytes(&(*secret).into())
+        .expect("non-zero")
+        .public_key()
+}
+
+/// The deterministic (RFC 6979), low-S DER signature of `message` with the
+/// P-256 key `secret`.
+pub fn sign(secret: &[u8; 32], message: &[u8]) -> Vec<u8> {
+    let key = p256::ecdsa::SigningKey::from_slice(secret).expect("non-zero");
+    medchain_protocol::signature::sign_low_s(&key, message)
+}
+
+/// Draws in the order the protocol runs: κ0, every participant's key pair
+/// (its index), the opener's ephemeral key, each answering member's
+/// response randomness, `K_e` and `r_1 … r_k`, the record nonce.
+fn epoch_vector(rng: &mut ChaCha20Rng, spec: &EpochSpec) -> EpochVector {
+    let kdf = &spec.kdf;
+    let params = KdfParams {
+        m_kib: kdf.m_kib,
+        t: kdf.t,
+        p: kdf.p,
+    };
+    let epoch = spec.epoch;
+    let kappa0 = draw::<32>(rng);
+    let case = CaseId::from_bytes(kappa0);
+    let keys: Vec<[u8; 32]> = spec.passwords.iter().map(|_| draw_scalar(rng)).collect();
+    let inds: Vec<u64> = keys
+        .iter()
+        .map(|k| participant_index(&public_key(k)))
+        .collect();
+    let opener = inds[spec.opener];
+    let mut revoked: Vec<u64> = spec.revoked.iter().map(|&j| inds[j]).collect();
+    revoked.sort_unstable();
+    let members: Vec<usize> = (0..inds.len())
+        .filter(|j| !spec.revoked.contains(j))
+        .collect();
+    let derive = |j: usize, e: u32| {
+        ParticipantSecret::derive_for_epoch(spec.passwords[j], &case, inds[j], e, &params)
+            .expect("derive")
+    };
+    let secrets: Vec<ParticipantSecret> = members.iter().map(|&j| derive(j, epoch)).collect();
+
+    // txeo: the opener's fresh ephemeral key and signature.
+    let opener_secret = keys[spec.opener];
+    let ephemeral_secret = draw_scalar(rng);
+    let ephemeral_public = public_key(&ephemeral_secret);
+    let ephemeral_key = encode_compressed_key(&ephemeral_public);
+    let opening_message = epoch_signature_message(&kappa0, epoch, opener, &revoked, &ephemeral_key);
+
+    // txer: every other member's epoch secret, sealed to that key.
+    let responses = members
+        .iter()
+        .zip(&secrets)
+        .filter(|(j, _)| **j != spec.opener)
+        .map(|(&j, secret)| {
+            let responder_secret = draw_scalar(rng);
+            let nonce = draw::<12>(rng);
+            let mut replay = ReplayRng::new(&[&responder_secret, &nonce]);
+            let sealed = seal_response(secret, inds[j], &case, &ephemeral_public, &mut replay)
+                .expect("seal");
+            assert!(replay.is_exhausted());
+            EpochResponse {
+                responder: inds[j].to_string(),
+                ephemeral_secret: hex(responder_secret),
+                ephemeral_key: hex(sealed.ephemeral_key),
+                nonce: hex(nonce),
+                sealed_secret: hex(&sealed.sealed_secret),
+            }
+        })
+        .collect();
+
+    // txet: a fresh key through the members' points, the signed tag.
+    let key_bytes = draw::<32>(rng);
+    let rs: Vec<[u8; 32]> = members.iter().map(|_| draw::<32>(rng)).collect();
+    let mut replay_parts: Vec<&[u8]> = vec![&key_bytes];
+    replay_parts.extend(rs.iter().map(|r| &r[..]));
+    let mut replay = ReplayRng::new(&replay_parts);
+    let (key, tag) = establish_key(&secrets, &mut replay).expect("establish");
+    assert!(replay.is_exhausted());
+    assert_eq!(key.expose_secret(), &key_bytes);
+    let tag_message = epoch_tag_signature_message(&kappa0, epoch, &tag.to_bytes());
+
+    // A record of the epoch.
+    let nonce = draw::<12>(rng);
+    let record_key = RecordKey::derive(&key, &case, &tag).expect("record key");
+    let plaintext = spec.plaintext.as_bytes();
+    let mut replay = ReplayRng::new(&[&nonce]);
+    let ciphertext =
+        seal_record(&record_key, spec.record_type, &case, plaintext, &mut replay).expect("seal");
+    assert!(replay.is_exhausted());
+
+    EpochVector {
+        kdf: Kdf {
+            m_kib: kdf.m_kib,
+            t: kdf.t,
+            p: kdf.p,
+        },
+        kappa0: hex(kappa0),
+        epoch,
+        previous_members: inds.iter().map(u64::to_string).collect(),
+        opener: opener.to_string(),
+        revoked: revoked.iter().map(u64::to_string).collect(),
+        members: members
+            .iter()
+            .zip(secrets.iter().zip(&rs))
+            .map(|(&j, (secret, r))| EpochMember {
+                ind: inds[j].to_string(),
+                password: spec.passwords[j].to_owned(),
+                s0: hex(derive(j, 0).expose_secret()),
+                s: hex(secret.expose_secret()),
+                beta: hex(*secret.siff_point()),
+                r: hex(r),
+            })
+            .collect(),
+        revoked_participants: spec
+            .revoked
+            .iter()
+            .map(|&j| {
+                let secret = derive(j, epoch);
+                RevokedParticipant {
+                    ind: inds[j].to_string(),
+                    password: spec.passwords[j].to_owned(),
+                    s0: hex(derive(j, 0).expose_secret()),
+                    s: hex(secret.expose_secret()),
+                    recovered_key: hex(tag.recover_key(&secret).expose_secret()),
+                }
+            })
+            .collect(),
+        opening: EpochOpening {
+            opener_secret: hex(opener_secret),
+            opener_key: hex(encode_uncompressed_key(&public_key(&opener_secret))),
+            ephemeral_secret: hex(ephemeral_secret),
+            ephemeral_key: hex(ephemeral_key),
+            signature: hex(sign(&opener_secret, &opening_message)),
+            message: hex(opening_message),
+        },
+        responses,
+        key: hex(key.expose_secret()),
+        tag: tag.to_bytes().chunks(66).map(hex).collect(),
+        tag_signature: EpochTagSignature {
+            signature: hex(sign(&opener_secret, &tag_message)),
+            message: hex(tag_message),
+        },
+        record: Record {
+            record_type: spec.record_type.label().to_owned(),
+            plaintext: hex(plaintext),
+            padded: hex(pad(plaintext).expect("fits").as_slice()),
+            record_key: hex(record_key.expose_secret()),
+            nonce: hex(nonce),
+            ciphertext: hex(ciphertext),
+        },
     }
 }
 
