@@ -6,10 +6,14 @@ use medchain_protocol::limits::MAX_PARTICIPANTS;
 use crate::case::Case;
 
 /// The members of epoch 0: the case's participants in case order, then its
-/// grantees (with a grant tag) in grant order.
+/// grantees (with a grant tag) in ascending index order — an order every
+/// reader derives alike, whatever order the grants were committed or
+/// listed in.
 pub fn initial_members(case: &Case, grantees: &[u64]) -> Vec<u64> {
     let mut members = case.participants();
-    for &grantee in grantees {
+    let mut grantees = grantees.to_vec();
+    grantees.sort_unstable();
+    for grantee in grantees {
         if !members.contains(&grantee) {
             members.push(grantee);
         }

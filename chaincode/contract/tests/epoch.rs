@@ -488,45 +488,65 @@ async fn who_may_open_an_epoch_and_what_it_must_carry() {
         net.rejected(who, &input, code, expected).await;
     }
 
-    // The patient revokes the family member; once epoch 1 is established
-    // the revoked member cannot open the next one.
+    // Epoch 1 (without the insurer) stalls: the lawyer never answers. The
+    // patient abandons it for epoch 2, which starts again from epoch 0 and
+    // leaves the family member out instead.
     net.ok(
         &cast.patient,
-        &txeo(
-            &case,
-            1,
+        &txeo(&case, 1, &cast.patient, insurer.clone(), &cast.patient),
+    )
+    .await;
+    net.ok(&cast.doctor, &txer(&case, 1, &cast.doctor)).await;
+    let (_, event) = net
+        .event(
             &cast.patient,
-            vec![cast.family.ind()],
-            &cast.patient,
-        ),
+            &txeo(
+                &case,
+                2,
+                &cast.patient,
+                vec![cast.family.ind()],
+                &cast.patient,
+            ),
+        )
+        .await;
+    let members = without(&cast.participants(), &[cast.family.ind()]);
+    assert_eq!(
+        event.receivers,
+        without(&members, &[cast.patient.ind()]),
+        "the insurer is a member again, the family member is not"
+    );
+    net.rejected(
+        &cast.pharmacist,
+        &txer(&case, 1, &cast.pharmacist),
+        ErrorCode::OutOfOrder,
+        "was abandoned for epoch 2 before its tag was published; answer epoch 2",
     )
     .await;
     net.rejected(
         &cast.patient,
-        &txeo(&case, 2, &cast.patient, insurer.clone(), &cast.patient),
+        &txet(&case, 1, epoch_tag_bytes(5), &cast.patient),
         ErrorCode::OutOfOrder,
-        "epoch 1 of case",
+        "was abandoned for epoch 2",
     )
     .await;
-    let members = without(&cast.participants(), &[cast.family.ind()]);
     for who in [&cast.doctor, &cast.pharmacist, &cast.insurer, &cast.lawyer] {
-        net.ok(who, &txer(&case, 1, who)).await;
+        net.ok(who, &txer(&case, 2, who)).await;
     }
     net.ok(
         &cast.patient,
-        &txet(&case, 1, epoch_tag_bytes(members.len()), &cast.patient),
+        &txet(&case, 2, epoch_tag_bytes(members.len()), &cast.patient),
     )
     .await;
     net.rejected(
         &cast.family,
-        &txeo(&case, 2, &cast.family, insurer.clone(), &cast.family),
+        &txeo(&case, 3, &cast.family, insurer.clone(), &cast.family),
         ErrorCode::Unauthorized,
         "was revoked from case",
     )
     .await;
     net.ok(
         &cast.patient,
-        &txeo(&case, 2, &cast.patient, insurer, &cast.patient),
+        &txeo(&case, 3, &cast.patient, insurer, &cast.patient),
     )
     .await;
 }

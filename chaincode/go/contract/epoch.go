@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"slices"
 
 	pb "medchain/chaincode/go/medchainpb"
@@ -21,11 +20,13 @@ import (
 // epoch and only its members are notified.
 
 // initialMembers are the members of epoch 0: the case's participants in
-// case order, then its grantees (with a grant tag) in grant order
+// case order, then its grantees (with a grant tag) in ascending index order
 // (initial_members).
 func initialMembers(mc *medicalCase, granted []uint64) []uint64 {
 	members := mc.participants()
-	for _, grantee := range granted {
+	sorted := slices.Clone(granted)
+	slices.Sort(sorted)
+	for _, grantee := range sorted {
 		if !slices.Contains(members, grantee) {
 			members = append(members, grantee)
 		}
@@ -106,7 +107,27 @@ func latestEpoch(stub Stub, kappa0 []byte) (uint32, error) {
 	if len(value) != 4 {
 		return 0, refuse(Corrupt, "the epoch counter of case %s holds %d bytes, not 4", hex.EncodeToString(kappa0), len(value))
 	}
-	return binary.BigEndian.Uint32(value), nil
+	latest := binary.BigEndian.Uint32(value)
+	if latest > maxEpochsPerCase {
+		return 0, refuse(Corrupt, "the epoch counter of case %s says %d, more than the %d epochs a case can have", hex.EncodeToString(kappa0), latest, maxEpochsPerCase)
+	}
+	return latest, nil
+}
+
+// establishedBefore is the latest established epoch of the case below
+// epoch (0 at least: the case's key is established before any epoch is
+// opened).
+func establishedBefore(stub Stub, kappa0 []byte, epoch uint32) (uint32, error) {
+	for e := epoch - 1; e >= 1; e-- {
+		established, err := epochEstablished(stub, kappa0, e)
+		if err != nil {
+			return 0, err
+		}
+		if established {
+			return e, nil
+		}
+	}
+	return 0, nil
 }
 
 // epochMembers are the members of epoch epoch of the case.
@@ -263,27 +284,29 @@ func storeEpochOpening(stub Stub, value []byte, o *pb.EpochOpening) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	established, err := epochEstablished(stub, kappa0, latest)
+	if latest == 0 {
+		established, err := epochEstablished(stub, kappa0, 0)
+		if err != nil {
+			return nil, err
+		}
+		if !established {
+			return nil, refuse(OutOfOrder, "case %s has no diagnosis yet, so its key is not established; revoke after the doctor's first record", caseHex)
+		}
+	}
+	// A latest epoch still collecting answers is abandoned: the new one
+	// starts from the latest established epoch.
+	base, err := establishedBefore(stub, kappa0, latest+1)
 	if err != nil {
 		return nil, err
 	}
-	if !established {
-		if latest == 0 {
-			return nil, refuse(OutOfOrder, "case %s has no diagnosis yet, so its key is not established; revoke after the doctor's first record", caseHex)
-		}
-		return nil, refuse(OutOfOrder, "epoch %d of case %s is still collecting its members' answers; wait for its tag before opening another", latest, caseHex)
-	}
-	next := latest
-	if next < math.MaxUint32 {
-		next++
-	}
+	next := latest + 1
 	if o.GetEpoch() != next {
 		return nil, invalid(record, "case %s is in key epoch %d, so the next epoch is %d, not %d", caseHex, latest, next, o.GetEpoch())
 	}
 	if next > maxEpochsPerCase {
 		return nil, invalid(record, "case %s already has %d key epochs, the most one case can have (%d); open a new case", caseHex, latest, maxEpochsPerCase)
 	}
-	previous, err := epochMembers(stub, mc, kappa0, latest)
+	previous, err := epochMembers(stub, mc, kappa0, base)
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +362,8 @@ func storeEpochOpening(stub Stub, value []byte, o *pb.EpochOpening) ([]byte, err
 }
 
 // collectingEpoch checks that epoch is the case's latest epoch and still
-// collecting answers (no tag yet); it returns its members.
+// collecting answers (no tag yet, not abandoned for a later one); it
+// returns its members.
 func collectingEpoch(stub Stub, mc *medicalCase, kappa0 []byte, epoch uint32) ([]uint64, error) {
 	latest, err := latestEpoch(stub, kappa0)
 	if err != nil {
@@ -349,15 +373,15 @@ func collectingEpoch(stub Stub, mc *medicalCase, kappa0 []byte, epoch uint32) ([
 	if epoch == 0 || epoch > latest {
 		return nil, refuse(NotFound, "case %s has no key epoch %d opened", caseHex, epoch)
 	}
-	if epoch < latest {
-		return nil, refuse(AlreadyStored, "epoch %d of case %s already has its tag", epoch, caseHex)
-	}
 	established, err := epochEstablished(stub, kappa0, epoch)
 	if err != nil {
 		return nil, err
 	}
 	if established {
 		return nil, refuse(AlreadyStored, "epoch %d of case %s already has its tag", epoch, caseHex)
+	}
+	if epoch < latest {
+		return nil, refuse(OutOfOrder, "epoch %d of case %s was abandoned for epoch %d before its tag was published; answer epoch %d", epoch, caseHex, latest, latest)
 	}
 	return epochMembers(stub, mc, kappa0, epoch)
 }

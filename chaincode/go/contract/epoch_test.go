@@ -363,29 +363,36 @@ func TestWhoMayOpenAnEpochAndWhatItMustCarry(t *testing.T) {
 		expectRefusal(t, store_(c.l, t, r.who, r.input), r.code, r.want)
 	}
 
-	// The patient revokes the family member; once epoch 1 is established
-	// the revoked member cannot open the next one.
-	mustStore(t, c.l, c.patient, txeoInput(t, c.kappa0, 1, c.patient, []uint64{c.family.ind()}, c.patient))
-	expectRefusal(t, store_(c.l, t, c.patient, txeoInput(t, c.kappa0, 2, c.patient, insurer, c.patient)), OutOfOrder,
-		"out_of_order: epoch 1 of case "+k+" is still collecting its members' answers; wait for its tag before opening another")
+	// Epoch 1 (without the insurer) stalls: the lawyer never answers. The
+	// patient abandons it for epoch 2, which starts again from epoch 0 and
+	// leaves the family member out instead.
+	mustStore(t, c.l, c.patient, txeoInput(t, c.kappa0, 1, c.patient, insurer, c.patient))
+	mustStore(t, c.l, c.doctor, txerInput(t, txerOf(c.kappa0, 1, c.doctor)))
 	members := without(c.participants(), c.family.ind())
-	for _, who := range []*participant{c.doctor, c.pharmacist, c.insurer, c.lawyer} {
-		mustStore(t, c.l, who, txerInput(t, txerOf(c.kappa0, 1, who)))
+	res := store_(c.l, t, c.patient, txeoInput(t, c.kappa0, 2, c.patient, []uint64{c.family.ind()}, c.patient))
+	if event := eventOf(t, res, "txeo", c.kappa0); !equal(event.Receivers, without(members, c.patient.ind())) {
+		t.Fatalf("txeo receivers %v", event.Receivers)
 	}
-	mustStore(t, c.l, c.patient, txetInput(t, c.kappa0, 1, epochTagBytes(len(members)), c.patient))
-	expectRefusal(t, store_(c.l, t, c.family, txeoInput(t, c.kappa0, 2, c.family, insurer, c.family)), Unauthorized,
+	abandoned := "out_of_order: epoch 1 of case " + k + " was abandoned for epoch 2 before its tag was published; answer epoch 2"
+	expectRefusal(t, store_(c.l, t, c.pharmacist, txerInput(t, txerOf(c.kappa0, 1, c.pharmacist))), OutOfOrder, abandoned)
+	expectRefusal(t, store_(c.l, t, c.patient, txetInput(t, c.kappa0, 1, epochTagBytes(5), c.patient)), OutOfOrder, abandoned)
+	for _, who := range []*participant{c.doctor, c.pharmacist, c.insurer, c.lawyer} {
+		mustStore(t, c.l, who, txerInput(t, txerOf(c.kappa0, 2, who)))
+	}
+	mustStore(t, c.l, c.patient, txetInput(t, c.kappa0, 2, epochTagBytes(len(members)), c.patient))
+	expectRefusal(t, store_(c.l, t, c.family, txeoInput(t, c.kappa0, 3, c.family, insurer, c.family)), Unauthorized,
 		"unauthorized: txeo: participant "+hex16(c.family.ind())+" was revoked from case "+k+" and cannot open its epochs")
-	expectRefusal(t, store_(c.l, t, c.patient, txeoInput(t, c.kappa0, 2, c.patient, []uint64{c.family.ind()}, c.patient)), Invalid,
+	expectRefusal(t, store_(c.l, t, c.patient, txeoInput(t, c.kappa0, 3, c.patient, []uint64{c.family.ind()}, c.patient)), Invalid,
 		"invalid: txeo: participant "+hex16(c.family.ind())+" is not a member of the case's current key epoch")
-	res := store_(c.l, t, c.patient, txeoInput(t, c.kappa0, 2, c.patient, insurer, c.patient))
+	res = store_(c.l, t, c.patient, txeoInput(t, c.kappa0, 3, c.patient, insurer, c.patient))
 	if event := eventOf(t, res, "txeo", c.kappa0); !equal(event.Receivers, without(members, c.patient.ind(), c.insurer.ind())) {
 		t.Fatalf("txeo receivers %v", event.Receivers)
 	}
-	// Epoch 1 is over: its answers are closed.
-	expectRefusal(t, store_(c.l, t, c.lawyer, txerInput(t, txerOf(c.kappa0, 1, c.lawyer))), AlreadyStored,
-		"already_stored: epoch 1 of case "+k+" already has its tag")
-	expectRefusal(t, store_(c.l, t, c.patient, txetInput(t, c.kappa0, 1, epochTagBytes(len(members)), c.patient)), AlreadyStored,
-		"already_stored: epoch 1 of case "+k+" already has its tag")
+	// Epoch 2 is over: its answers are closed.
+	expectRefusal(t, store_(c.l, t, c.lawyer, txerInput(t, txerOf(c.kappa0, 2, c.lawyer))), AlreadyStored,
+		"already_stored: epoch 2 of case "+k+" already has its tag")
+	expectRefusal(t, store_(c.l, t, c.patient, txetInput(t, c.kappa0, 2, epochTagBytes(len(members)), c.patient)), AlreadyStored,
+		"already_stored: epoch 2 of case "+k+" already has its tag")
 }
 
 // A grantee with a grant tag is a member of epoch 0 (after the case's

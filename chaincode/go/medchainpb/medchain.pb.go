@@ -1373,21 +1373,23 @@ func (x *GrantTag) GetTagSignature() []byte {
 }
 
 // `txeo`: a holder of the case key who speaks for the patient starts key
-// epoch `epoch` among the members of the previous epoch minus `revoked`.
-// The members of epoch 0 are the case's participants in case order, then
-// its grantees in grant order; the members of epoch e are those of epoch
-// e − 1 without its revoked, in the same order.
+// epoch `epoch` among the members of its base minus `revoked`. The members
+// of epoch 0 are the case's participants in case order, then its grantees
+// in ascending index order; the base of epoch e is the latest established
+// epoch below it (a later epoch still collecting answers is abandoned),
+// and the members of epoch e are the base's without its revoked, in the
+// same order.
 type EpochOpening struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// κ0 (32 bytes).
 	CaseKey []byte `protobuf:"bytes,1,opt,name=case_key,json=caseKey,proto3" json:"case_key,omitempty"`
-	// e: one more than the case's latest epoch, which must be established
-	// (epoch 0 by the doctor's first record, a later one by its `txet`).
+	// e: one more than the case's latest epoch (opened after the doctor's
+	// first record; a latest epoch without its `txet` is abandoned).
 	Epoch uint32 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
-	// ind of the opener: the patient or a family member, a member of epoch
-	// e − 1, who must be the submitter.
+	// ind of the opener: the patient or a family member, a member of the
+	// base, who must be the submitter.
 	Opener uint64 `protobuf:"fixed64,3,opt,name=opener,proto3" json:"opener,omitempty"`
-	// The members of epoch e − 1 it leaves out: sorted ascending, each once,
+	// The members of the base it leaves out: sorted ascending, each once,
 	// at least one, never the opener or the case's doctor.
 	Revoked []uint64 `protobuf:"fixed64,4,rep,packed,name=revoked,proto3" json:"revoked,omitempty"`
 	// The opener's fresh ephemeral Diffie-Hellman key (33 bytes).

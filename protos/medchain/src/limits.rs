@@ -65,11 +65,15 @@ pub const CASE_PAGE_ENTRIES: u32 = 100;
 /// participant and this many records per doctor, pharmacist and insurer.
 pub const MAX_RECORDS_PER_SUBMITTER: u64 = 10_000;
 /// The most records a case can hold: its opening, a response of every
-/// participant but the doctor, and [`MAX_RECORDS_PER_SUBMITTER`] records
-/// of each other participant (at most the doctor, pharmacists and
-/// insurers store them). A client reading more from one case has been lied to.
-pub const MAX_CASE_RECORDS: u64 =
-    1 + (MAX_PARTICIPANTS as u64 - 1) * (1 + MAX_RECORDS_PER_SUBMITTER);
+/// participant but the doctor, [`MAX_RECORDS_PER_SUBMITTER`] records of
+/// each other participant (at most the doctor, pharmacists and insurers
+/// store them), three records per grant and, per key epoch, its opening,
+/// an answer of every other member and its tag. A client reading more from
+/// one case has been lied to.
+pub const MAX_CASE_RECORDS: u64 = 1
+    + (MAX_PARTICIPANTS as u64 - 1) * (1 + MAX_RECORDS_PER_SUBMITTER)
+    + 3 * MAX_GRANTS_PER_CASE
+    + MAX_EPOCHS_PER_CASE as u64 * (MAX_PARTICIPANTS as u64 + 1);
 /// Largest accepted certificate PEM.
 pub const MAX_CERTIFICATE_PEM_BYTES: usize = 16 * 1024;
 /// AES-GCM nonce length.

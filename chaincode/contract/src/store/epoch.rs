@@ -36,15 +36,24 @@ use crate::validate::{key32, sealed_answer, tag};
 pub(super) async fn latest_epoch<S: Stub>(stub: &S, kappa0: &[u8]) -> Result<u32, ContractError> {
     match stub.get_state(&epoch_key(kappa0)?).await? {
         None => Ok(0),
-        Some(value) => <[u8; 4]>::try_from(value.as_slice())
-            .map(u32::from_be_bytes)
-            .map_err(|_| {
-                ContractError::Corrupt(format!(
-                    "the epoch counter of case {} holds {} bytes, not 4",
-                    hex::encode(kappa0),
-                    value.len()
-                ))
-            }),
+        Some(value) => {
+            let latest = <[u8; 4]>::try_from(value.as_slice())
+                .map(u32::from_be_bytes)
+                .map_err(|_| {
+                    ContractError::Corrupt(format!(
+                        "the epoch counter of case {} holds {} bytes, not 4",
+                        hex::encode(kappa0),
+                        value.len()
+                    ))
+                })?;
+            if latest > MAX_EPOCHS_PER_CASE {
+                return Err(ContractError::Corrupt(format!(
+                    "the epoch counter of case {} says {latest}, more than the {MAX_EPOCHS_PER_CASE} epochs a case can have",
+                    hex::encode(kappa0)
+                )));
+            }
+            Ok(latest)
+        }
     }
 }
 
@@ -81,6 +90,21 @@ async fn established<S: Stub>(stub: &S, kappa0: &[u8], epoch: u32) -> Result<boo
         epoch_tag_key(kappa0, epoch)?
     };
     Ok(stub.get_state(&key).await?.is_some())
+}
+
+/// The latest established epoch of the case below `epoch` (0 at least:
+/// the case's key is established before any epoch is opened).
+async fn established_before<S: Stub>(
+    stub: &S,
+    kappa0: &[u8],
+    epoch: u32,
+) -> Result<u32, ContractError> {
+    for e in (1..epoch).rev() {
+        if established(stub, kappa0, e).await? {
+            return Ok(e);
+        }
+    }
+    Ok(0)
 }
 
 /// The opening of epoch `epoch` of the case.
@@ -194,18 +218,15 @@ pub(super) async fn store_epoch_opening<S: Stub>(
     }
     require_speaks_for_patient(RECORD, "revoke its participants", &case, &creator, kappa0)?;
     let latest = latest_epoch(stub, kappa0).await?;
-    if !established(stub, kappa0, latest).await? {
-        return Err(ContractError::OutOfOrder(if latest == 0 {
-            format!(
-                "case {case_hex} has no diagnosis yet, so its key is not established; revoke after the doctor's first record"
-            )
-        } else {
-            format!(
-                "epoch {latest} of case {case_hex} is still collecting its members' answers; wait for its tag before opening another"
-            )
-        }));
+    if latest == 0 && !established(stub, kappa0, 0).await? {
+        return Err(ContractError::OutOfOrder(format!(
+            "case {case_hex} has no diagnosis yet, so its key is not established; revoke after the doctor's first record"
+        )));
     }
-    let next = latest.saturating_add(1);
+    // A latest epoch still collecting answers is abandoned: the new one
+    // starts from the latest established epoch.
+    let base = established_before(stub, kappa0, latest + 1).await?;
+    let next = latest + 1;
     if opening.epoch != next {
         return Err(ContractError::invalid(
             RECORD,
@@ -223,7 +244,7 @@ pub(super) async fn store_epoch_opening<S: Stub>(
             ),
         ));
     }
-    let previous = members(stub, &case, kappa0, latest).await?;
+    let previous = members(stub, &case, kappa0, base).await?;
     if !previous.contains(&creator.ind()) {
         return Err(ContractError::unauthorized(
             RECORD,
@@ -274,7 +295,8 @@ pub(super) async fn store_epoch_opening<S: Stub>(
 }
 
 /// Checks that `epoch` is the case's latest epoch and still collecting
-/// answers (no tag yet); returns its members.
+/// answers (no tag yet, not abandoned for a later one); returns its
+/// members.
 async fn collecting<S: Stub>(
     stub: &S,
     case: &Case,
@@ -288,9 +310,14 @@ async fn collecting<S: Stub>(
             "case {case_hex} has no key epoch {epoch} opened"
         )));
     }
-    if epoch < latest || established(stub, kappa0, epoch).await? {
+    if established(stub, kappa0, epoch).await? {
         return Err(ContractError::AlreadyStored(format!(
             "epoch {epoch} of case {case_hex} already has its tag"
+        )));
+    }
+    if epoch < latest {
+        return Err(ContractError::OutOfOrder(format!(
+            "epoch {epoch} of case {case_hex} was abandoned for epoch {latest} before its tag was published; answer epoch {latest}"
         )));
     }
     members(stub, case, kappa0, epoch).await

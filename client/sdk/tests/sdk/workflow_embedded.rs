@@ -889,3 +889,77 @@ async fn the_family_revokes_the_insurer_for_the_future() {
         "{err:?}"
     );
 }
+
+/// An epoch that stalls (a member never answers, or its opener's wallet is
+/// lost) is abandoned by opening the next one, which starts again from the
+/// latest established epoch.
+#[tokio::test]
+async fn a_stalled_epoch_is_abandoned_for_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cast(dir.path()).await;
+    let case = established(&c).await;
+    workflow::add_record(
+        &c.doctor.ledger,
+        Some(&c.doctor.wallet),
+        &c.doctor.password,
+        &case,
+        RecordType::Diagnosis,
+        b"sprain",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let insurer = c.insurer.ledger.ind();
+    let open = async |u: &User| {
+        workflow::open_epoch(&u.ledger, &u.wallet, &u.password, &case, &[insurer]).await
+    };
+    assert_eq!(open(&c.family).await.unwrap().0, 1);
+    workflow::answer_epoch(&c.patient.ledger, &c.patient.password, &case, POLICY)
+        .await
+        .unwrap();
+    // The family's wallet is lost; the patient opens epoch 2 instead.
+    assert_eq!(open(&c.patient).await.unwrap().0, 2);
+    for u in [&c.family, &c.doctor, &c.pharmacist, &c.lawyer] {
+        assert_eq!(
+            workflow::answer_epoch(&u.ledger, &u.password, &case, POLICY)
+                .await
+                .unwrap(),
+            2
+        );
+    }
+    workflow::publish_epoch_tag(
+        &c.patient.ledger,
+        &c.patient.wallet,
+        &c.patient.password,
+        &case,
+        POLICY,
+    )
+    .await
+    .unwrap();
+    workflow::add_record(
+        &c.pharmacist.ledger,
+        Some(&c.pharmacist.wallet),
+        &c.pharmacist.password,
+        &case,
+        RecordType::Medication,
+        b"brace",
+        POLICY,
+    )
+    .await
+    .unwrap();
+    let records = workflow::audit(&c.family.ledger, &c.family.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&records),
+        vec![
+            (RecordType::Diagnosis, "sprain".to_owned()),
+            (RecordType::Medication, "brace".to_owned()),
+        ]
+    );
+    assert_eq!(records[1].epoch, 2);
+    let theirs = workflow::audit(&c.insurer.ledger, &c.insurer.password, &case, POLICY)
+        .await
+        .unwrap();
+    assert!(theirs[1].plaintext.is_none());
+}

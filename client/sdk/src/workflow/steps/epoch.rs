@@ -84,10 +84,27 @@ impl Epochs {
         self.tags.iter().find(|e| e.epoch == epoch)
     }
 
-    /// The members of epoch `epoch`, in member order.
+    /// The latest established epoch below `epoch` (0 at least): the
+    /// epoch a new opening starts from (an epoch still collecting answers
+    /// when a later one is opened is abandoned).
+    pub(crate) fn base(&self, epoch: u32) -> u32 {
+        (1..epoch)
+            .rev()
+            .find(|&e| self.tag(e).is_some())
+            .unwrap_or(0)
+    }
+
+    /// The members of epoch `epoch`, in member order: those of the epoch
+    /// it started from, without its revoked.
     pub(crate) fn members(&self, case: &Case, epoch: u32) -> Vec<u64> {
         let mut members = initial_members(case, &self.grantees);
-        for e in 1..=epoch {
+        let mut chain = Vec::new();
+        let mut e = epoch;
+        while e > 0 {
+            chain.push(e);
+            e = self.base(e);
+        }
+        for e in chain.into_iter().rev() {
             if let Some(opening) = self.opening(e) {
                 members.retain(|m| !opening.revoked.contains(m));
             }
@@ -114,9 +131,9 @@ impl Epochs {
             ))
         };
         let opener = speaker_key(opening, case, eo.opener)?;
-        if !self.members(case, epoch - 1).contains(&eo.opener) {
+        if !self.members(case, self.base(epoch)).contains(&eo.opener) {
             return Err(untrusted(format!(
-                "was opened by {}, who is not a member of the epoch before",
+                "was opened by {}, who is not a member of the epoch it starts from",
                 format_ind(eo.opener)
             )));
         }
@@ -244,12 +261,10 @@ pub async fn open_epoch(
     }
     let epochs = view.epochs();
     let latest = epochs.latest();
-    if latest > 0 && epochs.tag(latest).is_none() {
-        return Err(WorkflowError::OutOfOrder(format!(
-            "epoch {latest} of case {case_hex} is still collecting its members' answers; wait for its tag before revoking again"
-        )));
-    }
-    let previous = epochs.members(&view.case, latest);
+    // An epoch still collecting answers (a member who never answers, a
+    // lost wallet) is abandoned: the new one starts from the latest
+    // established epoch.
+    let previous = epochs.members(&view.case, epochs.base(latest + 1));
     if !previous.contains(&me) {
         return Err(WorkflowError::Invalid(format!(
             "you were revoked from case {case_hex} and cannot open its epochs"
@@ -427,4 +442,148 @@ pub async fn publish_epoch_tag(
         .await?;
     wallet.update_secrets(password, |s| drop(s.take_ephemeral(&name)))?;
     Ok(epoch)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    //! What a reader checks before it uses an epoch's tag, whoever served
+    //! it: a lying peer's substituted opening or tag is refused.
+
+    use super::*;
+    use medchain_protocol::signature::sign_low_s;
+    use medchain_protocol::v1::KdfParams;
+    use p256::ecdsa::SigningKey;
+
+    struct Fixture {
+        opening: CaseOpening,
+        case: Case,
+        id: CaseId,
+        patient: SigningKey,
+        family: SigningKey,
+    }
+
+    fn vk(key: &SigningKey) -> Vec<u8> {
+        key.verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+
+    fn fixture() -> Fixture {
+        let patient = SigningKey::random(&mut OsRng);
+        let family = SigningKey::random(&mut OsRng);
+        let opening = CaseOpening {
+            patient_key: vk(&patient),
+            family_keys: vec![vk(&family)],
+            doctor: 7,
+            insurers: vec![9],
+            kdf: Some(KdfParams {
+                m_kib: 8,
+                t: 1,
+                p: 1,
+            }),
+            ..CaseOpening::default()
+        };
+        let case = Case::from_opening(&opening).unwrap();
+        Fixture {
+            opening,
+            case,
+            id: CaseId::from_bytes([5; 32]),
+            patient,
+            family,
+        }
+    }
+
+    /// Epoch 1 opened by `opener` (signed by `signer`) revoking the insurer,
+    /// with a 3-coefficient tag signed by `tag_signer`.
+    fn epochs(f: &Fixture, opener: u64, signer: &SigningKey, tag_signer: &SigningKey) -> Epochs {
+        let eph = vec![2; 33];
+        let message = epoch_signature_message(f.id.as_bytes(), 1, opener, &[9], &eph);
+        let mut tag = vec![0; 3 * 66];
+        tag[2 * 66 - 1] = 1;
+        let tag_signature = sign_low_s(
+            tag_signer,
+            &epoch_tag_signature_message(f.id.as_bytes(), 1, &tag),
+        );
+        Epochs {
+            openings: vec![EpochOpening {
+                case_key: f.id.as_bytes().to_vec(),
+                epoch: 1,
+                opener,
+                revoked: vec![9],
+                opener_ephemeral_key: eph,
+                signature: sign_low_s(signer, &message),
+            }],
+            tags: vec![EpochTag {
+                case_key: f.id.as_bytes().to_vec(),
+                epoch: 1,
+                tag,
+                tag_signature,
+            }],
+            grantees: Vec::new(),
+        }
+    }
+
+    fn refusal(e: Epochs, f: &Fixture) -> String {
+        match e.signed_tag(&f.opening, &f.case, &f.id, 1) {
+            Err(WorkflowError::Untrusted(m)) => m,
+            other => panic!("not refused as untrusted: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_genuine_epoch_tag_is_accepted() {
+        let f = fixture();
+        let e = epochs(&f, f.case.family[0], &f.family, &f.family);
+        assert_eq!(e.members(&f.case, 1), [f.case.patient, f.case.family[0], 7]);
+        assert!(e.signed_tag(&f.opening, &f.case, &f.id, 1).is_ok());
+    }
+
+    #[test]
+    fn a_substituted_opening_or_tag_is_refused() {
+        let f = fixture();
+        let family = f.case.family[0];
+        // The opening signed by someone else than the opener it names.
+        let m = refusal(epochs(&f, family, &f.patient, &f.family), &f);
+        assert!(m.contains("is not signed by its opener"), "{m}");
+        // A tag signed by someone else than the opener.
+        let m = refusal(epochs(&f, family, &f.family, &f.patient), &f);
+        assert!(m.contains("is not signed by the epoch's opener"), "{m}");
+        // A tag with a coefficient too many for the epoch's members.
+        let mut e = epochs(&f, family, &f.family, &f.family);
+        let tag = &mut e.tags[0];
+        tag.tag.extend_from_slice(&[0; 66]);
+        tag.tag_signature = sign_low_s(
+            &f.family,
+            &epoch_tag_signature_message(f.id.as_bytes(), 1, &tag.tag),
+        );
+        let m = refusal(e, &f);
+        assert!(m.contains("does not match the epoch's members"), "{m}");
+    }
+
+    #[test]
+    fn an_opener_revoked_earlier_is_refused_and_an_abandoned_epoch_revokes_nobody() {
+        let f = fixture();
+        let family = f.case.family[0];
+        // Epoch 1 (established) revoked the family member; an epoch 2
+        // opened by it is refused.
+        let mut e = epochs(&f, f.case.patient, &f.patient, &f.patient);
+        e.openings[0].revoked = vec![family];
+        e.openings.push(EpochOpening {
+            epoch: 2,
+            opener: family,
+            ..e.openings[0].clone()
+        });
+        assert!(matches!(
+            e.verified_opening(&f.opening, &f.case, &f.id, 2),
+            Err(WorkflowError::Untrusted(m)) if m.contains("not a member of the epoch it starts from")
+        ));
+        // Without epoch 1's tag, epoch 1 was abandoned: epoch 2 starts from
+        // epoch 0 and the family member is a member again.
+        e.tags.clear();
+        e.openings[1].revoked = vec![9];
+        assert_eq!(e.base(2), 0);
+        assert_eq!(e.members(&f.case, 2), [f.case.patient, family, 7]);
+    }
 }
