@@ -17,8 +17,8 @@ case "${1:-}" in
 esac
 
 lock_network
-# The chaincode server first, then the peers, the orderer, the IPFS node and the CAs; then anything else tracked.
-for name in "$CHAINCODE_PROCESS" "$CHAINCODE_GO_PROCESS" "$(peer_name org2)" "$(peer_name org1)" orderer "$IPFS_PROCESS" "$(ca_process org2)" "$(ca_process org1)" $(tracked_processes); do
+# The chaincode servers first, then the peers, the orderer, the IPFS node and the CAs; then anything else tracked.
+for name in "$CHAINCODE_PROCESS" "$CHAINCODE_GO_PROCESS" "$CHAINCODE_SBS_PROCESS" "$(peer_name org2)" "$(peer_name org1)" orderer "$IPFS_PROCESS" "$(ca_process org2)" "$(ca_process org1)" $(tracked_processes); do
   stop_process "$name"
 done
 if $purge; then

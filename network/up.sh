@@ -12,7 +12,8 @@
 #
 # Env: MEDCHAIN_NETWORK_DIR, MEDCHAIN_NETWORK_PORT_BASE, MEDCHAIN_CHAINCODE_BIN,
 # MEDCHAIN_CHAINCODE_CLIENT_AUTH, MEDCHAIN_CHAINCODE_LOG, MEDCHAIN_FABRIC_LOGGING_SPEC,
-# MEDCHAIN_NETWORK_READY_TIMEOUT, MEDCHAIN_FABRIC_HOME, MEDCHAIN_BATCH_TIMEOUT (docs/network.md).
+# MEDCHAIN_NETWORK_READY_TIMEOUT, MEDCHAIN_FABRIC_HOME, MEDCHAIN_BATCH_TIMEOUT,
+# MEDCHAIN_CHAINCODE_ORG1/ORG2, MEDCHAIN_SIDE_BY_SIDE (docs/network.md).
 set -euo pipefail
 
 # shellcheck source=lib/all.sh
@@ -29,6 +30,7 @@ trap 'echo "network/up.sh failed. Processes it started stay up for inspection: n
 
 require_commands jq curl openssl envsubst tar gzip setsid flock awk
 check_batch_timeout || exit 1
+load_chaincode_options || exit 1
 "$NETWORK_DIR/install-fabric.sh"
 "$NETWORK_DIR/install-fabric-ca.sh" >/dev/null
 "$NETWORK_DIR/install-kubo.sh" >/dev/null
@@ -134,7 +136,7 @@ wait_ipfs
 for org in "${PEER_ORGS[@]}"; do
   trust_ca_in_org_msp "$org"
 done
-step "Starting orderer and peers on 127.0.0.1 (ports $PORT_BASE-$((PORT_BASE + 17)))"
+step "Starting orderer and peers on 127.0.0.1 (ports $PORT_BASE-$LAST_PORT)"
 start_nodes
 step "Creating the $CHANNEL genesis block (configtxgen; each org's MSP trusts its CA's root)"
 create_genesis_block
@@ -149,7 +151,11 @@ for org in "${PEER_ORGS[@]}"; do
   step "Joining $(peer_name "$org") to $CHANNEL"
   join_peer "$org"
 done
-step "Deploying chaincode $CHAINCODE_NAME as a service (org1 runs $ORG1_CHAINCODE, org2 $ORG2_CHAINCODE; install, approve x2, commit with $CHAINCODE_POLICY)"
+if [[ $SIDE_BY_SIDE == 1 ]]; then
+  step "Deploying chaincode $CHAINCODE_NAME (org1 runs $ORG1_CHAINCODE, org2 $ORG2_CHAINCODE) and side by side $SBS_CHAINCODE_NAME (go on both orgs) as services (each: install, approve x2, commit with $CHAINCODE_POLICY)"
+else
+  step "Deploying chaincode $CHAINCODE_NAME as a service (org1 runs $ORG1_CHAINCODE, org2 $ORG2_CHAINCODE; install, approve x2, commit with $CHAINCODE_POLICY)"
+fi
 deploy_chaincode
 step "Waiting for service discovery to list both orgs' endorsers"
 wait_endorsers_discovered
@@ -158,7 +164,8 @@ wait "$enrollment"
 write_profile
 step "Starting the chaincode servers (package ids $(package_ids))"
 start_chaincode_server
-step "Initializing the chaincode with the role policy ($CHAINCODE_ROLE_POLICY)"
+definitions=$(chaincode_definitions)
+step "Initializing ${definitions//$'\n'/ and } with the role policy ($CHAINCODE_ROLE_POLICY)"
 initialize_chaincode
 touch "$DEPLOYED_MARKER"
 step "Network up"

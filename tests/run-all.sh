@@ -91,7 +91,7 @@ cargo build --workspace --all-targets --all-features --locked
 cargo build --release --locked -p medchain-chaincode
 phase_done
 
-phase "Go reference contract (gofmt, go vet, go test, generated code check, build)"
+phase "Go reference contract (gofmt, go vet, go test, generated code check, build) and the bench drivers"
 if ! command -v go >/dev/null 2>&1; then
     echo "error: go is not installed; install Go (>= 1.25) to build and test chaincode/go and the Go conformance client" >&2
     exit 1
@@ -108,6 +108,15 @@ fi
 (cd chaincode/go && go vet -mod=readonly ./... && go test -mod=readonly -count=1 ./...)
 bash chaincode/go/gen-proto.sh --check
 (cd chaincode/go && go build -mod=readonly -trimpath -o "$MEDCHAIN_CHAINCODE_GO_BIN" ./cmd/medchain-chaincode-go)
+# The official-client bench drivers (run by medchain-bench client-compare,
+# not here): they must stay formatted and build.
+unformatted=$(cd bench/clients/go && gofmt -l .)
+if [[ -n $unformatted ]]; then
+    echo "error: gofmt would change: $unformatted" >&2
+    exit 1
+fi
+(cd bench/clients/go && go vet -mod=readonly ./...)
+node --check bench/clients/node/bench.mjs
 phase_done
 
 phase "network scripts (Fabric, Fabric CA and Kubo install failures, publish-crl.sh and up.sh option refusals, external builder, docker-compose.yaml)"

@@ -36,6 +36,149 @@ pub enum Command {
     /// for files of several sizes on the network's IPFS node, and the
     /// client's peak memory.
     Attachments(AttachmentsArgs),
+    /// Prepares the workload of `client-compare`: `Store` arguments each
+    /// valid once, stored keys for `Get`, and a manifest naming the
+    /// gateway and the doctor's identity.
+    ClientWorkload(ClientWorkloadArgs),
+    /// Runs one client driver (Go, Node or ours) on a workload and prints
+    /// its result as JSON.
+    ClientRun(ClientRunArgs),
+    /// Our Gateway client against the official Go and Node clients on the
+    /// same workload, for several repetitions: latency, throughput, CPU
+    /// per transaction and peak memory.
+    ClientCompare(ClientCompareArgs),
+}
+
+/// `client-workload`.
+#[derive(Debug, Args)]
+pub struct ClientWorkloadArgs {
+    /// The network's client profile; its `doctor` identity submits
+    /// everything (and is registered first).
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// `Store` arguments to prepare; `client-compare --plan` prints how
+    /// many a comparison needs.
+    #[arg(long)]
+    pub count: usize,
+    /// Case openings stored now whose keys `Get` evaluates.
+    #[arg(long, default_value_t = 16)]
+    pub gets: usize,
+    /// Argon2id parameters named in the case openings (the consortium's
+    /// KDF floor must allow them).
+    #[arg(long, value_enum, default_value_t = KdfChoice::Fast)]
+    pub kdf: KdfChoice,
+    /// The workload directory to write.
+    #[arg(long, default_value = "target/client-workload")]
+    pub output: PathBuf,
+}
+
+/// A client driver of `client-run` and `client-compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientDriver {
+    /// The official Go client (`github.com/hyperledger/fabric-gateway`).
+    Go,
+    /// The official Node client (`@hyperledger/fabric-gateway`).
+    Node,
+    /// Our `fabric_gateway` crate.
+    Ours,
+}
+
+/// The phases every client driver runs, with the same flags.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct ClientPhases {
+    /// Untimed `Get` evaluations first.
+    #[arg(long, default_value_t = 50)]
+    pub get_warmup: usize,
+    /// Timed `Get` evaluations, one after the other.
+    #[arg(long, default_value_t = 2000)]
+    pub get_calls: usize,
+    /// Untimed `Store` submissions first.
+    #[arg(long, default_value_t = 20)]
+    pub store_warmup: usize,
+    /// Timed `Store` submit+commit calls, one after the other.
+    #[arg(long, default_value_t = 300)]
+    pub store_calls: usize,
+    /// Submissions in flight at once, one throughput level each.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+    pub concurrency: Vec<usize>,
+    /// Submissions per throughput level.
+    #[arg(long, default_value_t = 500)]
+    pub level_tx: usize,
+    /// No new submission of a level after this many seconds (0: none, every
+    /// level makes all its submissions).
+    #[arg(long, default_value_t = 0.0)]
+    pub level_seconds: f64,
+}
+
+/// Where the official clients' drivers are.
+#[derive(Debug, Clone, Args)]
+pub struct ClientPrograms {
+    /// The Go driver, built from bench/clients/go.
+    #[arg(long, default_value = "target/client-bench/go-driver")]
+    pub go_bin: PathBuf,
+    /// The Node.js executable.
+    #[arg(long, default_value = "node")]
+    pub node: PathBuf,
+    /// The Node driver (after `npm ci` in its directory).
+    #[arg(long, default_value = "bench/clients/node/bench.mjs")]
+    pub node_script: PathBuf,
+}
+
+/// `client-run`.
+#[derive(Debug, Args)]
+pub struct ClientRunArgs {
+    /// The driver.
+    #[arg(long, value_enum)]
+    pub driver: ClientDriver,
+    /// The workload directory (`client-workload --output`).
+    #[arg(long)]
+    pub workload: PathBuf,
+    /// The first `Store` argument to use (line of store.hex, from 0)
+    /// [default: the workload's next unclaimed ones, claimed now].
+    #[arg(long)]
+    pub store_offset: Option<usize>,
+    /// The phases.
+    #[command(flatten)]
+    pub phases: ClientPhases,
+    /// The official clients' drivers.
+    #[command(flatten)]
+    pub programs: ClientPrograms,
+}
+
+/// `client-compare`.
+#[derive(Debug, Args)]
+pub struct ClientCompareArgs {
+    /// The workload directory (`client-workload --output`).
+    #[arg(long, default_value = "target/client-workload")]
+    pub workload_dir: PathBuf,
+    /// Repetitions; each runs every driver once, in rotating order.
+    #[arg(long, default_value_t = 5)]
+    pub reps: usize,
+    /// The drivers to run.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "go,node,ours"
+    )]
+    pub drivers: Vec<ClientDriver>,
+    /// Seconds of pause between two driver runs.
+    #[arg(long, default_value_t = 2.0)]
+    pub pause_seconds: f64,
+    /// Only print how many `Store` arguments the comparison needs (for
+    /// `client-workload --count`).
+    #[arg(long)]
+    pub plan: bool,
+    /// The phases.
+    #[command(flatten)]
+    pub phases: ClientPhases,
+    /// The official clients' drivers.
+    #[command(flatten)]
+    pub programs: ClientPrograms,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "target/bench-results/clients.json")]
+    pub output: PathBuf,
 }
 
 /// `attachments`.
@@ -65,10 +208,14 @@ pub struct AttachmentsArgs {
 /// The network a benchmark runs on.
 #[derive(Debug, Args)]
 pub struct NetworkArgs {
-    /// The network's client profile (`<work>/profile.json` of network/up.sh).
+    /// The network's client profile (`<work>/profile.json` of network/up.sh;
+    /// `<work>/profile-go.json` for the Go contract's definition
+    /// `medchain-go` of a side-by-side network).
     #[arg(long)]
     pub profile: PathBuf,
-    /// The chaincode server's log [default: `<work>/logs/chaincode.log`].
+    /// The chaincode server's log [default: that of the first of the
+    /// profile's `chaincode_servers`, `<work>/logs/<server>.log`, e.g.
+    /// `chaincode.log`].
     #[arg(long)]
     pub chaincode_log: Option<PathBuf>,
 }

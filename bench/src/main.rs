@@ -9,7 +9,9 @@
 //!   participants;
 //! * `plot` — the per-case time chart from `latency` results;
 //! * `attachments` — attachment throughput and client memory on the
-//!   network's IPFS node.
+//!   network's IPFS node;
+//! * `client-workload`, `client-run`, `client-compare` — our Gateway client
+//!   against the official Go and Node clients.
 
 #![forbid(unsafe_code)]
 
@@ -17,6 +19,7 @@ mod args;
 mod attachments;
 mod cast;
 mod chaincode_log;
+mod clients;
 mod comm_cost;
 mod error;
 mod flow;
@@ -60,6 +63,23 @@ async fn main() -> anyhow::Result<()> {
         Command::Attachments(args) => {
             attachments::run(args).await?;
             eprintln!("results written to {}", args.output.display());
+        }
+        Command::ClientWorkload(args) => {
+            let manifest = clients::workload::run(args).await?;
+            eprintln!(
+                "workload of {} Store arguments and {} stored keys written to {}",
+                manifest.store_count,
+                manifest.get_count,
+                args.output.display()
+            );
+        }
+        Command::ClientRun(args) => {
+            clients::run(args).await?;
+        }
+        Command::ClientCompare(args) => {
+            if clients::compare::run(args)?.is_some() {
+                eprintln!("results written to {}", args.output.display());
+            }
         }
         Command::Plot(args) => {
             let output = plot::run(args)?;

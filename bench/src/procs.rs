@@ -19,7 +19,12 @@ pub struct Process {
 }
 
 /// The network's processes, from `<work>/run/*.pid` (`<pid> <executable>`),
-/// sorted by name, then this process as `bench client`.
+/// sorted by name, then this process as `bench client`. Every chaincode
+/// server is one of them under its own name — `chaincode` (medchain's Rust
+/// server), `chaincode-go` (medchain's Go server on a mixed network),
+/// `chaincode-medchain-go` (the Go server of the side-by-side definition
+/// `medchain-go`) — so a run on either definition of a side-by-side network
+/// reports both servers, the one serving it busy and the other idle.
 pub fn watched_processes(work_dir: &Path) -> Result<Vec<Process>> {
     let run = work_dir.join("run");
     let entries = std::fs::read_dir(&run).map_err(|e| BenchError::io("list", &run, e))?;
@@ -195,6 +200,37 @@ mod tests {
         let me = std::process::id();
         assert!(cpu_seconds(me).is_some());
         assert!(peak_rss_kib(me).unwrap() > 0);
+    }
+
+    #[test]
+    fn both_chaincode_servers_of_a_side_by_side_network_are_watched() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("run")).unwrap();
+        for (name, pid) in [
+            ("orderer", 11),
+            ("chaincode-medchain-go", 13),
+            ("chaincode", 12),
+        ] {
+            std::fs::write(
+                dir.path().join(format!("run/{name}.pid")),
+                format!("{pid} /bin/{name}\n"),
+            )
+            .unwrap();
+        }
+        let names: Vec<(String, u32)> = watched_processes(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.pid))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("chaincode".to_owned(), 12),
+                ("chaincode-medchain-go".to_owned(), 13),
+                ("orderer".to_owned(), 11),
+                ("bench client".to_owned(), std::process::id()),
+            ]
+        );
     }
 
     #[test]

@@ -11,13 +11,71 @@ CHAINCODE_PROCESS=chaincode
 CHAINCODE_GO_PACKAGE="$CHAINCODE_DIR/go/$CHAINCODE_LABEL.tar.gz"
 PACKAGE_ID_GO_FILE="$CHAINCODE_DIR/package_id.go"
 CHAINCODE_GO_PROCESS=chaincode-go
+# The side-by-side definition (MEDCHAIN_SIDE_BY_SIDE=1, see config.sh): the
+# Go reference contract under its own name on both orgs, with medchain's
+# version, sequence, endorsement policy, --init-required and role policy; its
+# own package (label medchain-go_1.0), package id and server.
+SBS_CHAINCODE_NAME=medchain-go
+SBS_CHAINCODE_LABEL="${SBS_CHAINCODE_NAME}_${CHAINCODE_VERSION}"
+CHAINCODE_SBS_PACKAGE="$CHAINCODE_DIR/$SBS_CHAINCODE_LABEL.tar.gz"
+PACKAGE_ID_SBS_FILE="$CHAINCODE_DIR/package_id.$SBS_CHAINCODE_NAME"
+CHAINCODE_SBS_PROCESS="chaincode-$SBS_CHAINCODE_NAME"
 
-# Per implementation (rust or go): its package, package id file, server
-# process name and port.
-impl_package() { if [[ $1 == go ]]; then echo "$CHAINCODE_GO_PACKAGE"; else echo "$CHAINCODE_PACKAGE"; fi; }
-impl_package_id_file() { if [[ $1 == go ]]; then echo "$PACKAGE_ID_GO_FILE"; else echo "$PACKAGE_ID_FILE"; fi; }
-impl_process() { if [[ $1 == go ]]; then echo "$CHAINCODE_GO_PROCESS"; else echo "$CHAINCODE_PROCESS"; fi; }
-impl_port() { if [[ $1 == go ]]; then echo "$CHAINCODE_GO_SERVER_PORT"; else echo "$CHAINCODE_SERVER_PORT"; fi; }
+# Per chaincode server — rust or go (medchain's implementations) or sbs (the
+# Go server of medchain-go): its package, package id file, process name,
+# port, implementation, package label and the definition it serves.
+impl_package() {
+  case $1 in
+    go) echo "$CHAINCODE_GO_PACKAGE" ;;
+    sbs) echo "$CHAINCODE_SBS_PACKAGE" ;;
+    *) echo "$CHAINCODE_PACKAGE" ;;
+  esac
+}
+impl_package_id_file() {
+  case $1 in
+    go) echo "$PACKAGE_ID_GO_FILE" ;;
+    sbs) echo "$PACKAGE_ID_SBS_FILE" ;;
+    *) echo "$PACKAGE_ID_FILE" ;;
+  esac
+}
+impl_process() {
+  case $1 in
+    go) echo "$CHAINCODE_GO_PROCESS" ;;
+    sbs) echo "$CHAINCODE_SBS_PROCESS" ;;
+    *) echo "$CHAINCODE_PROCESS" ;;
+  esac
+}
+impl_port() {
+  case $1 in
+    go) echo "$CHAINCODE_GO_SERVER_PORT" ;;
+    sbs) echo "$CHAINCODE_SBS_SERVER_PORT" ;;
+    *) echo "$CHAINCODE_SERVER_PORT" ;;
+  esac
+}
+impl_language() { if [[ $1 == rust ]]; then echo rust; else echo go; fi; }
+impl_label() { if [[ $1 == sbs ]]; then echo "$SBS_CHAINCODE_LABEL"; else echo "$CHAINCODE_LABEL"; fi; }
+impl_definition() { if [[ $1 == sbs ]]; then echo "$SBS_CHAINCODE_NAME"; else echo "$CHAINCODE_NAME"; fi; }
+# The chaincode definitions on the channel: medchain, and medchain-go side by side.
+chaincode_definitions() {
+  echo "$CHAINCODE_NAME"
+  [[ ${SIDE_BY_SIDE:-0} == 1 ]] && echo "$SBS_CHAINCODE_NAME"
+  return 0
+}
+# definition_server DEFINITION ORG — the server ORG's peer runs DEFINITION on.
+definition_server() {
+  if [[ $1 == "$SBS_CHAINCODE_NAME" ]]; then echo sbs; else org_chaincode "$2"; fi
+}
+# The servers of DEFINITION, one per line (rust first).
+definition_servers() {
+  if [[ $1 == "$SBS_CHAINCODE_NAME" ]]; then echo sbs; else chaincode_impls; fi
+}
+# Every chaincode server the network runs.
+chaincode_servers() {
+  local definition
+  for definition in $(chaincode_definitions); do
+    definition_servers "$definition"
+  done
+}
 # The implementation org runs, and the implementations in use (rust first).
 org_chaincode() { local v="${1^^}_CHAINCODE"; echo "${!v}"; }
 chaincode_impls() {
@@ -31,9 +89,10 @@ chaincode_impls() {
     done
   done
 }
-# The first org whose peer runs impl.
+# The first org whose peer runs server impl (every org runs sbs).
 impl_org() {
   local org
+  [[ $1 == sbs ]] && { echo "${PEER_ORGS[0]}"; return 0; }
   for org in "${PEER_ORGS[@]}"; do
     [[ $(org_chaincode "$org") == "$1" ]] && { echo "$org"; return 0; }
   done
@@ -42,8 +101,12 @@ impl_org() {
 # "<package id> (rust), <package id> (go)" for the messages of up.sh and status.sh.
 package_ids() {
   local impl out=()
-  for impl in $(chaincode_impls); do
-    out+=("$(cat "$(impl_package_id_file "$impl")" 2>/dev/null) ($impl)")
+  for impl in $(chaincode_servers); do
+    if [[ $impl == sbs ]]; then
+      out+=("$(cat "$(impl_package_id_file "$impl")" 2>/dev/null) ($SBS_CHAINCODE_NAME, go)")
+    else
+      out+=("$(cat "$(impl_package_id_file "$impl")" 2>/dev/null) ($impl)")
+    fi
   done
   local joined
   joined=$(printf '%s, ' "${out[@]}")
@@ -61,12 +124,13 @@ deterministic_tar() {
 # Writes the chaincode package: metadata.json {type: ccaas, label} and
 # code.tar.gz with connection.json, the address and TLS settings the peers
 # use to dial the chaincode server (read by network/builders/ccaas).
-# package_chaincode [IMPL] — IMPL rust (default) or go.
+# package_chaincode [IMPL] — IMPL rust (default), go or sbs.
 package_chaincode() {
   local impl=${1:-rust}
-  local build="$CHAINCODE_DIR/package" out port
+  local build="$CHAINCODE_DIR/package" out port label
   out=$(impl_package "$impl")
   port=$(impl_port "$impl")
+  label=$(impl_label "$impl")
   rm -rf "$build"
   mkdir -p "$build/code" "$(dirname "$out")"
   (
@@ -81,29 +145,38 @@ package_chaincode() {
       jq -n --arg address "127.0.0.1:$port" --rawfile root "$tls/ca.crt" \
         '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: false, root_cert: $root}'
     fi >"$build/code/connection.json"
-    jq -n --arg lbl "$CHAINCODE_LABEL" '{"type": "ccaas", "label": $lbl}' >"$build/metadata.json"
+    jq -n --arg lbl "$label" '{"type": "ccaas", "label": $lbl}' >"$build/metadata.json"
     deterministic_tar "$build/code.tar.gz" "$build/code" connection.json
     deterministic_tar "$out" "$build" metadata.json code.tar.gz
   )
   rm -rf "$build"
 }
 
-# Installs, approves and commits the chaincode definition with an endorsement
-# policy that needs a peer of each org and --init-required (the first
-# transaction must be Init with the role policy). Each org installs the
-# package of the implementation its peer runs and approves the one
-# definition with that package's id.
+# Installs, approves and commits every chaincode definition (medchain, and
+# medchain-go side by side).
 deploy_chaincode() {
-  local org impl package_id package
-  for impl in $(chaincode_impls); do
+  local definition
+  for definition in $(chaincode_definitions); do
+    deploy_definition "$definition" || return 1
+  done
+}
+
+# deploy_definition NAME — installs, approves and commits the definition NAME
+# with an endorsement policy that needs a peer of each org and
+# --init-required (the first transaction must be Init with the role policy).
+# Each org installs the package of the server its peer runs NAME on and
+# approves the one definition with that package's id.
+deploy_definition() {
+  local name=$1 org impl package_id package
+  for impl in $(definition_servers "$name"); do
     package_chaincode "$impl"
     peer_cli "$(impl_org "$impl")" lifecycle chaincode calculatepackageid "$(impl_package "$impl")" >"$(impl_package_id_file "$impl")"
   done
   for org in "${PEER_ORGS[@]}"; do
-    impl=$(org_chaincode "$org")
+    impl=$(definition_server "$name" "$org")
     package=$(impl_package "$impl")
     package_id=$(cat "$(impl_package_id_file "$impl")")
-    logged "install chaincode ($impl) on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode install "$package"
+    logged "install chaincode $name ($(impl_language "$impl")) on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode install "$package"
     peer_cli "$org" lifecycle chaincode queryinstalled --output json |
       jq -e --arg id "$package_id" '.installed_chaincodes[] | select(.package_id == $id)' >/dev/null || {
       echo "Chaincode package $package_id is not listed as installed on $(peer_name "$org")." >&2
@@ -111,31 +184,33 @@ deploy_chaincode() {
     }
   done
 
-  local definition=(--channelID "$CHANNEL" --name "$CHAINCODE_NAME" --version "$CHAINCODE_VERSION"
+  local definition=(--channelID "$CHANNEL" --name "$name" --version "$CHAINCODE_VERSION"
     --sequence "$CHAINCODE_SEQUENCE" --signature-policy "$CHAINCODE_POLICY" --init-required)
   orderer_args
   for org in "${PEER_ORGS[@]}"; do
-    package_id=$(cat "$(impl_package_id_file "$(org_chaincode "$org")")")
-    logged "approve chaincode for $(org_msp_id "$org")" peer_cli "$org" lifecycle chaincode approveformyorg \
+    package_id=$(cat "$(impl_package_id_file "$(definition_server "$name" "$org")")")
+    logged "approve chaincode $name for $(org_msp_id "$org")" peer_cli "$org" lifecycle chaincode approveformyorg \
       "${ORDERER_ARGS[@]}" "${definition[@]}" --package-id "$package_id"
   done
   peer_cli org1 lifecycle chaincode checkcommitreadiness "${definition[@]}" --output json |
     jq -e '.approvals | all' >/dev/null || {
-    echo "The chaincode definition is not approved by every org; see $LOG_DIR/setup.log." >&2
+    echo "The chaincode definition $name is not approved by every org; see $LOG_DIR/setup.log." >&2
     return 1
   }
   peer_args
-  logged "commit chaincode definition" peer_cli org1 lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${definition[@]}" "${PEER_ARGS[@]}"
+  logged "commit chaincode definition $name" peer_cli org1 lifecycle chaincode commit "${ORDERER_ARGS[@]}" "${definition[@]}" "${PEER_ARGS[@]}"
   for org in "${PEER_ORGS[@]}"; do
-    logged "querycommitted on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode querycommitted \
-      --channelID "$CHANNEL" --name "$CHAINCODE_NAME"
+    logged "querycommitted $name on $(peer_name "$org")" peer_cli "$org" lifecycle chaincode querycommitted \
+      --channelID "$CHANNEL" --name "$name"
   done
 }
 
-# The committed definition as one line ("medchain 1.0 sequence 1 ..."), or nothing.
+# committed_chaincode ORG [NAME] — the committed definition NAME (default
+# medchain) as one line ("medchain 1.0 sequence 1 ..."), or nothing.
 committed_chaincode() {
-  peer_cli "$1" lifecycle chaincode querycommitted --channelID "$CHANNEL" --name "$CHAINCODE_NAME" --output json 2>/dev/null |
-    jq -r --arg name "$CHAINCODE_NAME" '"\($name) \(.version) sequence \(.sequence) approvals \(.approvals | to_entries | map("\(.key)=\(.value)") | join(","))"' 2>/dev/null || true
+  local name=${2:-$CHAINCODE_NAME}
+  peer_cli "$1" lifecycle chaincode querycommitted --channelID "$CHANNEL" --name "$name" --output json 2>/dev/null |
+    jq -r --arg name "$name" '"\($name) \(.version) sequence \(.sequence) approvals \(.approvals | to_entries | map("\(.key)=\(.value)") | join(","))"' 2>/dev/null || true
 }
 
 # Prints the path of the medchain-chaincode binary, building it with cargo
@@ -214,40 +289,43 @@ chaincode_env() {
   return 0
 }
 
-# Starts the server of every implementation an org runs, unless it runs.
+# Starts every chaincode server (each implementation an org runs medchain
+# on, and medchain-go's side by side), unless it runs.
 start_chaincode_server() {
   local impl
-  for impl in $(chaincode_impls); do
+  for impl in $(chaincode_servers); do
     start_chaincode_impl "$impl" || return 1
   done
 }
 
 start_chaincode_impl() {
-  local impl=$1 binary process port
+  local impl=$1 binary process port language definition
   process=$(impl_process "$impl")
   port=$(impl_port "$impl")
+  language=$(impl_language "$impl")
+  definition=$(impl_definition "$impl")
   is_running "$process" && return 0
-  if [[ $impl == go ]]; then binary=$(chaincode_go_binary); else binary=$(chaincode_binary); fi || {
-    echo "The Fabric network is up and chaincode '$CHAINCODE_NAME' is committed (package id $(cat "$(impl_package_id_file "$impl")")), but its $impl server is not running; fix the above and run network/up.sh again to start it." >&2
+  if [[ $language == go ]]; then binary=$(chaincode_go_binary); else binary=$(chaincode_binary); fi || {
+    echo "The Fabric network is up and chaincode '$definition' is committed (package id $(cat "$(impl_package_id_file "$impl")")), but its $language server is not running; fix the above and run network/up.sh again to start it." >&2
     return 1
   }
-  require_port_free "$port" "chaincode server ($impl)"
+  require_port_free "$port" "chaincode server ($definition, $language)"
   chaincode_env "$impl"
   start_process "$process" CHAINCODE_ENV "$binary"
   wait_ready "$process" "$READY_TIMEOUT" chaincode_tls_ready "$impl" || {
     echo "$binary must keep running and serve Fabric's chaincode gRPC service over TLS at CHAINCODE_SERVER_ADDRESS; it was started with: ${CHAINCODE_ENV[*]}" >&2
     return 1
   }
-  wait_ready "$process" "$READY_TIMEOUT" chaincode_answers "$(impl_org "$impl")"
+  wait_ready "$process" "$READY_TIMEOUT" chaincode_answers "$(impl_org "$impl")" "$definition"
 }
 
-# chaincode_answers [ORG] — true when a query through ORG's peer (default
-# org1) reaches its chaincode server: either it succeeds or the error comes
-# from the contract, not from the peer failing to connect to (launch) the
-# chaincode.
+# chaincode_answers [ORG [NAME]] — true when a query of definition NAME
+# (default medchain) through ORG's peer (default org1) reaches its chaincode
+# server: either it succeeds or the error comes from the contract, not from
+# the peer failing to connect to (launch) the chaincode.
 chaincode_answers() {
   local out
-  if out=$(peer_cli "${1:-org1}" chaincode query -C "$CHANNEL" -n "$CHAINCODE_NAME" \
+  if out=$(peer_cli "${1:-org1}" chaincode query -C "$CHANNEL" -n "${2:-$CHAINCODE_NAME}" \
     -c '{"Args":["GetParticipant","0000000000000000"]}' 2>&1); then
     return 0
   fi
@@ -263,11 +341,21 @@ peer_args() {
   done
 }
 
-# Runs the chaincode's initialization (`--isInit`, endorsed by every org's
-# peer): Init with the role policy $CHAINCODE_ROLE_POLICY, encoded by the
-# chaincode binary itself. Fabric accepts it once per chaincode definition.
+# Initializes every chaincode definition (medchain, and medchain-go side by
+# side) with the same role policy.
 initialize_chaincode() {
-  local binary argument
+  local definition
+  for definition in $(chaincode_definitions); do
+    initialize_definition "$definition" || return 1
+  done
+}
+
+# initialize_definition NAME — runs the initialization of definition NAME
+# (`--isInit`, endorsed by every org's peer): Init with the role policy
+# $CHAINCODE_ROLE_POLICY, encoded by the Rust chaincode binary. Fabric
+# accepts it once per chaincode definition.
+initialize_definition() {
+  local name=$1 binary argument
   binary=$(chaincode_binary) || return 1
   # shellcheck disable=SC2086 # one policy item per word
   argument=$("$binary" policy $CHAINCODE_ROLE_POLICY) || {
@@ -276,7 +364,7 @@ initialize_chaincode() {
   }
   orderer_args
   peer_args
-  logged "Init with the role policy ($CHAINCODE_ROLE_POLICY)" peer_cli org1 chaincode invoke "${ORDERER_ARGS[@]}" \
-    -C "$CHANNEL" -n "$CHAINCODE_NAME" --isInit --waitForEvent "${PEER_ARGS[@]}" \
+  logged "Init $name with the role policy ($CHAINCODE_ROLE_POLICY)" peer_cli org1 chaincode invoke "${ORDERER_ARGS[@]}" \
+    -C "$CHANNEL" -n "$name" --isInit --waitForEvent "${PEER_ARGS[@]}" \
     -c "{\"Args\":[\"Init\",\"$argument\"]}"
 }

@@ -21,6 +21,8 @@ CHAINCODE_DIR="$WORK/chaincode"
 # The organizations' Fabric CAs (lib/ca.sh): homes, registrars, enrolled users.
 CA_DIR="$WORK/ca"
 PROFILE="$WORK/profile.json"
+# With MEDCHAIN_SIDE_BY_SIDE=1: the same profile for the second definition (lib/profile.sh).
+PROFILE_GO="$WORK/profile-go.json"
 # Written once the channel is joined and the chaincode definition committed.
 DEPLOYED_MARKER="$WORK/deployed"
 # The port block the network was created with (status.sh and later up.sh runs read it).
@@ -67,11 +69,11 @@ load_ports() {
     base=${MEDCHAIN_NETWORK_PORT_BASE:-7050}
   fi
   if ! [[ "$base" =~ ^[0-9]+$ ]] || ((base < 1024 || base > 65500)); then
-    echo "MEDCHAIN_NETWORK_PORT_BASE must be a number from 1024 to 65500 (the network uses it and the next 17 ports), not '$base'." >&2
+    echo "MEDCHAIN_NETWORK_PORT_BASE must be a number from 1024 to 65500 (the network uses it and the next 17 ports, 18 side by side), not '$base'." >&2
     return 1
   fi
   PORT_BASE=$base
-  load_chaincode_impls || return 1
+  load_chaincode_options || return 1
   ORDERER_PORT=$((base + 0))
   ORG1_PEER_PORT=$((base + 1))
   ORG1_CHAINCODE_LISTEN_PORT=$((base + 2))
@@ -92,6 +94,10 @@ load_ports() {
   IPFS_API_PORT=$((base + 10))
   IPFS_GATEWAY_PORT=$((base + 16))
   IPFS_SWARM_PORT=$((base + 17))
+  # The Go server of the side-by-side definition (MEDCHAIN_SIDE_BY_SIDE=1).
+  CHAINCODE_SBS_SERVER_PORT=$((base + 18))
+  LAST_PORT=$((base + 17))
+  [[ $SIDE_BY_SIDE == 1 ]] && LAST_PORT=$CHAINCODE_SBS_SERVER_PORT
   if [[ -f "$PORTS_FILE" && -n "${MEDCHAIN_NETWORK_PORT_BASE:-}" && "$MEDCHAIN_NETWORK_PORT_BASE" != "$base" ]]; then
     echo "note: $WORK was created with port base $base; MEDCHAIN_NETWORK_PORT_BASE=$MEDCHAIN_NETWORK_PORT_BASE is ignored until down.sh --purge." >&2
   fi
@@ -99,7 +105,48 @@ load_ports() {
 
 save_ports() {
   mkdir -p "$WORK"
-  printf 'PORT_BASE=%s\nORG1_CHAINCODE=%s\nORG2_CHAINCODE=%s\n' "$PORT_BASE" "$ORG1_CHAINCODE" "$ORG2_CHAINCODE" >"$PORTS_FILE"
+  printf 'PORT_BASE=%s\nORG1_CHAINCODE=%s\nORG2_CHAINCODE=%s\nSIDE_BY_SIDE=%s\n' \
+    "$PORT_BASE" "$ORG1_CHAINCODE" "$ORG2_CHAINCODE" "$SIDE_BY_SIDE" >"$PORTS_FILE"
+}
+
+# The options that fix which chaincode servers the network runs
+# (MEDCHAIN_CHAINCODE_ORG1/ORG2, MEDCHAIN_SIDE_BY_SIDE), from the environment
+# or from the ports file of an existing work directory. Checked and noted
+# once per script: up.sh calls it before installing anything, load_ports
+# again.
+load_chaincode_options() {
+  [[ -n ${CHAINCODE_OPTIONS_LOADED:-} ]] && return 0
+  load_chaincode_impls || return 1
+  load_side_by_side || return 1
+  CHAINCODE_OPTIONS_LOADED=1
+}
+
+# Whether a second chaincode definition, medchain-go, serves the Go reference
+# contract on both orgs next to medchain (lib/chaincode.sh): SIDE_BY_SIDE 1 or
+# 0, from MEDCHAIN_SIDE_BY_SIDE (unset or empty: 0) or from the ports file
+# (a work directory from before this option has none). medchain itself must
+# then run rust on both orgs, so that each definition is one language.
+load_side_by_side() {
+  local saved="" value
+  [[ -f "$PORTS_FILE" ]] && saved=$(sed -n 's/^SIDE_BY_SIDE=\(.*\)$/\1/p' "$PORTS_FILE")
+  [[ -f "$PORTS_FILE" && -z "$saved" ]] && saved=0
+  value=${saved:-${MEDCHAIN_SIDE_BY_SIDE:-0}}
+  if [[ "$value" != 0 && "$value" != 1 ]]; then
+    echo "MEDCHAIN_SIDE_BY_SIDE must be 1 (deploy the Go contract as a second definition, medchain-go) or 0, not '$value'." >&2
+    return 1
+  fi
+  if [[ "$value" == 1 && ("$ORG1_CHAINCODE" == go || "$ORG2_CHAINCODE" == go) ]]; then
+    local org go=()
+    for org in "${PEER_ORGS[@]}"; do
+      [[ $(org_chaincode "$org") == go ]] && go+=("MEDCHAIN_CHAINCODE_${org^^}=go")
+    done
+    echo "MEDCHAIN_SIDE_BY_SIDE=1 cannot be combined with ${go[*]}: side by side, medchain runs the Rust chaincode on both orgs and the Go contract is the second definition, medchain-go." >&2
+    return 1
+  fi
+  if [[ -n "$saved" && -n "${MEDCHAIN_SIDE_BY_SIDE:-}" && "$MEDCHAIN_SIDE_BY_SIDE" != "$saved" ]]; then
+    echo "note: $WORK was created with MEDCHAIN_SIDE_BY_SIDE=$saved; MEDCHAIN_SIDE_BY_SIDE=$MEDCHAIN_SIDE_BY_SIDE is ignored until down.sh --purge." >&2
+  fi
+  SIDE_BY_SIDE=$value
 }
 
 # Which contract implementation each org's peer runs: rust (medchain-chaincode,

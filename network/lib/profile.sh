@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Roles of the tests and the client profile ($WORK/profile.json) that the
-# medchain client (`medchain --gateway <profile>`) and the e2e tests read.
+# medchain client (`medchain --gateway <profile>`) and the e2e tests read;
+# side by side also $WORK/profile-go.json, the same for medchain-go.
 
 # name org medchain.role — each a client identity registered and enrolled
 # by the org's Fabric CA (lib/ca.sh) with that role attribute in its
@@ -68,8 +69,34 @@ write_profile() {
   done
   jq -n --arg channel "$CHANNEL" --arg chaincode "$CHAINCODE_NAME" --arg tls_ca "$ORDERER_TLS_CA" \
     --arg orderer "127.0.0.1:$ORDERER_PORT" --arg work "$WORK" --argjson orgs "$orgs" --argjson roles "$roles" --argjson ipfs "$(ipfs_json)" \
+    --argjson servers "$(servers_json "$CHAINCODE_NAME")" \
     '{version: 1, channel: $channel, chaincode: $chaincode, work_dir: $work,
       orderer: {endpoint: $orderer, tls_ca: $tls_ca, server_name: "orderer.example.com"},
-      orgs: $orgs, roles: $roles, ipfs: $ipfs}' >"$PROFILE.tmp"
+      orgs: $orgs, roles: $roles, ipfs: $ipfs, chaincode_servers: $servers}' >"$PROFILE.tmp"
+  if [[ $SIDE_BY_SIDE == 1 ]]; then
+    side_by_side_profile "$PROFILE.tmp" "$PROFILE_GO.tmp" "$CHAINCODE_NAME" "$SBS_CHAINCODE_NAME" "$(servers_json "$SBS_CHAINCODE_NAME")"
+    jq --arg other "$SBS_CHAINCODE_NAME" '.side_by_side_chaincode = $other' "$PROFILE.tmp" >"$PROFILE.tmp2"
+    mv "$PROFILE.tmp2" "$PROFILE.tmp"
+    mv "$PROFILE_GO.tmp" "$PROFILE_GO"
+  fi
   mv "$PROFILE.tmp" "$PROFILE"
+}
+
+# servers_json DEFINITION — the process names (run/<name>.pid,
+# logs/<name>.log) of the chaincode servers that execute DEFINITION, as a
+# JSON array.
+servers_json() {
+  local impl
+  for impl in $(definition_servers "$1"); do
+    impl_process "$impl"
+  done | jq -R . | jq -sc .
+}
+
+# side_by_side_profile PROFILE OUT NAME OTHER SERVERS — writes to OUT the
+# profile PROFILE for the definition OTHER instead of NAME: the same network
+# and identities, chaincode OTHER, side_by_side_chaincode NAME and
+# chaincode_servers SERVERS (a JSON array).
+side_by_side_profile() {
+  jq --arg chaincode "$4" --arg other "$3" --argjson servers "$5" \
+    '.chaincode = $chaincode | .side_by_side_chaincode = $other | .chaincode_servers = $servers' "$1" >"$2"
 }

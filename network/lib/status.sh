@@ -10,6 +10,7 @@ print_processes() {
     "$(peer_name org2) $ORG2_PEER_PORT $ORG2_OPERATIONS_PORT $(org_tls_ca org2)"
     "$CHAINCODE_PROCESS $CHAINCODE_SERVER_PORT - rust"
     "$CHAINCODE_GO_PROCESS $CHAINCODE_GO_SERVER_PORT - go"
+    "$CHAINCODE_SBS_PROCESS $CHAINCODE_SBS_SERVER_PORT - sbs"
     "$(ca_process org1) $ORG1_CA_PORT ca org1"
     "$(ca_process org2) $ORG2_CA_PORT ca org2"
     "$IPFS_PROCESS $IPFS_API_PORT ipfs -"
@@ -17,8 +18,9 @@ print_processes() {
   local entry ops ca
   for entry in "${entries[@]}"; do
     read -r name port ops ca <<<"$entry"
-    # A chaincode implementation no org runs has no server.
-    if [[ "$ops" == - && " $(chaincode_impls | tr '\n' ' ') " != *" $ca "* ]]; then
+    # A chaincode server the network does not run (no org runs that
+    # implementation, or no side-by-side definition).
+    if [[ "$ops" == - && " $(chaincode_servers | tr '\n' ' ') " != *" $ca "* ]]; then
       continue
     fi
     if pid=$(running_pid "$name"); then
@@ -42,7 +44,7 @@ print_processes() {
 
 # Prints the whole status; returns 1 unless every process is up.
 print_status() {
-  local rc=0 org
+  local rc=0 org definition
   echo "medchain network (work dir $WORK, port base $PORT_BASE)"
   echo "processes:"
   print_processes || rc=1
@@ -50,11 +52,17 @@ print_status() {
   for org in "${PEER_ORGS[@]}"; do
     if is_running "$(peer_name "$org")"; then
       printf '  %-24s height %s\n' "$(peer_name "$org")" "$(channel_height "$org" || true)"
-      printf '  %-24s committed %s\n' "" "$(committed_chaincode "$org")"
-      print_endorsers "$org" | sed 's/^/                           discovery /'
+      for definition in $(chaincode_definitions); do
+        printf '  %-24s committed %s\n' "" "$(committed_chaincode "$org" "$definition")"
+        print_endorsers "$org" "$definition" | sed "s/^/                           discovery $definition /"
+      done
     fi
   done
   echo "chaincode: org1 runs $ORG1_CHAINCODE, org2 runs $ORG2_CHAINCODE; package ids: $(package_ids)"
+  if [[ $SIDE_BY_SIDE == 1 ]]; then
+    echo "side by side: $SBS_CHAINCODE_NAME runs the Go contract on both orgs ($CHAINCODE_SBS_PROCESS, 127.0.0.1:$CHAINCODE_SBS_SERVER_PORT)"
+  fi
   [[ -f "$PROFILE" ]] && echo "client profile: $PROFILE"
+  [[ $SIDE_BY_SIDE == 1 && -f "$PROFILE_GO" ]] && echo "client profile ($SBS_CHAINCODE_NAME): $PROFILE_GO"
   return "$rc"
 }

@@ -8,6 +8,9 @@
 //	CHAINCODE_TLS_CERT, CHAINCODE_TLS_KEY    PEM files: serve TLS (both or neither)
 //	CHAINCODE_CLIENT_CA_CERT                 PEM file: require peer client
 //	                                         certificates from this CA (mutual TLS)
+//	RUST_LOG                                 with fabric_shim::timing=debug: one
+//	                                         timing line per transaction on stdout,
+//	                                         as the Rust server writes (timing.go)
 //
 // A missing or invalid variable stops it at start with exit status 2 and
 // one line naming the variable.
@@ -19,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"medchain/chaincode/go/contract"
 
@@ -83,7 +87,11 @@ func configure(lookup func(string) (string, bool), readFile func(string) ([]byte
 			return nil, &configError{"CHAINCODE_ID", fmt.Sprintf("(%q) contains whitespace", id), fixID}
 		}
 	}
-	server := &shim.ChaincodeServer{CCID: id, Address: address, CC: contract.Chaincode{}}
+	var cc shim.Chaincode = contract.Chaincode{}
+	if timingEnabled(text("RUST_LOG")) {
+		cc = timed{cc: cc, out: os.Stdout, now: time.Now}
+	}
+	server := &shim.ChaincodeServer{CCID: id, Address: address, CC: cc}
 	cert, key, ca := text("CHAINCODE_TLS_CERT"), text("CHAINCODE_TLS_KEY"), text("CHAINCODE_CLIENT_CA_CERT")
 	read := func(variable, path, fix string) ([]byte, error) {
 		b, err := readFile(path)
