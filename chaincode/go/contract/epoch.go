@@ -425,18 +425,8 @@ func storeEpochResponse(stub Stub, value []byte, r *pb.EpochResponse) ([]byte, e
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	existing, err := getState(stub, index)
+	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "participant %016x has already answered epoch %d of case %s", c.ind, r.GetEpoch(), hex.EncodeToString(kappa0)) })
 	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		return nil, refuse(AlreadyStored, "participant %016x has already answered epoch %d of case %s", c.ind, r.GetEpoch(), hex.EncodeToString(kappa0))
-	}
-	kappa, err := putRecord(stub, value, kappa0)
-	if err != nil {
-		return nil, err
-	}
-	if err := putState(stub, index, kappa); err != nil {
 		return nil, err
 	}
 	if err := emit(stub, record, kappa, kappa0, []uint64{opening.GetOpener()}); err != nil {

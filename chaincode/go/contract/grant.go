@@ -245,18 +245,8 @@ func storeGrantResponse(stub Stub, value []byte, r *pb.GrantResponse) ([]byte, e
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	existing, err := getState(stub, index)
+	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "participant %016x has already answered its grant of case %s", c.ind, hex.EncodeToString(kappa0)) })
 	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		return nil, refuse(AlreadyStored, "participant %016x has already answered its grant of case %s", c.ind, hex.EncodeToString(kappa0))
-	}
-	kappa, err := putRecord(stub, value, kappa0)
-	if err != nil {
-		return nil, err
-	}
-	if err := putState(stub, index, kappa); err != nil {
 		return nil, err
 	}
 	if err := emit(stub, record, kappa, kappa0, []uint64{grant.GetGranter()}); err != nil {
@@ -318,18 +308,8 @@ func storeGrantTag(stub Stub, value []byte, gt *pb.GrantTag) ([]byte, error) {
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	existing, err := getState(stub, index)
+	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "the grant of case %s to participant %016x already has its tag", hex.EncodeToString(kappa0), gt.GetGrantee()) })
 	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		return nil, refuse(AlreadyStored, "the grant of case %s to participant %016x already has its tag", hex.EncodeToString(kappa0), gt.GetGrantee())
-	}
-	kappa, err := putRecord(stub, value, kappa0)
-	if err != nil {
-		return nil, err
-	}
-	if err := putState(stub, index, kappa); err != nil {
 		return nil, err
 	}
 	list, err := granteesKey(kappa0)

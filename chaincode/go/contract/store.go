@@ -60,6 +60,27 @@ func roleName(role pb.Role) string {
 	return "unspecified"
 }
 
+// putOnce stores a record that exists at most once under the index key
+// index (an answer, a tag; put_once): refused with already() when index is
+// set, otherwise stored (putRecord) with index pointing at its κ.
+func putOnce(stub Stub, value, kappa0 []byte, index string, already func() error) ([]byte, error) {
+	existing, err := getState(stub, index)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		return nil, already()
+	}
+	kappa, err := putRecord(stub, value, kappa0)
+	if err != nil {
+		return nil, err
+	}
+	if err := putState(stub, index, kappa); err != nil {
+		return nil, err
+	}
+	return kappa, nil
+}
+
 // putRecord stores bytes write-once under κ = SHA-256(bytes) and adds it
 // to its case's index and commit log (kappa0, or κ itself for an opening).
 func putRecord(stub Stub, value, kappa0 []byte) ([]byte, error) {
@@ -311,18 +332,8 @@ func storeResponse(stub Stub, value []byte, r *pb.CaseResponse) ([]byte, error) 
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	existing, err := getState(stub, index)
+	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "participant %016x has already answered case %s", c.ind, hex.EncodeToString(kappa0)) })
 	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		return nil, refuse(AlreadyStored, "participant %016x has already answered case %s", c.ind, hex.EncodeToString(kappa0))
-	}
-	kappa, err := putRecord(stub, value, kappa0)
-	if err != nil {
-		return nil, err
-	}
-	if err := putState(stub, index, kappa); err != nil {
 		return nil, err
 	}
 	if err := emit(stub, record, kappa, kappa0, mc.receivers(record)); err != nil {

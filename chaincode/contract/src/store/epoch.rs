@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::authorize::{authorize_participant, require_registered};
 use super::grant::{grantees, load_grant, require_speaks_for_patient};
-use super::{emit, put_record};
+use super::{emit, put_once, put_record};
 use crate::CreatorIndex;
 use crate::case::{Case, ParticipantRef};
 use crate::creator::Creator;
@@ -357,16 +357,15 @@ pub(super) async fn store_epoch_response<S: Stub>(
     authorize_member(stub, RECORD, &case, &creator, kappa0).await?;
     sealed_answer(RECORD, &response.ephemeral_key, &response.sealed_secret)?;
     let index = epoch_response_key(kappa0, response.epoch, creator.ind())?;
-    if stub.get_state(&index).await?.is_some() {
-        return Err(ContractError::AlreadyStored(format!(
+    let kappa = put_once(stub, bytes, kappa0, &index, || {
+        format!(
             "participant {:016x} has already answered epoch {} of case {}",
             creator.ind(),
             response.epoch,
             hex::encode(kappa0)
-        )));
-    }
-    let kappa = put_record(stub, bytes, Some(kappa0)).await?;
-    stub.put_state(&index, &kappa).await?;
+        )
+    })
+    .await?;
     emit(stub, RECORD, &kappa, kappa0, vec![opening.opener]);
     Ok(kappa.to_vec())
 }

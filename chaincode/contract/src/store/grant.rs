@@ -16,7 +16,7 @@ use p256::ecdsa::VerifyingKey;
 
 use super::authorize::require_registered;
 use super::record::stored_count;
-use super::{emit, put_record, role_name};
+use super::{emit, put_once, put_record, role_name};
 use crate::CreatorIndex;
 use crate::case::{Case, ParticipantRef};
 use crate::creator::Creator;
@@ -271,15 +271,14 @@ pub(super) async fn store_grant_response<S: Stub>(
     require_epoch_zero(stub, kappa0).await?;
     sealed_answer(RECORD, &response.ephemeral_key, &response.sealed_secret)?;
     let index = grant_response_key(kappa0, creator.ind())?;
-    if stub.get_state(&index).await?.is_some() {
-        return Err(ContractError::AlreadyStored(format!(
+    let kappa = put_once(stub, bytes, kappa0, &index, || {
+        format!(
             "participant {:016x} has already answered its grant of case {}",
             creator.ind(),
             hex::encode(kappa0)
-        )));
-    }
-    let kappa = put_record(stub, bytes, Some(kappa0)).await?;
-    stub.put_state(&index, &kappa).await?;
+        )
+    })
+    .await?;
     emit(stub, RECORD, &kappa, kappa0, vec![grant.granter]);
     Ok(kappa.to_vec())
 }
@@ -336,15 +335,14 @@ pub(super) async fn store_grant_tag<S: Stub>(
         )
     })?;
     let index = grant_tag_key(kappa0, grant_tag.grantee)?;
-    if stub.get_state(&index).await?.is_some() {
-        return Err(ContractError::AlreadyStored(format!(
+    let kappa = put_once(stub, bytes, kappa0, &index, || {
+        format!(
             "the grant of case {} to participant {:016x} already has its tag",
             hex::encode(kappa0),
             grant_tag.grantee
-        )));
-    }
-    let kappa = put_record(stub, bytes, Some(kappa0)).await?;
-    stub.put_state(&index, &kappa).await?;
+        )
+    })
+    .await?;
     let list = grantees_key(kappa0)?;
     let mut grantees = stub.get_state(&list).await?.unwrap_or_default();
     grantees.extend_from_slice(&grant_tag.grantee.to_be_bytes());

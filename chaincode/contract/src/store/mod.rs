@@ -90,6 +90,24 @@ async fn put_record<S: Stub>(
     Ok(kappa)
 }
 
+/// Stores a record that exists at most once under the index key `index`
+/// (an answer, a tag): refused with `already()` when `index` is set,
+/// otherwise stored ([`put_record`]) with `index` pointing at its κ.
+async fn put_once<S: Stub>(
+    stub: &S,
+    bytes: &[u8],
+    kappa0: &[u8],
+    index: &str,
+    already: impl FnOnce() -> String,
+) -> Result<[u8; 32], ContractError> {
+    if stub.get_state(index).await?.is_some() {
+        return Err(ContractError::AlreadyStored(already()));
+    }
+    let kappa = put_record(stub, bytes, Some(kappa0)).await?;
+    stub.put_state(index, &kappa).await?;
+    Ok(kappa)
+}
+
 /// Sets the transaction's single chaincode event.
 fn emit<S: Stub>(stub: &S, record_type: &str, key: &[u8], kappa0: &[u8], receivers: Vec<u64>) {
     let event = StoreEvent {

@@ -4,7 +4,7 @@ use fabric_shim::Stub;
 use medchain_protocol::v1::CaseResponse;
 
 use super::authorize::authorize_participant;
-use super::{emit, put_record};
+use super::{emit, put_once};
 use crate::CreatorIndex;
 use crate::creator::Creator;
 use crate::error::ContractError;
@@ -34,15 +34,14 @@ pub(super) async fn store_response<S: Stub>(
     authorize_participant(stub, RECORD, &case, &creator, kappa0).await?;
     sealed_answer(RECORD, &response.ephemeral_key, &response.sealed_secret)?;
     let index = response_key(kappa0, creator.ind())?;
-    if stub.get_state(&index).await?.is_some() {
-        return Err(ContractError::AlreadyStored(format!(
+    let kappa = put_once(stub, bytes, kappa0, &index, || {
+        format!(
             "participant {:016x} has already answered case {}",
             creator.ind(),
             hex::encode(kappa0)
-        )));
-    }
-    let kappa = put_record(stub, bytes, Some(kappa0)).await?;
-    stub.put_state(&index, &kappa).await?;
+        )
+    })
+    .await?;
     emit(stub, RECORD, &kappa, kappa0, case.receivers(RECORD));
     Ok(kappa.to_vec())
 }

@@ -7,13 +7,15 @@ use std::collections::btree_map::Entry;
 use std::path::PathBuf;
 
 use ipfs_blocks::{BlockStore, DAG_PB, block_cid};
+use medchain_contract::Case;
 use medchain_protocol::limits::{MAX_ATTACHMENTS, MAX_PLAINTEXT_BYTES};
+use medchain_protocol::v1::CaseOpening;
 use medchain_siff::{
     ATTACHMENT_ID_LEN, CaseId, KdfPolicy, RecordKey, RecordType, attachment_ciphertext_len,
 };
 
 use super::epoch::Epochs;
-use super::records::{case_record_key, record_context, store_record};
+use super::records::{case_record_key, load_opening, record_context, store_record};
 use crate::attachments::{
     AttachmentError, AttachmentRef, attachment_name, fetch_attachment, store_attachment,
 };
@@ -21,7 +23,6 @@ use crate::body::{BodyError, RecordBody};
 use crate::ledger::Ledger;
 use crate::wallet::Wallet;
 use crate::workflow::WorkflowError;
-use crate::workflow::case_view::CaseView;
 
 /// How far an attachment upload or download is: the attachment's position
 /// in the record, and its bytes done so far (plaintext bytes encrypted on
@@ -140,7 +141,7 @@ pub async fn save_attachments(
     policy: KdfPolicy,
 ) -> Result<Vec<PathBuf>, WorkflowError> {
     let mut keys: BTreeMap<u32, RecordKey> = BTreeMap::new();
-    let mut epochs: Option<(CaseView, Epochs)> = None;
+    let mut epochs: Option<(CaseOpening, Case, Epochs)> = None;
     let mut saved = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         let key = match keys.entry(item.epoch) {
@@ -149,18 +150,18 @@ pub async fn save_attachments(
                 entry.insert(case_record_key(ledger, password, case, policy).await?)
             }
             Entry::Vacant(entry) => {
-                let (view, epochs) = match &epochs {
+                let (opening, participants, epochs) = match &epochs {
                     Some(loaded) => loaded,
                     None => {
-                        let view = CaseView::load(ledger, case).await?;
-                        let e = view.epochs();
-                        epochs.insert((view, e))
+                        let (opening, participants) = load_opening(ledger, case).await?;
+                        let scanned = Epochs::scan(ledger, case).await?;
+                        epochs.insert((opening, participants, scanned))
                     }
                 };
                 let (_, key) = epochs
                     .record_key(
-                        &view.opening,
-                        &view.case,
+                        opening,
+                        participants,
                         case,
                         item.epoch,
                         ledger.ind(),

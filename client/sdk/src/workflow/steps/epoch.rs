@@ -55,18 +55,26 @@ impl Epochs {
         let mut pages = ledger.case_pages(id.as_bytes());
         while let Some(page) = pages.next_page().await? {
             for stored in page {
-                match InputParameter::decode(stored.value.as_slice())
+                if let Some(record) = InputParameter::decode(stored.value.as_slice())
                     .ok()
                     .and_then(|i| i.record)
                 {
-                    Some(Record::Txeo(e)) => epochs.openings.push(e),
-                    Some(Record::Txet(e)) => epochs.tags.push(e),
-                    Some(Record::Txgt(g)) => epochs.grantees.push(g.grantee),
-                    _ => {}
+                    epochs.observe(record);
                 }
             }
         }
         Ok(epochs)
+    }
+
+    /// Keeps `record` if it is an epoch opening, an epoch tag or a grant
+    /// tag (whose grantee is a member of epoch 0).
+    pub(crate) fn observe(&mut self, record: Record) {
+        match record {
+            Record::Txeo(e) => self.openings.push(e),
+            Record::Txet(e) => self.tags.push(e),
+            Record::Txgt(g) => self.grantees.push(g.grantee),
+            _ => {}
+        }
     }
 
     /// The latest epoch opened (0 if none).

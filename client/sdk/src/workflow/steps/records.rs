@@ -354,6 +354,24 @@ pub(super) async fn case_record_key(
     .await
 }
 
+/// The opening of case `id` (`Get(κ0)`, one record) and its participants.
+pub(super) async fn load_opening(
+    ledger: &Ledger,
+    id: &CaseId,
+) -> Result<(CaseOpening, Case), WorkflowError> {
+    let unknown = || WorkflowError::UnknownCase(hex::encode(id.as_bytes()));
+    let opening = match ledger.get(id.as_bytes()).await {
+        Ok(InputParameter {
+            record: Some(Record::Txtc(opening)),
+        }) => opening,
+        Ok(_) => return Err(unknown()),
+        Err(e) if e.is_not_found() => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    };
+    let case = Case::from_opening(&opening).map_err(WorkflowError::Invalid)?;
+    Ok((opening, case))
+}
+
 /// What an audit read besides the records it handed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AuditSummary {
@@ -392,23 +410,18 @@ pub async fn audit_pages<F>(
 where
     F: FnMut(DecryptedRecord) -> Result<(), WorkflowError>,
 {
-    let unknown = || WorkflowError::UnknownCase(hex::encode(id.as_bytes()));
-    let opening = match ledger.get(id.as_bytes()).await {
-        Ok(InputParameter {
-            record: Some(Record::Txtc(opening)),
-        }) => opening,
-        Ok(_) => return Err(unknown()),
-        Err(e) if e.is_not_found() => return Err(unknown()),
-        Err(e) => return Err(e.into()),
-    };
-    let case = Case::from_opening(&opening).map_err(WorkflowError::Invalid)?;
+    let (opening, case) = load_opening(ledger, id).await?;
     let mut summary = AuditSummary {
         participants: case.len(),
         ..AuditSummary::default()
     };
     let mut tags: Option<TagCheck> = None;
     let mut key: Option<RecordKey> = None;
-    let mut epochs: Option<Epochs> = None;
+    // The epochs as the pages show them so far (they come before their
+    // records in index order), and the whole case's, scanned only when
+    // those do not give a record's key.
+    let mut streamed = Epochs::default();
+    let mut scanned: Option<Epochs> = None;
     let mut epoch_keys: BTreeMap<u32, Option<(SignedTag, RecordKey)>> = BTreeMap::new();
     let mut pages = ledger.case_pages(id.as_bytes());
     while let Some(page) = pages.next_page().await? {
@@ -419,6 +432,10 @@ where
             let (record_type, record) = match record {
                 Some(Record::Txtr(_)) => {
                     summary.answers += 1;
+                    continue;
+                }
+                Some(r @ (Record::Txeo(_) | Record::Txet(_) | Record::Txgt(_))) => {
+                    streamed.observe(r);
                     continue;
                 }
                 Some(Record::Txd(r)) => (RecordType::Diagnosis, r),
@@ -444,21 +461,35 @@ where
                     }
                 })
             } else {
-                let epochs = match &epochs {
-                    Some(epochs) => epochs,
-                    None => epochs.insert(Epochs::scan(ledger, id).await?),
-                };
                 let entry = match epoch_keys.entry(record.epoch) {
                     Entry::Occupied(entry) => entry.into_mut(),
-                    Entry::Vacant(entry) => entry.insert(epochs.record_key(
-                        &opening,
-                        &case,
-                        id,
-                        record.epoch,
-                        ledger.ind(),
-                        password,
-                        policy,
-                    )?),
+                    Entry::Vacant(entry) => {
+                        let key = |epochs: &Epochs| {
+                            epochs.record_key(
+                                &opening,
+                                &case,
+                                id,
+                                record.epoch,
+                                ledger.ind(),
+                                password,
+                                policy,
+                            )
+                        };
+                        let found = match key(&streamed) {
+                            Ok(Some(found)) => Some(found),
+                            // Not a member, or an epoch the pages so far do
+                            // not show whole (clients' clocks differ): ask
+                            // the whole case.
+                            _ => {
+                                let scanned = match &scanned {
+                                    Some(scanned) => scanned,
+                                    None => scanned.insert(Epochs::scan(ledger, id).await?),
+                                };
+                                key(scanned)?
+                            }
+                        };
+                        entry.insert(found)
+                    }
                 };
                 match entry {
                     Some((signed, _)) if signed.bytes != record.tag => {
