@@ -425,7 +425,9 @@ func storeEpochResponse(stub Stub, value []byte, r *pb.EpochResponse) ([]byte, e
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "participant %016x has already answered epoch %d of case %s", c.ind, r.GetEpoch(), hex.EncodeToString(kappa0)) })
+	kappa, err := putOnce(stub, value, kappa0, index, func() error {
+		return refuse(AlreadyStored, "participant %016x has already answered epoch %d of case %s", c.ind, r.GetEpoch(), hex.EncodeToString(kappa0))
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -245,7 +245,9 @@ func storeGrantResponse(stub Stub, value []byte, r *pb.GrantResponse) ([]byte, e
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "participant %016x has already answered its grant of case %s", c.ind, hex.EncodeToString(kappa0)) })
+	kappa, err := putOnce(stub, value, kappa0, index, func() error {
+		return refuse(AlreadyStored, "participant %016x has already answered its grant of case %s", c.ind, hex.EncodeToString(kappa0))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +310,9 @@ func storeGrantTag(stub Stub, value []byte, gt *pb.GrantTag) ([]byte, error) {
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "the grant of case %s to participant %016x already has its tag", hex.EncodeToString(kappa0), gt.GetGrantee()) })
+	kappa, err := putOnce(stub, value, kappa0, index, func() error {
+		return refuse(AlreadyStored, "the grant of case %s to participant %016x already has its tag", hex.EncodeToString(kappa0), gt.GetGrantee())
+	})
 	if err != nil {
 		return nil, err
 	}

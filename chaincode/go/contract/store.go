@@ -332,7 +332,9 @@ func storeResponse(stub Stub, value []byte, r *pb.CaseResponse) ([]byte, error) 
 	if err != nil {
 		return nil, ledgerError(err)
 	}
-	kappa, err := putOnce(stub, value, kappa0, index, func() error { return refuse(AlreadyStored, "participant %016x has already answered case %s", c.ind, hex.EncodeToString(kappa0)) })
+	kappa, err := putOnce(stub, value, kappa0, index, func() error {
+		return refuse(AlreadyStored, "participant %016x has already answered case %s", c.ind, hex.EncodeToString(kappa0))
+	})
 	if err != nil {
 		return nil, err
 	}
