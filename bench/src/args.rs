@@ -47,6 +47,39 @@ pub enum Command {
     /// same workload, for several repetitions: latency, throughput, CPU
     /// per transaction and peak memory.
     ClientCompare(ClientCompareArgs),
+    /// One commit round taken apart on a `client-workload`: endorse,
+    /// submit, and the wait for the commit by the gateway's `CommitStatus`
+    /// against an open filtered block stream, alternately; and `Get` on a
+    /// warm against a fresh connection.
+    CommitRound(CommitRoundArgs),
+}
+
+/// `commit-round`.
+#[derive(Debug, Args)]
+pub struct CommitRoundArgs {
+    /// The workload directory (`client-workload --output`).
+    #[arg(long, default_value = "target/client-workload")]
+    pub workload_dir: PathBuf,
+    /// Repetitions.
+    #[arg(long, default_value_t = 5)]
+    pub reps: usize,
+    /// Timed submissions per wait and repetition (the two waits
+    /// alternate call by call).
+    #[arg(long, default_value_t = 100)]
+    pub calls: usize,
+    /// Untimed submissions first.
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+    /// `Get` calls per kind of connection and repetition.
+    #[arg(long, default_value_t = 50)]
+    pub evaluations: usize,
+    /// Only print how many `Store` arguments the run needs (for
+    /// `client-workload --count`).
+    #[arg(long)]
+    pub plan: bool,
+    /// Where to write the JSON results.
+    #[arg(long, default_value = "target/bench-results/commit-round.json")]
+    pub output: PathBuf,
 }
 
 /// `client-workload`.

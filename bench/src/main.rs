@@ -11,7 +11,10 @@
 //! * `attachments` — attachment throughput and client memory on the
 //!   network's IPFS node;
 //! * `client-workload`, `client-run`, `client-compare` — our Gateway client
-//!   against the official Go and Node clients.
+//!   against the official Go and Node clients;
+//! * `commit-round` — one commit round taken apart: endorse, submit, and
+//!   the commit wait by `CommitStatus` against block events; a warm
+//!   against a fresh connection.
 
 #![forbid(unsafe_code)]
 
@@ -29,6 +32,7 @@ mod network;
 mod plot;
 mod procs;
 mod report;
+mod round;
 mod stats;
 mod throughput;
 
@@ -78,6 +82,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ClientCompare(args) => {
             if clients::compare::run(args)?.is_some() {
+                eprintln!("results written to {}", args.output.display());
+            }
+        }
+        Command::CommitRound(args) => {
+            if round::run(args).await?.is_some() {
                 eprintln!("results written to {}", args.output.display());
             }
         }

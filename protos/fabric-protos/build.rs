@@ -16,6 +16,7 @@ const FABRIC_PROTOS: &[&str] = &[
     "peer/chaincode_event.proto",
     "peer/chaincode_shim.proto",
     "peer/transaction.proto",
+    "peer/events.proto",
     "gateway/gateway.proto",
     "ledger/queryresult/kv_query_result.proto",
     "ledger/rwset/rwset.proto",

@@ -325,7 +325,7 @@ fn summarize(metrics: &[Metric], drivers: &[ClientDriver], runs: &[Run]) -> Vec<
 }
 
 /// A figure with three significant digits or so.
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     let a = x.abs();
     if a >= 100.0 {
         format!("{x:.0}")
@@ -339,7 +339,7 @@ fn number(x: f64) -> String {
 }
 
 /// "min / median / max", or "–".
-fn min_median_max(s: Option<&Summary>, format: fn(f64) -> String) -> String {
+pub(crate) fn min_median_max(s: Option<&Summary>, format: fn(f64) -> String) -> String {
     s.map_or_else(
         || "–".to_owned(),
         |s| format!("{} / {} / {}", format(s.min), format(s.p50), format(s.max)),

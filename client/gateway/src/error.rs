@@ -42,6 +42,9 @@ pub enum Operation {
     CommitStatus,
     /// `Gateway/ChaincodeEvents`: reading chaincode events.
     ChaincodeEvents,
+    /// `protos.Deliver/DeliverFiltered`: reading filtered block events
+    /// from the peer's Deliver service.
+    BlockEvents,
 }
 
 impl fmt::Display for Operation {
@@ -52,6 +55,7 @@ impl fmt::Display for Operation {
             Operation::Submit => "submit",
             Operation::CommitStatus => "commit status",
             Operation::ChaincodeEvents => "chaincode events",
+            Operation::BlockEvents => "block events",
         })
     }
 }
@@ -300,6 +304,25 @@ pub enum GatewayError {
     /// `ChaincodeEvents` failed or its stream broke.
     #[error("{0}")]
     ChaincodeEvents(Box<RpcError>),
+    /// The `DeliverFiltered` call of block events failed or its stream
+    /// broke.
+    #[error("{0}")]
+    BlockEvents(Box<RpcError>),
+    /// The peer's Deliver service answered a block event request with a
+    /// `common.Status` other than `SUCCESS` (a Deliver status, not a gRPC
+    /// code) and closed the stream.
+    #[error(
+        "the peer refused the block event request with status {} ({status}): {}",
+        deliver_status_name(*.status),
+        deliver_refusal_reason(*.status, .channel_name)
+    )]
+    BlockEventsRefused {
+        /// The channel whose blocks were asked for.
+        channel_name: String,
+        /// The `common.Status` value the peer sent (e.g. 403 for
+        /// `FORBIDDEN`).
+        status: i32,
+    },
     /// The transaction was committed as invalid, so it changed nothing on
     /// the ledger.
     #[error("{0}")]
@@ -353,7 +376,8 @@ impl GatewayError {
             | GatewayError::Endorse(rpc)
             | GatewayError::Submit(rpc)
             | GatewayError::CommitStatus(rpc)
-            | GatewayError::ChaincodeEvents(rpc) => Some(rpc),
+            | GatewayError::ChaincodeEvents(rpc)
+            | GatewayError::BlockEvents(rpc) => Some(rpc),
             _ => None,
         }
     }
@@ -373,6 +397,7 @@ impl GatewayError {
         match self {
             GatewayError::Commit(_) => Some(Operation::CommitStatus),
             GatewayError::Timeout { operation, .. } => Some(*operation),
+            GatewayError::BlockEventsRefused { .. } => Some(Operation::BlockEvents),
             other => other.rpc().map(RpcError::operation),
         }
     }
@@ -421,6 +446,7 @@ impl From<RpcError> for GatewayError {
             Operation::Submit => GatewayError::Submit(error),
             Operation::CommitStatus => GatewayError::CommitStatus(error),
             Operation::ChaincodeEvents => GatewayError::ChaincodeEvents(error),
+            Operation::BlockEvents => GatewayError::BlockEvents(error),
         }
     }
 }
@@ -439,6 +465,36 @@ pub(crate) fn is_connection_failure(code: tonic::Code, message: &str) -> bool {
         tonic::Code::Unavailable => true,
         tonic::Code::Unknown => message.contains("transport error"),
         _ => false,
+    }
+}
+
+/// The name of a `common.Status` value as Fabric spells it (e.g.
+/// `FORBIDDEN`), or `UNKNOWN_STATUS` for a value this client does not know.
+fn deliver_status_name(status: i32) -> &'static str {
+    fabric_protos::common::Status::try_from(status)
+        .map(|known| known.as_str_name())
+        .unwrap_or("UNKNOWN_STATUS")
+}
+
+/// What a Deliver status other than `SUCCESS` means for the caller.
+fn deliver_refusal_reason(status: i32, channel_name: &str) -> String {
+    use fabric_protos::common::Status;
+    match Status::try_from(status) {
+        Ok(Status::BadRequest) => format!(
+            "the peer could not read the request for the blocks of channel {channel_name}; check that client and peer speak the same Fabric version"
+        ),
+        Ok(Status::Forbidden) => format!(
+            "the identity may not read channel {channel_name}; check that it belongs to an organisation of the channel and that the channel's Readers policy admits it"
+        ),
+        Ok(Status::NotFound) => {
+            format!("the peer has not joined channel {channel_name}; check the channel name")
+        }
+        Ok(Status::ServiceUnavailable) => format!(
+            "the peer cannot serve the blocks of channel {channel_name} right now; retry later"
+        ),
+        _ => format!(
+            "the peer stopped sending the blocks of channel {channel_name}; open the stream again"
+        ),
     }
 }
 

@@ -24,7 +24,8 @@
 //!   [`Gateway::new_signed_transaction`] and [`Gateway::new_signed_commit`]
 //!   take the bytes back with the signature.
 //! * **Errors** — each step fails with its own [`GatewayError`] variant
-//!   (`Evaluate`, `Endorse`, `Submit`, `CommitStatus`, `ChaincodeEvents`),
+//!   (`Evaluate`, `Endorse`, `Submit`, `CommitStatus`, `ChaincodeEvents`,
+//!   `BlockEvents`),
 //!   carrying the transaction id, the gRPC code and message and the
 //!   per-peer [`ErrorDetail`]s ([`RpcError`]); a transaction committed as
 //!   invalid is a [`GatewayError::Commit`] with its [`TxValidationCode`]
@@ -34,6 +35,9 @@
 //!   [`ChaincodeEvent`]s. Save a [`Checkpoint`] after handling each event
 //!   (to a [`FileCheckpointStore`], written atomically with mode 0600) and
 //!   restart from it to miss and repeat nothing.
+//!   [`Network::filtered_block_events`] is an async stream of the
+//!   channel's [`FilteredBlock`]s (each transaction's id and validation
+//!   code) from the peer's Deliver service, from a [`BlockStart`].
 //! * **TLS** — [`PeerEndpoint`] with [`TlsSettings`]: the organisation's TLS
 //!   CA, an optional client certificate (mutual TLS), and a server-name
 //!   override for peers dialled as `localhost`.
@@ -143,6 +147,7 @@
 //! # }
 //! ```
 
+mod blocks;
 mod checkpoint;
 mod client;
 mod commit;
@@ -163,6 +168,7 @@ mod signer;
 mod tls;
 mod transaction;
 
+pub use blocks::{BlockStart, FilteredBlockStream};
 pub use checkpoint::{
     Checkpoint, CheckpointError, CheckpointStore, FileCheckpointStore, InMemoryCheckpointStore,
     StartPosition,
@@ -178,7 +184,7 @@ pub use error::{
 pub use event::ChaincodeEvent;
 pub use events::ChaincodeEventStream;
 pub use fabric_protos::gateway::ErrorDetail;
-pub use fabric_protos::protos::TxValidationCode;
+pub use fabric_protos::protos::{FilteredBlock, FilteredTransaction, TxValidationCode};
 pub use identity::{Credentials, Identity, IdentityError, read_private_key};
 pub use network::Network;
 pub use proposal::{NONCE_LENGTH, Proposal, ProposalBuilder};

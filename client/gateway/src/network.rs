@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
+use super::blocks::{BlockStart, FilteredBlockStream};
 use super::checkpoint::StartPosition;
 use super::contract::Contract;
 use super::error::GatewayError;
 use super::events::ChaincodeEventStream;
 use super::session::{Session, Timeouts};
 
-/// A Fabric channel, from which contracts and event streams are obtained.
+/// A Fabric channel, from which contracts and event streams (chaincode
+/// events, filtered blocks) are obtained.
 #[derive(Clone)]
 pub struct Network {
     session: Arc<Session>,
@@ -78,6 +80,24 @@ impl Network {
             chaincode_name,
             start.into(),
         )
+    }
+
+    /// The filtered blocks of this channel, in order, from `start` on (by
+    /// default the next block committed), read from the peer's Deliver
+    /// service (`DeliverFiltered`): each block's number and, per
+    /// transaction, its id, type and validation code, and its chaincode
+    /// events without their payloads.
+    ///
+    /// The request envelope is signed now (a gateway without a signer
+    /// cannot read blocks); the call is made when the stream is first
+    /// polled, and a failure to connect is the stream's first item. A peer
+    /// that refuses the request (e.g. an identity not allowed to read the
+    /// channel) ends the stream with a [`GatewayError::BlockEventsRefused`].
+    pub fn filtered_block_events(
+        &self,
+        start: BlockStart,
+    ) -> Result<FilteredBlockStream, GatewayError> {
+        FilteredBlockStream::open(self.session.clone(), &self.name, start)
     }
 }
 

@@ -1,12 +1,14 @@
 //! What every object obtained from a [`Gateway`](super::Gateway) shares —
-//! the gRPC client, the identity and the (optional) signer — and the one
-//! way gateway calls are made: under a deadline that covers retries.
+//! the connection to the peer (its Gateway and Deliver services), the
+//! identity and the (optional) signer — and the one way gateway calls are
+//! made: under a deadline that covers retries.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fabric_protos::gateway::gateway_client::GatewayClient;
+use fabric_protos::protos::deliver_client::DeliverClient;
 use tokio::time::Instant;
 use tonic::transport::Channel;
 
@@ -41,9 +43,11 @@ impl Default for Timeouts {
 }
 
 /// What every object obtained from a [`Gateway`](super::Gateway) shares:
-/// the gRPC client, the identity and, unless messages are signed offline,
-/// the signer.
+/// the connection to the peer, the identity and, unless messages are signed
+/// offline, the signer.
 pub(crate) struct Session {
+    /// The connection to the peer, shared by the clients of its services.
+    channel: Channel,
     client: GatewayClient<Channel>,
     identity: Identity,
     signer: Option<Arc<dyn Signer>>,
@@ -56,7 +60,8 @@ impl Session {
         signer: Option<Arc<dyn Signer>>,
     ) -> Self {
         Self {
-            client: GatewayClient::new(channel),
+            client: GatewayClient::new(channel.clone()),
+            channel,
             identity,
             signer,
         }
@@ -64,6 +69,12 @@ impl Session {
 
     pub(crate) fn client(&self) -> GatewayClient<Channel> {
         self.client.clone()
+    }
+
+    /// A client of the peer's Deliver service (block events), over the
+    /// same connection as the gateway client.
+    pub(crate) fn deliver_client(&self) -> DeliverClient<Channel> {
+        DeliverClient::new(self.channel.clone())
     }
 
     pub(crate) fn identity(&self) -> &Identity {

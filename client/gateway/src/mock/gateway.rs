@@ -5,18 +5,24 @@
 //! prepared transaction envelopes, orders submitted transactions into
 //! blocks, answers commit status with validation codes, and streams
 //! chaincode events of valid transactions with Fabric's start-block and
-//! `after_transaction_id` rules. Its "chaincode" is a small key-value store.
+//! `after_transaction_id` rules. The same server runs the peer's Deliver
+//! service for filtered blocks ([`super::deliver`]). Its "chaincode" is a
+//! small key-value store.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fabric_protos::common::Envelope;
+use fabric_protos::common::{Envelope, HeaderType};
 use fabric_protos::gateway::gateway_server::{Gateway, GatewayServer};
 use fabric_protos::gateway::*;
-use fabric_protos::orderer::seek_position;
-use fabric_protos::protos::{ChaincodeEvent, Response, SignedProposal, TxValidationCode};
+use fabric_protos::orderer::{SeekInfo, seek_position};
+use fabric_protos::protos::deliver_server::DeliverServer;
+use fabric_protos::protos::{
+    ChaincodeEvent, FilteredBlock, FilteredChaincodeAction, FilteredTransaction,
+    FilteredTransactionActions, Response, SignedProposal, TxValidationCode, filtered_transaction,
+};
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
@@ -60,6 +66,7 @@ struct Ledger {
     committed: HashMap<String, (TxValidationCode, u64)>,
     state: HashMap<String, Vec<u8>>,
     events_requests: Vec<ChaincodeEventsRequest>,
+    seek_requests: Vec<SeekInfo>,
     target_organizations: Vec<Vec<String>>,
 }
 
@@ -185,6 +192,13 @@ impl MockGateway {
         self.inner.ledger.lock().unwrap().events_requests.clone()
     }
 
+    /// Every block request (`SeekInfo`) the Deliver service accepted (the
+    /// envelope was well formed, for this channel and signed by an
+    /// accepted identity), in order.
+    pub fn seek_requests(&self) -> Vec<SeekInfo> {
+        self.inner.ledger.lock().unwrap().seek_requests.clone()
+    }
+
     /// The organisations each evaluate or endorse asked for.
     pub fn target_organizations(&self) -> Vec<Vec<String>> {
         self.inner
@@ -203,7 +217,9 @@ impl MockGateway {
         if let Some(tls) = tls {
             builder = builder.tls_config(tls).unwrap();
         }
-        let router = builder.add_service(GatewayServer::new(self));
+        let router = builder
+            .add_service(GatewayServer::new(self.clone()))
+            .add_service(DeliverServer::new(self));
         tokio::spawn(router.serve_with_incoming(TcpListenerStream::new(listener)));
         address
     }
@@ -237,7 +253,58 @@ impl MockGateway {
         Ok((call, outcome))
     }
 
-    fn check_signature(
+    /// Records an accepted block request and returns the block height
+    /// at that moment (taken together, so no block is cut in between).
+    pub(super) fn record_seek(&self, info: SeekInfo) -> u64 {
+        let mut ledger = self.inner.ledger.lock().unwrap();
+        ledger.seek_requests.push(info);
+        ledger.blocks.len() as u64
+    }
+
+    /// Block `number` as the peer's Deliver service filters it (each
+    /// transaction's id, type, validation code and chaincode event without
+    /// its payload), if it has been cut.
+    pub(super) fn filtered_block(&self, number: u64) -> Option<FilteredBlock> {
+        let ledger = self.inner.ledger.lock().unwrap();
+        let block = ledger.blocks.get(usize::try_from(number).ok()?)?;
+        let filtered_transactions = block
+            .iter()
+            .map(|tx| {
+                let chaincode_actions = tx
+                    .event
+                    .iter()
+                    .map(|event| FilteredChaincodeAction {
+                        chaincode_event: Some(ChaincodeEvent {
+                            payload: Vec::new(),
+                            ..event.clone()
+                        }),
+                    })
+                    .collect();
+                FilteredTransaction {
+                    txid: tx.tx_id.clone(),
+                    r#type: HeaderType::EndorserTransaction as i32,
+                    tx_validation_code: tx.code as i32,
+                    data: Some(filtered_transaction::Data::TransactionActions(
+                        FilteredTransactionActions { chaincode_actions },
+                    )),
+                }
+            })
+            .collect();
+        Some(FilteredBlock {
+            channel_id: CHANNEL.into(),
+            number,
+            filtered_transactions,
+        })
+    }
+
+    /// A receiver told of every new block height.
+    pub(super) fn subscribe_height(&self) -> watch::Receiver<u64> {
+        self.inner.height.subscribe()
+    }
+
+    /// Checks a signature by `creator` over `message`, and that the
+    /// creator is an accepted Org1MSP member.
+    pub(super) fn check_signature(
         &self,
         creator: &[u8],
         message: &[u8],

@@ -5,9 +5,11 @@
 //! * [`gateway::MockGateway`] follows the real protocol: it verifies every
 //!   signature, the transaction id rule and the channel header, builds real
 //!   prepared envelopes, orders transactions into blocks, answers commit
-//!   status with validation codes and streams chaincode events. Its
-//!   "chaincode" is a small key-value store ([`chaincode`]); a test plants
-//!   the answer to any function with [`gateway::MockGateway::plant_answer`].
+//!   status with validation codes and streams chaincode events; the same
+//!   server runs the peer's Deliver service for filtered blocks
+//!   ([`deliver`]). Its "chaincode" is a small key-value store
+//!   ([`chaincode`]); a test plants the answer to any function with
+//!   [`gateway::MockGateway::plant_answer`].
 //! * [`pki`] issues P-256 certificates shaped like cryptogen's and writes
 //!   MSP folders; [`Org`] is Org1 with its User1.
 //! * [`protocol`] reads what a client sends independently of the client.
@@ -18,6 +20,7 @@
 
 pub mod chaincode;
 pub mod checks;
+pub mod deliver;
 pub mod gateway;
 pub mod pki;
 pub mod protocol;

@@ -6,7 +6,7 @@
 mod error;
 mod profile;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use fabric_gateway::{Credentials, Gateway, Identity, PeerEndpoint, PrivateKeySigner, TlsSettings};
 use fabric_shim::ClientIdentity;
@@ -199,20 +199,7 @@ async fn connect_as(
             if let Some(secrets) = secrets {
                 crate::identity::require_not_revoked(&profile.identity, secrets).await?;
             }
-            let mut tls = TlsSettings::from_ca_file(&org.gateway.tls_ca).map_err(|e| {
-                ConnectError::BadProfile {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
-            if let Some(name) = &org.gateway.server_name {
-                tls = tls.with_server_name(name.clone());
-            }
-            let channel = PeerEndpoint::new(org.gateway.endpoint.clone())
-                .with_tls(tls)
-                .connect()
-                .await
-                .map_err(fabric_gateway::GatewayError::from)?;
+            let channel = gateway_channel(path, org).await?;
             let gateway = Gateway::from_credentials(channel, credentials);
             let roots = network_profile.issuer_roots()?;
             Ok(Ledger::fabric(
@@ -223,6 +210,27 @@ async fn connect_as(
             .with_issuer_roots(roots))
         }
     }
+}
+
+/// A TLS connection to the gateway peer of `org`, an organisation of the
+/// network profile at `path`.
+pub async fn gateway_channel(
+    path: &Path,
+    org: &OrgProfile,
+) -> Result<tonic::transport::Channel, ConnectError> {
+    let mut tls =
+        TlsSettings::from_ca_file(&org.gateway.tls_ca).map_err(|e| ConnectError::BadProfile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    if let Some(name) = &org.gateway.server_name {
+        tls = tls.with_server_name(name.clone());
+    }
+    Ok(PeerEndpoint::new(org.gateway.endpoint.clone())
+        .with_tls(tls)
+        .connect()
+        .await
+        .map_err(fabric_gateway::GatewayError::from)?)
 }
 
 /// The block store holding the attachments of the wallet's ledger: the
