@@ -28,6 +28,9 @@ pub struct Contract {
     channel_name: String,
     chaincode_name: String,
     contract_name: Option<String>,
+    /// The organisations asked to endorse what `submit` and `submit_async`
+    /// submit (empty: the gateway chooses).
+    endorsing_organizations: Vec<String>,
 }
 
 impl Contract {
@@ -44,6 +47,7 @@ impl Contract {
             channel_name,
             chaincode_name,
             contract_name: contract_name.filter(|name| !name.is_empty()),
+            endorsing_organizations: Vec::new(),
         }
     }
 
@@ -77,6 +81,30 @@ impl Contract {
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
         self
+    }
+
+    /// This contract asking exactly these organisations (MSP ids) to
+    /// endorse every transaction [`submit`](Self::submit) and
+    /// [`submit_async`](Self::submit_async) make, instead of letting the
+    /// gateway choose. Left to choose, the gateway endorses on its own peer
+    /// first and then on the other organisations' peers; named, it asks
+    /// them all at once (a shorter endorsement), but the client, not the
+    /// gateway's view of the endorsement policy, then decides who endorses.
+    /// An empty list restores the gateway's choice. [`evaluate`](Self::evaluate)
+    /// and [`new_proposal`](Self::new_proposal) are not affected.
+    pub fn with_endorsing_organizations<S: Into<String>>(
+        mut self,
+        msp_ids: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.endorsing_organizations = msp_ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The organisations named by
+    /// [`with_endorsing_organizations`](Self::with_endorsing_organizations)
+    /// (empty: the gateway chooses).
+    pub fn endorsing_organizations(&self) -> &[String] {
+        &self.endorsing_organizations
     }
 
     /// The timeouts in force.
@@ -116,12 +144,11 @@ impl Contract {
         function: &str,
         args: &[&[u8]],
     ) -> Result<(Vec<u8>, Commit), GatewayError> {
-        let transaction = self
-            .new_proposal(function)
-            .arguments(args)
-            .build()?
-            .endorse()
-            .await?;
+        let mut proposal = self.new_proposal(function).arguments(args);
+        if !self.endorsing_organizations.is_empty() {
+            proposal = proposal.endorsing_organizations(self.endorsing_organizations.clone());
+        }
+        let transaction = proposal.build()?.endorse().await?;
         let commit = transaction.submit().await?;
         Ok((transaction.result().to_vec(), commit))
     }

@@ -225,3 +225,24 @@ async fn an_unreachable_peer_is_reported() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_contract_can_name_the_endorsers_of_everything_it_submits() {
+    let org = Org::new();
+    let (gateway, mock) = connected(&org).await;
+    let contract = gateway
+        .network("mychannel")
+        .contract("basic")
+        .with_endorsing_organizations(["Org1MSP", "Org2MSP"]);
+    assert_eq!(contract.endorsing_organizations(), ["Org1MSP", "Org2MSP"]);
+
+    contract.submit("put", &[b"k", b"v"]).await.unwrap();
+    // Queries still run where the gateway chooses.
+    assert_eq!(contract.evaluate("get", &[b"k"]).await.unwrap(), b"v");
+    let named = vec!["Org1MSP".to_string(), "Org2MSP".to_string()];
+    assert_eq!(mock.target_organizations(), vec![named, Vec::new()]);
+
+    let chosen = contract.with_endorsing_organizations(Vec::<String>::new());
+    chosen.submit("put", &[b"k2", b"v2"]).await.unwrap();
+    assert_eq!(mock.target_organizations().last(), Some(&Vec::new()));
+}

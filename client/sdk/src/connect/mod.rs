@@ -207,7 +207,8 @@ async fn connect_as(
                 &network_profile.channel,
                 &network_profile.chaincode,
             )?
-            .with_issuer_roots(roots))
+            .with_issuer_roots(roots)
+            .with_endorsing_organizations(&network_profile.endorsing_orgs))
         }
     }
 }

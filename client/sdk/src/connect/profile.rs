@@ -23,6 +23,13 @@ pub struct NetworkProfile {
     /// The IPFS node that keeps the network's encrypted attachments.
     #[serde(default)]
     pub ipfs: Option<IpfsProfile>,
+    /// MSP ids of the organisations every transaction asks to endorse, all
+    /// at once (empty, the default: the gateway chooses from the
+    /// chaincode's endorsement policy, its own peer first). Each must be an
+    /// organisation of `orgs`; the list must satisfy the endorsement
+    /// policy, and be changed with it.
+    #[serde(default)]
+    pub endorsing_orgs: Vec<String>,
 }
 
 /// How to reach the network's IPFS node (Kubo).
@@ -121,6 +128,18 @@ impl NetworkProfile {
         for role in profile.roles.values_mut() {
             role.msp_dir = base.join(&role.msp_dir);
         }
+        if let Some(unknown) = profile
+            .endorsing_orgs
+            .iter()
+            .find(|msp| !profile.orgs.values().any(|org| &&org.msp_id == msp))
+        {
+            return Err(ConnectError::BadProfile {
+                path: path.to_owned(),
+                reason: format!(
+                    "endorsing_orgs names {unknown:?}, which is the MSP id of none of the profile's organisations; name only MSP ids of `orgs`, or leave endorsing_orgs out to let the gateway choose"
+                ),
+            });
+        }
         Ok(profile)
     }
 
@@ -181,6 +200,39 @@ mod tests {
                    "msp_dir": "crypto/users/User1/msp", "cert": "x", "key": "y"}
       }
     }"#;
+
+    #[test]
+    fn endorsing_orgs_are_optional_and_must_name_the_profiles_organisations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.json");
+        std::fs::write(&path, PROFILE).unwrap();
+        assert!(
+            NetworkProfile::read(&path)
+                .unwrap()
+                .endorsing_orgs
+                .is_empty()
+        );
+
+        let with = |orgs: &str| {
+            PROFILE.replacen(
+                "\"roles\"",
+                &format!("\"endorsing_orgs\": {orgs}, \"roles\""),
+                1,
+            )
+        };
+        std::fs::write(&path, with(r#"["Org1MSP"]"#)).unwrap();
+        assert_eq!(
+            NetworkProfile::read(&path).unwrap().endorsing_orgs,
+            ["Org1MSP"]
+        );
+
+        std::fs::write(&path, with(r#"["Org1MSP", "Org9MSP"]"#)).unwrap();
+        let error = NetworkProfile::read(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("endorsing_orgs names \"Org9MSP\", which is the MSP id of none of the profile's organisations"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn reads_the_profile_network_up_writes() {

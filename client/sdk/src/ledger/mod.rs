@@ -314,6 +314,19 @@ impl Ledger {
         })
     }
 
+    /// This connection asking exactly the organisations `msp_ids` to endorse
+    /// every transaction it submits, all at once (a Fabric ledger; the
+    /// embedded one has no endorsers). Empty: the gateway chooses.
+    pub fn with_endorsing_organizations(mut self, msp_ids: &[String]) -> Self {
+        if let Backend::Fabric(fabric) = &mut self.backend {
+            fabric.contract = fabric
+                .contract
+                .clone()
+                .with_endorsing_organizations(msp_ids.iter().cloned());
+        }
+        self
+    }
+
     /// This connection trusting `roots` (rather than none, for a Fabric
     /// ledger) to certify participants' roles.
     pub fn with_issuer_roots(mut self, roots: IssuerRoots) -> Self {
