@@ -184,7 +184,10 @@ async fn a_submitted_transaction_is_in_the_next_block_as_valid() {
     let (block, mut stream) = first.await.unwrap();
 
     assert_eq!(block.number, committed.block_number);
-    assert_eq!(block.number, 2, "the block before the request is skipped");
+    assert_eq!(
+        block.number, 2,
+        "the stream starts at the next commit, not at the block before the request"
+    );
     assert_eq!(block.channel_id, "mychannel");
     assert_eq!(
         transactions(&block),
