@@ -30,6 +30,7 @@ trap 'echo "network/up.sh failed. Processes it started stay up for inspection: n
 
 require_commands jq curl openssl envsubst tar gzip setsid flock awk
 check_batch_timeout || exit 1
+check_endorsers || exit 1
 load_chaincode_options || exit 1
 "$NETWORK_DIR/install-fabric.sh"
 "$NETWORK_DIR/install-fabric-ca.sh" >/dev/null

@@ -48,7 +48,6 @@ export MEDCHAIN_PROFILE="$MEDCHAIN_NETWORK_DIR/profile.json"
 # t = 1); its networks lower the consortium's KDF floor to exactly those,
 # explicitly, at initialization (a real consortium keeps the default).
 export MEDCHAIN_ROLE_POLICY="Org1MSP=doctor Org2MSP=pharmacist,insurer,lawyer-expert kdf-floor=64,1"
-export MEDCHAIN_CHAINCODE_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/medchain-chaincode"
 export MEDCHAIN_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/medchain"
 # Where fabric-ca-client's integration tests find the Fabric CA binaries.
 # shellcheck source=../network/lib/fabric-ca.sh
@@ -86,9 +85,12 @@ phase "lints (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 phase_done
 
-phase "build (workspace, medchain CLI, release chaincode)"
+phase "build (workspace, medchain CLI, chaincode server: chaincode/build.sh)"
 cargo build --workspace --all-targets --all-features --locked
-cargo build --release --locked -p medchain-chaincode
+# The chaincode server as deployed (cargo profile `chaincode`, statically
+# linked); both networks run this binary.
+MEDCHAIN_CHAINCODE_BIN=$(chaincode/build.sh --locked)
+export MEDCHAIN_CHAINCODE_BIN
 phase_done
 
 phase "Go reference contract (gofmt, go vet, go test, generated code check, build) and the bench drivers"
@@ -174,11 +176,13 @@ if [[ ${MEDCHAIN_KEEP_NETWORK:-0} != 1 ]]; then
     phase_done
 fi
 
-phase "mixed network up (Org1 Rust, Org2 Go chaincode; port base $mixed_base)"
+# The Rust network's profile names both organizations as endorsers (up.sh's
+# default); the mixed one lets the gateway choose, so both paths run end to end.
+phase "mixed network up (Org1 Rust, Org2 Go chaincode, the gateway choosing endorsers; port base $mixed_base)"
 mixed_started=1
 MEDCHAIN_NETWORK_DIR=$mixed_dir bash network/down.sh --purge >/dev/null 2>&1 || true
 MEDCHAIN_NETWORK_DIR=$mixed_dir MEDCHAIN_NETWORK_PORT_BASE=$mixed_base MEDCHAIN_CHAINCODE_ORG1=rust \
-    MEDCHAIN_CHAINCODE_ORG2=go bash network/up.sh
+    MEDCHAIN_CHAINCODE_ORG2=go MEDCHAIN_ENDORSERS=gateway bash network/up.sh
 phase_done
 
 phase "official clients conformance against the mixed-language consortium"

@@ -213,8 +213,9 @@ committed_chaincode() {
     jq -r --arg name "$name" '"\($name) \(.version) sequence \(.sequence) approvals \(.approvals | to_entries | map("\(.key)=\(.value)") | join(","))"' 2>/dev/null || true
 }
 
-# Prints the path of the medchain-chaincode binary, building it with cargo
-# unless MEDCHAIN_CHAINCODE_BIN names one.
+# Prints the path of the medchain-chaincode binary, building it with
+# chaincode/build.sh (cargo profile `chaincode`, statically linked) unless
+# MEDCHAIN_CHAINCODE_BIN names one.
 chaincode_binary() {
   if [[ -n "${MEDCHAIN_CHAINCODE_BIN:-}" ]]; then
     [[ -x "$MEDCHAIN_CHAINCODE_BIN" ]] || {
@@ -228,14 +229,14 @@ chaincode_binary() {
     echo "cargo is not on PATH; install Rust (https://rustup.rs) to build medchain-chaincode, or set MEDCHAIN_CHAINCODE_BIN to a built binary." >&2
     return 1
   }
-  echo "Building medchain-chaincode (cargo build --release -p medchain-chaincode; log: $LOG_DIR/cargo-build.log)" >&2
-  (cd "$REPO_DIR" && cargo build --release -p medchain-chaincode) >"$LOG_DIR/cargo-build.log" 2>&1 || {
-    echo "cargo build --release -p medchain-chaincode failed; last lines of $LOG_DIR/cargo-build.log:" >&2
+  echo "Building medchain-chaincode (chaincode/build.sh; log: $LOG_DIR/cargo-build.log)" >&2
+  local binary
+  binary=$("$REPO_DIR/chaincode/build.sh" 2>"$LOG_DIR/cargo-build.log") || {
+    echo "chaincode/build.sh failed to build medchain-chaincode; last lines of $LOG_DIR/cargo-build.log:" >&2
     tail -n 15 "$LOG_DIR/cargo-build.log" >&2
     return 1
   }
-  local target=${CARGO_TARGET_DIR:-"$REPO_DIR/target"}
-  echo "$target/release/medchain-chaincode"
+  echo "$binary"
 }
 
 # Prints the path of the Go reference chaincode server, building it with

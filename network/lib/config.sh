@@ -55,6 +55,27 @@ check_batch_timeout() {
 }
 
 PEER_ORGS=(org1 org2)
+
+# Who picks the endorsers of a submission (written into profile.json by
+# lib/profile.sh): `named` (the default) names every organization of
+# CHAINCODE_POLICY in the profile's endorsing_orgs, so the gateway asks all
+# their peers at once; `gateway` leaves endorsing_orgs out and the gateway
+# chooses from its view of the policy (it endorses on its own peer first,
+# then on the others; docs/benchmarks.md measures the difference).
+ENDORSERS=${MEDCHAIN_ENDORSERS:-named}
+
+# Fails with one sentence unless ENDORSERS is named or gateway.
+check_endorsers() {
+  if [[ $ENDORSERS != named && $ENDORSERS != gateway ]]; then
+    echo "MEDCHAIN_ENDORSERS must be named (the profile names every organization of the endorsement policy) or gateway (the gateway chooses), not '$ENDORSERS'." >&2
+    return 1
+  fi
+}
+
+# The MSP ids that CHAINCODE_POLICY names, one per line, in order.
+policy_msp_ids() {
+  grep -o "'[A-Za-z0-9]*MSP\.peer'" <<<"$CHAINCODE_POLICY" | sed "s/^'\(.*\)\.peer'\$/\1/"
+}
 READY_TIMEOUT=${MEDCHAIN_NETWORK_READY_TIMEOUT:-60}
 FABRIC_LOGGING_SPEC=${MEDCHAIN_FABRIC_LOGGING_SPEC:-info}
 

@@ -73,6 +73,8 @@ write_profile() {
     '{version: 1, channel: $channel, chaincode: $chaincode, work_dir: $work,
       orderer: {endpoint: $orderer, tls_ca: $tls_ca, server_name: "orderer.example.com"},
       orgs: $orgs, roles: $roles, ipfs: $ipfs, chaincode_servers: $servers}' >"$PROFILE.tmp"
+  with_endorsers "$PROFILE.tmp" >"$PROFILE.tmp2"
+  mv "$PROFILE.tmp2" "$PROFILE.tmp"
   if [[ $SIDE_BY_SIDE == 1 ]]; then
     side_by_side_profile "$PROFILE.tmp" "$PROFILE_GO.tmp" "$CHAINCODE_NAME" "$SBS_CHAINCODE_NAME" "$(servers_json "$SBS_CHAINCODE_NAME")"
     jq --arg other "$SBS_CHAINCODE_NAME" '.side_by_side_chaincode = $other' "$PROFILE.tmp" >"$PROFILE.tmp2"
@@ -80,6 +82,17 @@ write_profile() {
     mv "$PROFILE_GO.tmp" "$PROFILE_GO"
   fi
   mv "$PROFILE.tmp" "$PROFILE"
+}
+
+# with_endorsers PROFILE — prints PROFILE with endorsing_orgs set to the
+# MSP ids of the endorsement policy (ENDORSERS=named, the default) or
+# without endorsing_orgs (ENDORSERS=gateway: the gateway chooses).
+with_endorsers() {
+  if [[ $ENDORSERS == named ]]; then
+    jq --argjson endorsers "$(policy_msp_ids | jq -R . | jq -sc .)" '.endorsing_orgs = $endorsers' "$1"
+  else
+    jq 'del(.endorsing_orgs)' "$1"
+  fi
 }
 
 # servers_json DEFINITION — the process names (run/<name>.pid,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # network/up.sh refuses a bad MEDCHAIN_BATCH_TIMEOUT, a bad
-# MEDCHAIN_SIDE_BY_SIDE and MEDCHAIN_SIDE_BY_SIDE=1 with an org running go
-# before it installs or starts anything: exit 1, one sentence on stderr, no
+# MEDCHAIN_SIDE_BY_SIDE, MEDCHAIN_SIDE_BY_SIDE=1 with an org running go and a
+# bad MEDCHAIN_ENDORSERS before it installs or starts anything: exit 1, one sentence on stderr, no
 # work directory. Then, without a network, the side-by-side option's
-# persistence in ports.env and the second profile (lib/config.sh,
+# persistence in ports.env, the second profile and the profile's named
+# endorsers (lib/config.sh,
 # lib/chaincode.sh, lib/profile.sh).
 # Prints one line per case and "N passed, N failed"; exits 1 on any failure.
 # The expressions in single quotes are expanded by the shell that loads the libraries.
@@ -36,7 +37,7 @@ quiet() { "$@" >/dev/null; }
 refused() {
   local expected=$1 code=0 err
   shift
-  err=$(env -u MEDCHAIN_BATCH_TIMEOUT -u MEDCHAIN_SIDE_BY_SIDE -u MEDCHAIN_CHAINCODE_ORG1 -u MEDCHAIN_CHAINCODE_ORG2 \
+  err=$(env -u MEDCHAIN_BATCH_TIMEOUT -u MEDCHAIN_SIDE_BY_SIDE -u MEDCHAIN_ENDORSERS -u MEDCHAIN_CHAINCODE_ORG1 -u MEDCHAIN_CHAINCODE_ORG2 \
     MEDCHAIN_NETWORK_DIR="$tmp/work" "$@" bash "$network/up.sh" 2>&1 >/dev/null) || code=$?
   if [[ $code -eq 1 && $(wc -l <<<"$err") -eq 1 && $err == *"$expected"* && ! -e "$tmp/work" ]]; then
     return 0
@@ -58,6 +59,11 @@ for org in ORG1 ORG2; do
     refused "MEDCHAIN_SIDE_BY_SIDE=1 cannot be combined with MEDCHAIN_CHAINCODE_$org=go:" \
     MEDCHAIN_SIDE_BY_SIDE=1 MEDCHAIN_CHAINCODE_"$org"=go
 done
+for value in Named both auto; do
+  check "MEDCHAIN_ENDORSERS=$value is refused" \
+    refused "MEDCHAIN_ENDORSERS must be named (the profile names every organization of the endorsement policy) or gateway (the gateway chooses), not '$value'." \
+    MEDCHAIN_ENDORSERS="$value"
+done
 check "MEDCHAIN_CHAINCODE_ORG2=banana is refused before anything starts" \
   refused "MEDCHAIN_CHAINCODE_ORG2 must be rust or go, not 'banana'." MEDCHAIN_CHAINCODE_ORG2=banana
 
@@ -66,7 +72,7 @@ check "MEDCHAIN_CHAINCODE_ORG2=banana is refused before anything starts" \
 lib() {
   local expression=$1
   shift
-  env -u MEDCHAIN_SIDE_BY_SIDE -u MEDCHAIN_CHAINCODE_ORG1 -u MEDCHAIN_CHAINCODE_ORG2 \
+  env -u MEDCHAIN_SIDE_BY_SIDE -u MEDCHAIN_ENDORSERS -u MEDCHAIN_CHAINCODE_ORG1 -u MEDCHAIN_CHAINCODE_ORG2 \
     MEDCHAIN_NETWORK_DIR="$tmp/lib" MEDCHAIN_NETWORK_PORT_BASE=30000 "$@" \
     bash -c "set -euo pipefail; source '$network/lib/all.sh'; $expression" 2>&1
 }
@@ -95,6 +101,12 @@ check "profile-go.json names medchain-go, its server and medchain as the other d
   quiet jq -e '.chaincode == "medchain-go" and .side_by_side_chaincode == "medchain" and .chaincode_servers == ["chaincode-medchain-go"]' "$tmp/profile-go.json"
 check "... and is otherwise the profile" \
   quiet jq -e --slurpfile p "$tmp/profile.json" 'del(.chaincode, .side_by_side_chaincode, .chaincode_servers) == ($p[0] | del(.chaincode, .chaincode_servers))' "$tmp/profile-go.json"
+
+out=$(lib "with_endorsers '$tmp/profile.json' | jq -c .endorsing_orgs")
+check "by default the profile names the policy's organizations as endorsers ($out)" test "$out" = '["Org1MSP","Org2MSP"]'
+jq '.endorsing_orgs = ["Org1MSP"]' "$tmp/profile.json" >"$tmp/named.json"
+out=$(lib "with_endorsers '$tmp/named.json' | jq -c 'has(\"endorsing_orgs\")'" MEDCHAIN_ENDORSERS=gateway)
+check "MEDCHAIN_ENDORSERS=gateway leaves endorsing_orgs out ($out)" test "$out" = false
 
 echo "up-options.sh: $passed passed, $failed failed"
 ((failed == 0))
