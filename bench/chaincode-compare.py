@@ -82,6 +82,9 @@ def restart(net: Path, process: str, workload: Path) -> dict:
     """Stops the server by pid and starts it again with its own command
     line and environment (read from /proc); returns the start-up times."""
     pid = pid_of(net, process)
+    # The pid file is "<pid> <executable>" (network/lib/process.sh): keep the
+    # executable so that network/down.sh still recognises the new process.
+    exe = os.path.realpath(f"/proc/{pid}/exe")
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
     env = dict(kv.split(b"=", 1) for kv in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in kv)
     address = env[b"CHAINCODE_SERVER_ADDRESS"].decode()
@@ -95,7 +98,7 @@ def restart(net: Path, process: str, workload: Path) -> dict:
     start = time.monotonic()
     child = subprocess.Popen(argv, env={k.decode(): v.decode() for k, v in env.items()},
                              stdout=log, stderr=log, start_new_session=True)
-    (net / "run" / f"{process}.pid").write_text(f"{child.pid}\n")
+    (net / "run" / f"{process}.pid").write_text(f"{child.pid} {exe}\n")
     listening = None
     while listening is None:
         try:
