@@ -76,6 +76,7 @@ check_endorsers() {
 policy_msp_ids() {
   grep -o "'[A-Za-z0-9]*MSP\.peer'" <<<"$CHAINCODE_POLICY" | sed "s/^'\(.*\)\.peer'\$/\1/"
 }
+
 READY_TIMEOUT=${MEDCHAIN_NETWORK_READY_TIMEOUT:-60}
 FABRIC_LOGGING_SPEC=${MEDCHAIN_FABRIC_LOGGING_SPEC:-info}
 

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # network/up.sh refuses a bad MEDCHAIN_BATCH_TIMEOUT, a bad
 # MEDCHAIN_SIDE_BY_SIDE, MEDCHAIN_SIDE_BY_SIDE=1 with an org running go and a
-# bad MEDCHAIN_ENDORSERS before it installs or starts anything: exit 1, one sentence on stderr, no
-# work directory. Then, without a network, the side-by-side option's
-# persistence in ports.env, the second profile and the profile's named
-# endorsers (lib/config.sh,
-# lib/chaincode.sh, lib/profile.sh).
+# bad MEDCHAIN_ENDORSERS before it installs or starts anything: exit 1, one
+# sentence on stderr, no work directory. Then, without a network, the
+# side-by-side option's persistence in ports.env, the second profile and the
+# profile's named endorsers (lib/config.sh, lib/chaincode.sh, lib/profile.sh).
 # Prints one line per case and "N passed, N failed"; exits 1 on any failure.
 # The expressions in single quotes are expanded by the shell that loads the libraries.
 # shellcheck disable=SC2016

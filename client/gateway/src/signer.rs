@@ -50,15 +50,34 @@ pub trait Signer: Send + Sync {
 /// signed.
 pub fn sign_message(signer: &dyn Signer, message: &[u8]) -> Result<Vec<u8>, SignError> {
     let digest: [u8; 32] = Sha256::digest(message).into();
-    let der = signer.sign_digest(&digest)?;
-    let signature = Signature::from_der(&der).map_err(|_| {
-        SignError::new("the signer returned something that is not a DER ECDSA P-256 signature")
-    })?;
-    Ok(low_s(signature).to_der().as_bytes().to_vec())
+    low_s_der(
+        &signer.sign_digest(&digest)?,
+        "the signer returned something that is not a DER ECDSA P-256 signature",
+    )
 }
 
 fn low_s(signature: Signature) -> Signature {
     signature.normalize_s().unwrap_or(signature)
+}
+
+/// Re-encodes the DER signature `der` with low `S`; `not_der` is the error
+/// when `der` is not a DER ECDSA P-256 signature.
+fn low_s_der(der: &[u8], not_der: &str) -> Result<Vec<u8>, SignError> {
+    let signature = Signature::from_der(der).map_err(|_| SignError::new(not_der))?;
+    Ok(low_s(signature).to_der().as_bytes().to_vec())
+}
+
+/// Signs `digest` with the AWS-LC copy of the key; DER with low `S`.
+fn sign_with_aws_lc(key: &EcdsaKeyPair, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+    let digest = aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA256)
+        .map_err(|_| SignError::new("AWS-LC refused a 32-byte SHA-256 digest"))?;
+    let signature = key
+        .sign_digest(&digest)
+        .map_err(|_| SignError::new("AWS-LC failed to sign the digest"))?;
+    low_s_der(
+        signature.as_ref(),
+        "AWS-LC returned something that is not a DER ECDSA signature",
+    )
 }
 
 /// A P-256 private key held in memory. The key is zeroized when the signer
@@ -114,16 +133,7 @@ impl PrivateKeySigner {
 impl Signer for PrivateKeySigner {
     fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
         if let Some(fast) = &self.fast {
-            let digest =
-                aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA256)
-                    .map_err(|_| SignError::new("AWS-LC refused a 32-byte SHA-256 digest"))?;
-            let signature = fast
-                .sign_digest(&digest)
-                .map_err(|_| SignError::new("AWS-LC failed to sign the digest"))?;
-            let signature = Signature::from_der(signature.as_ref()).map_err(|_| {
-                SignError::new("AWS-LC returned something that is not a DER ECDSA signature")
-            })?;
-            return Ok(low_s(signature).to_der().as_bytes().to_vec());
+            return sign_with_aws_lc(fast, digest);
         }
         let signature: Signature = self
             .key
